@@ -1,0 +1,1 @@
+"""tcapi's code generator: spec/ (YAML) → generated/ (Python). Run ``python -m generator``."""

@@ -1,0 +1,276 @@
+"""A small schema checker over PyYAML nodes, so every error names file:line.
+
+The schema language is tiny on purpose: mappings with known keys, lists,
+scalars of a given kind, optional regex patterns. Validation walks the
+*node* tree (which keeps line numbers), then the already-checked data is
+built with PyYAML's safe constructor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+
+
+class SpecError(Exception):
+    """An invalid spec file. The message starts with ``file:line:column:``."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str, column: int | None = None):
+        self.path = str(path)
+        self.line = line
+        self.column = column
+        self.reason = message
+        where = self.path
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {message}")
+
+
+@attrs.frozen
+class Scalar:
+    kind: str  # "str", "int", "number", "bool", "any"
+    pattern: str | None = None
+    choices: tuple[str, ...] | None = None
+
+
+@attrs.frozen
+class Seq:
+    item: Schema
+
+
+@attrs.frozen
+class Map:
+    fields: Mapping[str, Schema]
+    required: frozenset[str] = frozenset()
+
+
+@attrs.frozen
+class AnyValue:
+    pass
+
+
+Schema = Scalar | Seq | Map | AnyValue
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_STR_TAG = "tag:yaml.org,2002:str"
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _col(node: yaml.Node) -> int:
+    return int(node.start_mark.column) + 1
+
+
+def _describe(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return {
+        _BOOL_TAG: "a boolean",
+        _INT_TAG: "an integer",
+        _FLOAT_TAG: "a number",
+        _NULL_TAG: "null",
+        _STR_TAG: "a string",
+    }.get(node.tag, "a scalar")
+
+
+class Validator:
+    """Checks one file's node tree; records the line of every checked path."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.lines: dict[tuple[str | int, ...], int] = {}
+
+    def fail(self, node: yaml.Node, message: str) -> SpecError:
+        return SpecError(self.path, _line(node), message, _col(node))
+
+    def check(self, node: yaml.Node, schema: Schema, where: tuple[str | int, ...]) -> None:
+        self.lines[where] = _line(node)
+        label = _label(where)
+        if isinstance(schema, AnyValue):
+            return
+        if isinstance(schema, Map):
+            if not isinstance(node, yaml.MappingNode):
+                raise self.fail(node, f"{label} must be a mapping, not {_describe(node)}")
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR_TAG:
+                    raise self.fail(key_node, f"{label}: keys must be strings")
+                key = key_node.value
+                if key in seen:
+                    raise self.fail(key_node, f"{label}: duplicate key {key!r}")
+                seen.add(key)
+                if key not in schema.fields:
+                    allowed = ", ".join(sorted(schema.fields))
+                    raise self.fail(
+                        key_node, f"{label}: unknown key {key!r} (allowed: {allowed})"
+                    )
+                self.check(value_node, schema.fields[key], (*where, key))
+            for key in sorted(schema.required - seen):
+                raise self.fail(node, f"{label}: missing required key {key!r}")
+            return
+        if isinstance(schema, Seq):
+            if not isinstance(node, yaml.SequenceNode):
+                raise self.fail(node, f"{label} must be a list, not {_describe(node)}")
+            for i, item in enumerate(node.value):
+                self.check(item, schema.item, (*where, i))
+            return
+        # Scalar
+        if schema.kind == "any":
+            return
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.fail(node, f"{label} must be {_kind_name(schema.kind)}, not {_describe(node)}")
+        ok = {
+            "str": node.tag == _STR_TAG,
+            "int": node.tag == _INT_TAG,
+            "number": node.tag in (_INT_TAG, _FLOAT_TAG),
+            "bool": node.tag == _BOOL_TAG,
+        }[schema.kind]
+        if not ok:
+            hint = ""
+            if schema.kind == "str" and node.tag != _STR_TAG:
+                hint = f" (quote it: \"{node.value}\")"
+            raise self.fail(
+                node, f"{label} must be {_kind_name(schema.kind)}, not {_describe(node)}{hint}"
+            )
+        if schema.choices is not None and node.value not in schema.choices:
+            raise self.fail(
+                node, f"{label}: {node.value!r} is not one of {', '.join(schema.choices)}"
+            )
+        if schema.pattern is not None and not re.fullmatch(schema.pattern, node.value):
+            raise self.fail(node, f"{label}: {node.value!r} does not match {schema.pattern}")
+
+
+def _kind_name(kind: str) -> str:
+    return {"str": "a string", "int": "an integer", "number": "a number", "bool": "a boolean"}[
+        kind
+    ]
+
+
+def _label(where: tuple[str | int, ...]) -> str:
+    if not where:
+        return "the document"
+    out = ""
+    for part in where:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def load_yaml(path: Path, schema: Schema) -> tuple[Any, Validator]:
+    """Parse, validate and construct one YAML file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(path, None, f"not valid UTF-8 ({exc.reason})") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        col = mark.column + 1 if mark is not None else None
+        raise SpecError(path, line, f"invalid YAML: {exc.problem or exc.context}", col) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(path, None, f"invalid YAML: {exc}") from None
+    if node is None:
+        raise SpecError(path, 1, "the file is empty")
+    validator = Validator(path)
+    validator.check(node, schema, ())
+    loader = yaml.SafeLoader("")
+    try:
+        data = loader.construct_document(node)
+    finally:
+        loader.dispose()
+    return data, validator
+
+
+# --------------------------------------------------------------------------- the schemas
+
+IDENT = r"[A-Za-z][A-Za-z0-9_]*"
+ERROR_CODE = r"[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9_]+)*"
+PY_IDENT = r"[a-z_][a-z0-9_]*"
+
+_str = Scalar("str")
+_bool = Scalar("bool")
+
+MEMBER = Map(
+    {
+        "name": Scalar("str", IDENT),
+        "type": Scalar("str", IDENT),
+        "items": Scalar("str", IDENT),
+        "required": _bool,
+        "nullable": _bool,
+        "sensitive": _bool,
+        "deprecated": _bool,
+        "description": _str,
+        "example": AnyValue(),
+        "python_name": Scalar("str", PY_IDENT),
+    },
+    required=frozenset({"name", "type"}),
+)
+
+ERROR = Map(
+    {"code": Scalar("str", ERROR_CODE), "description": _str},
+    required=frozenset({"code"}),
+)
+
+EXAMPLE = Map(
+    {
+        "title": _str,
+        "description": _str,
+        "request": AnyValue(),
+        "response": AnyValue(),
+    },
+    required=frozenset({"request", "response"}),
+)
+
+SERVICE = Map(
+    {
+        "service": Scalar("str", r"[a-z][a-z0-9]*"),
+        "version": Scalar("str", r"\d{4}-\d{2}-\d{2}"),
+        "title": _str,
+        "client_name": Scalar("str", r"[A-Z][A-Za-z0-9]*"),
+        "endpoint": Scalar("str", r"[A-Za-z0-9.-]+"),
+        "endpoints": AnyValue(),
+        "region_required": _bool,
+        "rate_limit": Scalar("number"),
+        "errors": Seq(ERROR),
+    },
+    required=frozenset({"service", "version", "client_name", "endpoint"}),
+)
+
+STRUCTURE = Map(
+    {
+        "structure": Scalar("str", IDENT),
+        "description": _str,
+        "members": Seq(MEMBER),
+    },
+    required=frozenset({"structure", "members"}),
+)
+
+ACTION = Map(
+    {
+        "action": Scalar("str", IDENT),
+        "description": _str,
+        "rate_limit": Scalar("number"),
+        "idempotent": _bool,
+        "deprecated": _bool,
+        "input": Seq(MEMBER),
+        "output": Seq(MEMBER),
+        "errors": Seq(Scalar("str", ERROR_CODE)),
+        "examples": Seq(EXAMPLE),
+    },
+    required=frozenset({"action"}),
+)

@@ -1,0 +1,32 @@
+"""Every default of the runtime, in one place."""
+
+from __future__ import annotations
+
+from typing import Final
+
+SDK_NAME: Final = "tcapi"
+SDK_VERSION: Final = "0.1.0"
+REQUEST_CLIENT: Final = f"{SDK_NAME}/{SDK_VERSION}"
+
+CONTENT_TYPE_JSON: Final = "application/json"
+DEFAULT_LANGUAGE: Final = "en-US"
+LANGUAGES: Final = frozenset({"en-US", "zh-CN"})
+ENV_REGION: Final = "TENCENTCLOUD_REGION"
+
+# Timeouts in seconds: fail fast on connect, allow slow control-plane calls.
+DEFAULT_CONNECT_TIMEOUT: Final = 5.0
+DEFAULT_READ_TIMEOUT: Final = 30.0
+DEFAULT_WRITE_TIMEOUT: Final = 30.0
+DEFAULT_POOL_TIMEOUT: Final = 10.0
+DEFAULT_MAX_CONNECTIONS: Final = 100
+DEFAULT_MAX_KEEPALIVE: Final = 20
+
+# Retries: attempts include the first try; delays are full-jitter exponential.
+DEFAULT_MAX_ATTEMPTS: Final = 3
+DEFAULT_BASE_DELAY: Final = 0.2
+DEFAULT_MAX_DELAY: Final = 8.0
+
+# Protocol limits (protocol.md): a v3 POST body may be at most 10 MB.
+MAX_POST_BODY: Final = 10 * 1024 * 1024
+# How much of an unparseable response body an error message quotes.
+EXCERPT_CHARS: Final = 200

@@ -1,0 +1,366 @@
+"""The base clients every generated service client derives from.
+
+One sans-IO core (:class:`_ClientCore`) prepares, signs and parses; the sync
+and async clients only add the send-and-retry loop around it, so the two can
+never disagree on what goes over the wire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+
+import attrs
+import httpx
+
+from . import _constants as C
+from ._http import Endpoint, limits, resolve_endpoint, timeouts, translate_error
+from .credentials import Credential, CredentialProvider, DefaultCredentialChain
+from .errors import (
+    COMMON_ERRORS,
+    ApiError,
+    ConfigurationError,
+    InvalidParameterError,
+    ResponseError,
+    TencentCloudError,
+    error_class_for,
+)
+from .retry import RetryPolicy
+from .signing import Tc3Signer
+
+logger = logging.getLogger("tcapi")
+
+R = TypeVar("R")
+
+
+class RequestModel(Protocol):
+    """What the runtime needs of a generated request model."""
+
+    def validate(self, path: str = "") -> None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+@attrs.frozen
+class Operation(Generic[R]):
+    """Static facts about one API action, generated from its spec."""
+
+    action: str
+    parse: Callable[[Mapping[str, Any]], R]
+    idempotent: bool = False
+    rate_limit: float | None = None
+
+
+@attrs.frozen
+class ServiceInfo:
+    """Static facts about one service version, generated from its spec."""
+
+    service: str
+    version: str
+    endpoint: str
+    region_required: bool
+    errors: Mapping[str, type[ApiError]] = attrs.field(factory=lambda: dict(COMMON_ERRORS))
+
+
+def _excerpt(body: bytes) -> str:
+    text = body[: C.EXCERPT_CHARS * 4].decode("utf-8", "replace")
+    text = " ".join(text.split())
+    return text[: C.EXCERPT_CHARS]
+
+
+class _ClientCore:
+    """Configuration plus the pure steps of a call: prepare, sign, parse."""
+
+    SERVICE: ClassVar[ServiceInfo]
+
+    def __init__(
+        self,
+        *,
+        credential: CredentialProvider | None = None,
+        region: str | None = None,
+        endpoint: str | None = None,
+        language: str = C.DEFAULT_LANGUAGE,
+        connect_timeout: float = C.DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = C.DEFAULT_READ_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        verify: bool | str = True,
+        proxy: str | None = None,
+        request_client: str | None = None,
+    ) -> None:
+        svc = self.SERVICE
+        if region is None:
+            region = os.environ.get(C.ENV_REGION) or None
+        if svc.region_required and not region:
+            raise ConfigurationError(
+                f"{svc.service} needs a region: pass region=... or set {C.ENV_REGION}"
+            )
+        if language not in C.LANGUAGES:
+            raise ConfigurationError(
+                f"language must be one of {sorted(C.LANGUAGES)}, not {language!r}"
+            )
+        self._credentials: CredentialProvider = (
+            credential if credential is not None else DefaultCredentialChain()
+        )
+        self.region = region
+        self._endpoint: Endpoint = resolve_endpoint(endpoint, svc.endpoint)
+        self.retry = retry if retry is not None else RetryPolicy()
+        self._timeout = timeouts(connect_timeout, read_timeout)
+        self._verify = verify
+        self._proxy = proxy
+        self._signer = Tc3Signer(svc.service)
+        self._signed = {"content-type": C.CONTENT_TYPE_JSON, "host": self._endpoint.host}
+        headers = {
+            "Content-Type": C.CONTENT_TYPE_JSON,
+            "Host": self._endpoint.host,
+            "X-TC-Version": svc.version,
+            "X-TC-Language": language,
+            "X-TC-RequestClient": request_client or C.REQUEST_CLIENT,
+        }
+        if region:
+            headers["X-TC-Region"] = region
+        self._base_headers = headers
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoint.url
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(service={self.SERVICE.service!r}, "
+            f"version={self.SERVICE.version!r}, region={self.region!r}, "
+            f"endpoint={self._endpoint.url!r}, credential={self._credentials!r})"
+        )
+
+    # -- the pure steps ------------------------------------------------------------
+
+    def _serialize(self, op: Operation[Any], request: RequestModel) -> bytes:
+        """Validate and encode once per call; raises before anything is sent."""
+        request.validate()
+        body = json.dumps(request.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        data = body.encode("utf-8")
+        if len(data) > C.MAX_POST_BODY:
+            raise InvalidParameterError(
+                f"{op.action}: request body is {len(data)} bytes; the API accepts at most "
+                f"{C.MAX_POST_BODY}"
+            )
+        return data
+
+    def _sign(self, op: Operation[Any], body: bytes) -> dict[str, str]:
+        """Headers for one attempt: a fresh timestamp and signature each time."""
+        cred: Credential = self._credentials.get_credential()
+        ts = int(time.time())
+        headers = dict(self._base_headers)
+        headers["X-TC-Action"] = op.action
+        headers["X-TC-Timestamp"] = str(ts)
+        if cred.token:
+            headers["X-TC-Token"] = cred.token
+        headers["Authorization"] = self._signer.authorization(
+            secret_id=cred.secret_id,
+            secret_key=cred.secret_key,
+            timestamp=ts,
+            headers=self._signed,
+            body=body,
+        )
+        return headers
+
+    def _parse(self, op: Operation[R], status: int, body: bytes) -> R:
+        """Turn an HTTP answer into the typed response or a typed error."""
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            raise ResponseError(
+                f"{op.action}: the response is not JSON", status=status, excerpt=_excerpt(body)
+            ) from None
+        resp = data.get("Response") if isinstance(data, dict) else None
+        if not isinstance(resp, dict):
+            raise ResponseError(
+                f"{op.action}: the response has no 'Response' object",
+                status=status,
+                excerpt=_excerpt(body),
+            )
+        rid = resp.get("RequestId")
+        request_id = rid if isinstance(rid, str) else None
+        err = resp.get("Error")
+        if err is not None:
+            code = err.get("Code") if isinstance(err, dict) else None
+            if not isinstance(code, str) or not code:
+                raise ResponseError(
+                    f"{op.action}: the error envelope has no Code",
+                    status=status,
+                    excerpt=_excerpt(body),
+                    request_id=request_id,
+                )
+            message = err.get("Message")
+            cls = error_class_for(code, self.SERVICE.errors)
+            raise cls(
+                message if isinstance(message, str) else "",
+                code=code,
+                request_id=request_id,
+                action=op.action,
+            )
+        if status != 200:
+            raise ResponseError(
+                f"{op.action}: unexpected HTTP status",
+                status=status,
+                excerpt=_excerpt(body),
+                request_id=request_id,
+            )
+        try:
+            return op.parse(resp)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            raise ResponseError(
+                f"{op.action}: the response does not match the model ({type(exc).__name__})",
+                status=status,
+                excerpt=_excerpt(body),
+                request_id=request_id,
+            ) from None
+
+    def _log_attempt(
+        self,
+        op: Operation[Any],
+        attempt: int,
+        started: float,
+        outcome: R | TencentCloudError,
+        status: int | None,
+    ) -> None:
+        if not logger.isEnabledFor(logging.DEBUG):
+            return
+        rid = getattr(outcome, "request_id", None)
+        result = (
+            f"error={outcome.code}" if isinstance(outcome, TencentCloudError) else "ok"
+        )
+        logger.debug(
+            "%s.%s attempt=%d status=%s request_id=%s latency_ms=%.1f %s",
+            self.SERVICE.service,
+            op.action,
+            attempt,
+            status,
+            rid,
+            (time.perf_counter() - started) * 1000.0,
+            result,
+        )
+
+    def _next_delay(self, op: Operation[Any], attempt: int, error: TencentCloudError) -> float | None:
+        delay = self.retry.next_delay(attempt, error)
+        if delay is not None:
+            logger.info(
+                "%s.%s: retrying after %s (attempt %d of %d, waiting %.2fs)",
+                self.SERVICE.service,
+                op.action,
+                error.code,
+                attempt,
+                self.retry.max_attempts,
+                delay,
+            )
+        return delay
+
+
+class SyncClient(_ClientCore):
+    """Base of generated synchronous clients: one pooled httpx.Client each."""
+
+    def __init__(self, *, http_client: httpx.Client | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(
+            timeout=self._timeout, verify=self._verify, proxy=self._proxy, limits=limits()
+        )
+
+    def _invoke(self, op: Operation[R], request: RequestModel) -> R:
+        body = self._serialize(op, request)
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            status: int | None = None
+            try:
+                headers = self._sign(op, body)
+                try:
+                    resp = self._http.post(self._endpoint.url, content=body, headers=headers)
+                except httpx.HTTPError as exc:
+                    raise translate_error(exc, self._endpoint.url) from None
+                status = resp.status_code
+                result = self._parse(op, status, resp.content)
+            except TencentCloudError as error:
+                self._log_attempt(op, attempt, started, error, status)
+                delay = self._next_delay(op, attempt, error)
+                if delay is None:
+                    raise
+                time.sleep(delay)
+                continue
+            self._log_attempt(op, attempt, started, result, status)
+            return result
+
+    def close(self) -> None:
+        """Close the connection pool (if this client created it)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_ClientCore):
+    """Base of generated asyncio clients: one pooled httpx.AsyncClient each."""
+
+    def __init__(self, *, http_client: httpx.AsyncClient | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            timeout=self._timeout, verify=self._verify, proxy=self._proxy, limits=limits()
+        )
+
+    async def _invoke(self, op: Operation[R], request: RequestModel) -> R:
+        body = self._serialize(op, request)
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            status: int | None = None
+            try:
+                headers = self._sign(op, body)
+                try:
+                    resp = await self._http.post(
+                        self._endpoint.url, content=body, headers=headers
+                    )
+                except httpx.HTTPError as exc:
+                    raise translate_error(exc, self._endpoint.url) from None
+                status = resp.status_code
+                result = self._parse(op, status, resp.content)
+            except TencentCloudError as error:
+                self._log_attempt(op, attempt, started, error, status)
+                delay = self._next_delay(op, attempt, error)
+                if delay is None:
+                    raise
+                await asyncio.sleep(delay)
+                continue
+            self._log_attempt(op, attempt, started, result, status)
+            return result
+
+    async def aclose(self) -> None:
+        """Close the connection pool (if this client created it)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
