@@ -27,5 +27,8 @@ setup(
     package_dir=package_dir,
     packages=packages,
     package_data={pkg: ["py.typed", "*.json"] for pkg in packages},
-    entry_points={"tcapi.services": [f"{s} = tcapi.{s}" for s in services]},
+    entry_points={
+        "console_scripts": ["tcapi-emulator = tcapi.emulator.__main__:main"],
+        "tcapi.services": [f"{s} = tcapi.{s}" for s in services],
+    },
 )

@@ -19,7 +19,6 @@ from .errors import CredentialsError
 ENV_SECRET_ID = "TENCENTCLOUD_SECRET_ID"
 ENV_SECRET_KEY = "TENCENTCLOUD_SECRET_KEY"
 ENV_TOKEN = "TENCENTCLOUD_TOKEN"
-ENV_CREDENTIALS_FILE = "TENCENTCLOUD_CREDENTIALS_FILE"
 
 
 def _redacted(value: object) -> str:
@@ -89,8 +88,7 @@ class ProfileFileProvider:
     def _path(self) -> Path:
         if self.path is not None:
             return self.path
-        override = os.environ.get(ENV_CREDENTIALS_FILE)
-        return Path(override) if override else Path.home() / ".tencentcloud" / "credentials"
+        return Path.home() / ".tencentcloud" / "credentials"
 
     def load(self) -> Credential | None:
         path = self._path()

@@ -1,0 +1,147 @@
+"""``Emulator``: the app plus a server on a background thread, for tests and the CLI.
+
+Port 0 picks a free port, so parallel test runs never collide; the real port is
+in ``endpoint``. Without credentials a throwaway test pair is made up, so a
+test never needs (or risks) real keys.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import threading
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any
+
+from .app import EmulatorApp
+from .catalog import Catalog
+from .handlers import Handler
+from .records import RecordedRequest
+from .server import EmulatorHTTPServer
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def make_test_credentials() -> tuple[str, str]:
+    """A random (SecretId, SecretKey) pair shaped like real ones (AKID + 32, 32 chars)."""
+    secret_id = "AKID" + "".join(secrets.choice(_ALPHABET) for _ in range(32))
+    secret_key = "".join(secrets.choice(_ALPHABET) for _ in range(32))
+    return secret_id, secret_key
+
+
+class Emulator:
+    """A local Tencent Cloud API endpoint: ``with Emulator() as emu: ... emu.endpoint``.
+
+    ``services`` are service.json descriptions (dicts) or a Catalog; None means
+    every generated service installed with tcapi.
+    """
+
+    def __init__(
+        self,
+        secret_id: str | None = None,
+        secret_key: str | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        services: Iterable[Mapping[str, Any]] | Catalog | None = None,
+        allow_unsigned: bool = False,
+        record_limit: int = 1000,
+        semantics: bool = True,
+    ) -> None:
+        if (secret_id is None) != (secret_key is None):
+            raise ValueError("give both secret_id and secret_key, or neither")
+        if secret_id is None or secret_key is None:
+            secret_id, secret_key = make_test_credentials()
+        if services is None:
+            catalog = Catalog.installed()
+        elif isinstance(services, Catalog):
+            catalog = services
+        else:
+            catalog = Catalog.from_descriptions(services)
+        self.secret_id = secret_id
+        self.secret_key = secret_key
+        self.app = EmulatorApp(
+            catalog,
+            {secret_id: secret_key},
+            allow_unsigned=allow_unsigned,
+            record_limit=record_limit,
+            semantics=semantics,
+        )
+        self._address = (host, port)
+        self._server: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        state = self.endpoint if self._server else "stopped"
+        return f"Emulator({state}, secret_id={self.secret_id!r})"
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        """Bind the socket and serve on a daemon thread; returns self."""
+        if self._server is not None:
+            return self
+        server = EmulatorHTTPServer(self._address, self.app)
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"tcapi-emulator:{server.server_port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close every open connection. Safe to call twice."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- accessors ----------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        return self._address[0]
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return self._server.server_port
+
+    @property
+    def endpoint(self) -> str:
+        """``http://HOST:PORT``, the URL to point a client at."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """The most recent requests (oldest first), as a snapshot list."""
+        return self.app.requests.snapshot()
+
+    def clear_requests(self) -> None:
+        self.app.requests.clear()
+
+    def register(self, service: str, action: str, handler: Handler) -> None:
+        """Answer (service, action) with ``handler``; see EmulatorApp.register."""
+        self.app.register(service, action, handler)

@@ -1,0 +1,146 @@
+"""The HTTP/1.1 adapter: real sockets in front of the sans-IO EmulatorApp.
+
+Keep-alive matters because SDK clients pool connections, and a client bug that
+only shows on a reused connection (a stale body, a wrong Content-Length) should
+show here too. Every answer carries Content-Length. Open connections are tracked
+so that stopping the emulator really closes them instead of leaving idle
+keep-alive threads answering after shutdown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import socketserver
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from .app import EmulatorApp
+from .errors import ApiError
+
+logger = logging.getLogger("tcapi.emulator.http")
+
+_READ_CHUNK = 64 * 1024
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], app: EmulatorApp) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.app = app
+        self._connections: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        super().__init__(address, _RequestHandler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS lookup for server_name; skip it.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+    def track(self, conn: socket.socket, open_: bool) -> None:
+        with self._lock:
+            if open_:
+                self._connections.add(conn)
+            else:
+                self._connections.discard(conn)
+
+    def close_connections(self) -> None:
+        with self._lock:
+            conns = list(self._connections)
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "tcapi-emulator"
+    sys_version = ""
+    timeout = 120  # idle keep-alive connections are dropped after this many seconds
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle's algorithm
+    # and the client's delayed ACK stall every keep-alive answer by ~40 ms.
+    disable_nagle_algorithm = True
+    server: EmulatorHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, True)
+
+    def finish(self) -> None:
+        self.server.track(self.connection, False)
+        super().finish()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s - %s", self.address_string(), format % args)
+
+    def _dispatch(self) -> None:
+        app = self.server.app
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            body = self._read_body(headers, app.max_post_bytes)
+        except ValueError:
+            self.send_error(400, "Malformed Content-Length or chunked body")
+            return
+        if body is None:
+            self.close_connection = True
+            too_big = ApiError("RequestSizeLimitExceeded", "The request body exceeds 10 MB.")
+            self._send(app.refuse(self.command, self.path, headers, too_big))
+            return
+        self._send(app.handle(self.command, self.path, headers, body))
+
+    def _read_body(self, headers: dict[str, str], limit: int) -> bytes | None:
+        """The request body, or None when it is over ``limit`` (it is then discarded).
+
+        Raises ValueError for a malformed length or chunk header.
+        """
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            return self._read_chunked(limit)
+        length = int(headers.get("content-length", "0"))
+        if length < 0:
+            raise ValueError("negative Content-Length")
+        if length <= limit:
+            return self.rfile.read(length)
+        while length > 0:  # drain, so that the client gets to read the answer
+            data = self.rfile.read(min(length, _READ_CHUNK))
+            if not data:
+                break
+            length -= len(data)
+        return None
+
+    def _read_chunked(self, limit: int) -> bytes | None:
+        parts: list[bytes] = []
+        size = 0
+        while True:
+            line = self.rfile.readline(1024)
+            chunk = int(line.split(b";", 1)[0].strip(), 16)
+            if chunk == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
+            size += chunk
+            if size > limit:
+                return None
+            parts.append(self.rfile.read(chunk))
+            self.rfile.readline(8)  # the CRLF after the chunk
+
+    def _send(self, response: tuple[int, dict[str, str], bytes]) -> None:
+        status, headers, payload = response
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(payload)
