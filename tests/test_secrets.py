@@ -17,6 +17,7 @@ SECRET_KEY = "Gu5t9xGARNpq86cd98joQYCN3SuperSecretValue"
 TOKEN = "TokenValue-8b1f0c9a7e6d5c4b3a2918273645"
 PRIMARY = "UFJJTUFSWS1LRVktU0VDUkVU"  # base64, as the API wants
 SECONDARY = "U0VDT05EQVJZLUtFWS1TRUNSRVQ="
+WRONG_TYPED_SECRET = 12345.678  # a sensitive value of the wrong type
 
 
 def chain_text(exc: BaseException) -> str:
@@ -50,7 +51,7 @@ def test_no_secret_surfaces_on_any_path(
                 c.create_device_identity(req)  # API error
             seen.append(chain_text(dup.value))
             with pytest.raises(InvalidParameterError) as bad:  # client-side error
-                c.create_device_identity(instance_id="i", device_id="d", primary_key=12345.678)
+                c.create_device_identity(instance_id="i", device_id="d", primary_key=WRONG_TYPED_SECRET)
             seen.append(chain_text(bad.value))
         signatures += [r.headers.get("authorization", "") for r in emu.requests]
         seen += [repr(r) for r in emu.requests]
@@ -82,7 +83,7 @@ def test_no_secret_surfaces_on_any_path(
     assert any("retrying" in r.getMessage() for r in caplog.records)
     sig_values = [s.rsplit("Signature=", 1)[-1] for s in signatures if "Signature=" in s]
     assert len(sig_values) == 2  # the emulator never records Authorization; the scripted server does
-    for secret in (SECRET_KEY, TOKEN, PRIMARY, SECONDARY, "12345.678", *sig_values):
+    for secret in (SECRET_KEY, TOKEN, PRIMARY, SECONDARY, str(WRONG_TYPED_SECRET), *sig_values):
         assert secret not in everything, f"leaked: {secret[:6]}…"
     assert "Authorization" not in everything
 
