@@ -11,7 +11,16 @@ nox.options.sessions = ["check", "lint", "typecheck", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
-SOURCES = ["runtime", "generator", "emulator", "tests", "bench", "examples", "noxfile.py", "setup.py"]
+SOURCES = [
+    "runtime",
+    "generator",
+    "emulator",
+    "tests",
+    "bench",
+    "examples",
+    "noxfile.py",
+    "setup.py",
+]
 
 
 @nox.session
@@ -40,6 +49,7 @@ def lint(session: nox.Session) -> None:
     """ruff over the hand-written code (generated code is black-formatted by the generator)."""
     session.install("ruff>=0.6")
     session.run("ruff", "check", *SOURCES)
+    session.run("ruff", "format", "--check", *SOURCES)
 
 
 @nox.session
@@ -47,7 +57,7 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the runtime, the generated services, the emulator and the generator."""
     session.install(".[lint]")
     session.run("mypy", "-p", "tcapi")
-    session.run("mypy", "generator", "examples", "bench")
+    session.run("mypy", "generator", "tests", "examples", "bench")
 
 
 @nox.session

@@ -15,9 +15,7 @@ from setuptools import find_packages, setup
 ROOT = Path(__file__).parent
 package_dir = {"tcapi": "runtime", "tcapi.emulator": "emulator"}
 packages = ["tcapi", *(f"tcapi.emulator.{p}" for p in find_packages("emulator")), "tcapi.emulator"]
-services = sorted(
-    p.name for p in (ROOT / "generated").iterdir() if (p / "__init__.py").is_file()
-)
+services = sorted(p.name for p in (ROOT / "generated").iterdir() if (p / "__init__.py").is_file())
 for service in services:
     package_dir[f"tcapi.{service}"] = f"generated/{service}"
     packages.append(f"tcapi.{service}")

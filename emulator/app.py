@@ -80,7 +80,7 @@ class EmulatorApp:
         self.state: dict[str, Any] = {}
         """Per-app state of the handlers that model real semantics."""
         if semantics:
-            from .services import install_all  # services import this module
+            from .services import install_all  # noqa: PLC0415 - services import this module
 
             install_all(self)
 

@@ -102,7 +102,9 @@ def check(spec_root: Path, out: Path, context: int = 3, max_lines: int = 40) -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__)
-    parser.add_argument("--spec", type=Path, default=REPO / "spec", help="spec root (default: spec/)")
+    parser.add_argument(
+        "--spec", type=Path, default=REPO / "spec", help="spec root (default: spec/)"
+    )
     parser.add_argument(
         "--out", type=Path, default=REPO / "generated", help="output root (default: generated/)"
     )

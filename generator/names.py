@@ -34,7 +34,10 @@ def safe_attr_name(name: str) -> str:
 
 
 def error_class_name(code: str) -> str:
-    """``UnsupportedOperation.ResourceAlreadyExists`` → ``UnsupportedOperationResourceAlreadyExists``."""
+    """The exception class name of an error code: the dotted code without dots.
+
+    ``UnsupportedOperation.ResourceAlreadyExists`` → ``UnsupportedOperationResourceAlreadyExists``.
+    """
     parts = [p for p in re.split(r"[._]", code) if p]
     name = "".join(p[0].upper() + p[1:] for p in parts)
     return name if not keyword.iskeyword(name) else name + "_"

@@ -20,11 +20,12 @@ import black
 import jinja2
 
 from .names import error_class_name
-from .spec import SCALARS, Member, Service, SpecError
+from .schema import SpecError
+from .spec import SCALARS, Member, Service
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPO = Path(__file__).resolve().parent.parent
-BLACK_MODE = black.Mode(line_length=100, target_versions={black.TargetVersion.PY311})
+BLACK_MODE = black.mode.Mode(line_length=100, target_versions={black.mode.TargetVersion.PY311})
 
 
 def _docstring(text: object) -> str:
@@ -77,6 +78,7 @@ class MemberView:
     py: str
     wire: str
     ann: str
+    ann_qualified: str  # the annotation as the client module writes it (models.X)
     kind: str  # str | int64 | uint64 | float | bool | struct
     pytype: str
     is_list: bool
@@ -99,10 +101,13 @@ def _member_view(m: Member, *, response: bool, structures: set[str]) -> MemberVi
         kind = {"str": "str", "float": "float", "bool": "bool"}.get(pytype, elem)
         if pytype == "int":
             kind = elem if elem in ("int64", "uint64") else "int64"
+    qualified = f"models.{pytype}" if kind == "struct" else pytype
     ann = f"list[{pytype}]" if m.is_list else pytype
+    ann_qualified = f"list[{qualified}]" if m.is_list else qualified
     in_init_required = m.required and not m.nullable and not response
     if not in_init_required:
         ann += " | None"
+        ann_qualified += " | None"
     doc = m.description
     if m.nullable:
         doc += " (may be null)"
@@ -112,6 +117,7 @@ def _member_view(m: Member, *, response: bool, structures: set[str]) -> MemberVi
         py=m.py_name,
         wire=m.name,
         ann=ann,
+        ann_qualified=ann_qualified,
         kind=kind,
         pytype=pytype,
         is_list=m.is_list,
@@ -262,7 +268,9 @@ def render_service(service: Service, versions: list[str], newest: bool) -> dict[
         )
     models.sort(key=lambda m: m.name)
     errors = _error_views(service, common)
-    all_names = sorted({"ApiError", "COMMON_ERRORS", "ERRORS", *common.values(), *(e.cls for e in errors)})
+    all_names = sorted(
+        {"ApiError", "COMMON_ERRORS", "ERRORS", *common.values(), *(e.cls for e in errors)}
+    )
     example = errors[-1] if errors else None
     ctx: dict[str, Any] = {
         "service": service,

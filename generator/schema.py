@@ -115,9 +115,7 @@ class Validator:
                 seen.add(key)
                 if key not in schema.fields:
                     allowed = ", ".join(sorted(schema.fields))
-                    raise self.fail(
-                        key_node, f"{label}: unknown key {key!r} (allowed: {allowed})"
-                    )
+                    raise self.fail(key_node, f"{label}: unknown key {key!r} (allowed: {allowed})")
                 self.check(value_node, schema.fields[key], (*where, key))
             for key in sorted(schema.required - seen):
                 raise self.fail(node, f"{label}: missing required key {key!r}")
@@ -132,7 +130,9 @@ class Validator:
         if schema.kind == "any":
             return
         if not isinstance(node, yaml.ScalarNode):
-            raise self.fail(node, f"{label} must be {_kind_name(schema.kind)}, not {_describe(node)}")
+            raise self.fail(
+                node, f"{label} must be {_kind_name(schema.kind)}, not {_describe(node)}"
+            )
         ok = {
             "str": node.tag == _STR_TAG,
             "int": node.tag == _INT_TAG,
@@ -142,7 +142,7 @@ class Validator:
         if not ok:
             hint = ""
             if schema.kind == "str" and node.tag != _STR_TAG:
-                hint = f" (quote it: \"{node.value}\")"
+                hint = f' (quote it: "{node.value}")'
             raise self.fail(
                 node, f"{label} must be {_kind_name(schema.kind)}, not {_describe(node)}{hint}"
             )
@@ -155,9 +155,7 @@ class Validator:
 
 
 def _kind_name(kind: str) -> str:
-    return {"str": "a string", "int": "an integer", "number": "a number", "bool": "a boolean"}[
-        kind
-    ]
+    return {"str": "a string", "int": "an integer", "number": "a number", "bool": "a boolean"}[kind]
 
 
 def _label(where: tuple[str | int, ...]) -> str:

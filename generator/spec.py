@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from . import schema
-from .names import snake_case, safe_attr_name
+from .names import safe_attr_name, snake_case
 from .schema import SpecError
 
 SCALARS = {
@@ -147,13 +147,21 @@ def _members(
         py_seen[py] = name
         typ, items = m["type"], m.get("items")
         if typ == LIST and items is None:
-            raise SpecError(v.path, v.lines.get((*where, i, "type")), f"{owner}.{name}: a list needs 'items'")
+            raise SpecError(
+                v.path, v.lines.get((*where, i, "type")), f"{owner}.{name}: a list needs 'items'"
+            )
         if typ != LIST and items is not None:
             raise SpecError(
-                v.path, v.lines.get((*where, i, "items")), f"{owner}.{name}: 'items' only goes with type: list"
+                v.path,
+                v.lines.get((*where, i, "items")),
+                f"{owner}.{name}: 'items' only goes with type: list",
             )
         if items == LIST:
-            raise SpecError(v.path, v.lines.get((*where, i, "items")), f"{owner}.{name}: lists of lists are not supported")
+            raise SpecError(
+                v.path,
+                v.lines.get((*where, i, "items")),
+                f"{owner}.{name}: lists of lists are not supported",
+            )
         out.append(
             Member(
                 name=name,
@@ -180,17 +188,24 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
         raise SpecError(service_file, None, "missing service.yaml")
     data, sv = schema.load_yaml(service_file, schema.SERVICE)
     expected = f"{data['service']}/{data['version']}"
-    rel = folder.resolve().relative_to(root.resolve()).as_posix() if _inside(folder, root) else expected
+    rel = (
+        folder.resolve().relative_to(root.resolve()).as_posix()
+        if _inside(folder, root)
+        else expected
+    )
     if rel != expected:
         raise SpecError(
-            service_file, sv.lines.get(("service",)),
+            service_file,
+            sv.lines.get(("service",)),
             f"folder {rel!r} does not match service/version {expected!r}",
         )
     endpoints = data.get("endpoints") or {}
     if not isinstance(endpoints, dict) or not all(
         isinstance(k, str) and isinstance(val, str) for k, val in endpoints.items()
     ):
-        raise SpecError(service_file, sv.lines.get(("endpoints",)), "endpoints must map names to hosts")
+        raise SpecError(
+            service_file, sv.lines.get(("endpoints",)), "endpoints must map names to hosts"
+        )
 
     structures: list[Structure] = []
     struct_validators: dict[str, schema.Validator] = {}
@@ -198,7 +213,9 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
         sdata, v = schema.load_yaml(path, schema.STRUCTURE)
         name = sdata["structure"]
         if path.stem != name:
-            raise SpecError(path, v.lines.get(("structure",)), f"structure {name!r} must live in {name}.yaml")
+            raise SpecError(
+                path, v.lines.get(("structure",)), f"structure {name!r} must live in {name}.yaml"
+            )
         struct_validators[name] = v
         structures.append(
             Structure(
@@ -216,7 +233,9 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
         adata, v = schema.load_yaml(path, schema.ACTION)
         name = adata["action"]
         if path.stem != name:
-            raise SpecError(path, v.lines.get(("action",)), f"action {name!r} must live in {name}.yaml")
+            raise SpecError(
+                path, v.lines.get(("action",)), f"action {name!r} must live in {name}.yaml"
+            )
         inputs = _members(adata.get("input", []), v, ("input",), f"{name} input")
         outputs = _members(adata.get("output", []), v, ("output",), f"{name} output")
         if not any(m.name == IMPLICIT_REQUEST_ID for m in outputs):
@@ -226,7 +245,8 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
             for part in ("request", "response"):
                 if not isinstance(ex[part], dict):
                     raise SpecError(
-                        path, v.lines.get(("examples", i, part)),
+                        path,
+                        v.lines.get(("examples", i, part)),
                         f"{name} examples[{i}].{part} must be a mapping of wire names to values",
                     )
             examples.append(
@@ -256,13 +276,16 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
         action_validators[name] = v
 
     # Cross-file checks: every type reference resolves.
-    def check_refs(members: tuple[Member, ...], v: schema.Validator, where: tuple[str, ...], owner: str) -> None:
+    def check_refs(
+        members: tuple[Member, ...], v: schema.Validator, where: tuple[str, ...], owner: str
+    ) -> None:
         for i, m in enumerate(members):
             t = m.element
             if t not in SCALARS and t not in struct_names:
                 key = "items" if m.is_list else "type"
                 raise SpecError(
-                    v.path, v.lines.get((*where, i, key)),
+                    v.path,
+                    v.lines.get((*where, i, key)),
                     f"{owner}.{m.name}: unknown type {t!r} (a scalar: {', '.join(SCALARS)}; "
                     f"'list' with 'items'; or a structure in structures/)",
                 )
@@ -275,14 +298,24 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
         check_refs(a.input, v, ("input",), f"{a.name} input")
         check_refs(a.output, v, ("output",), f"{a.name} output")
         if a.py_name in py_actions:
-            raise SpecError(v.path, 1, f"actions {py_actions[a.py_name]!r} and {a.name!r} share the method name {a.py_name!r}")
+            raise SpecError(
+                v.path,
+                1,
+                f"actions {py_actions[a.py_name]!r} and {a.name!r} share the method name "
+                f"{a.py_name!r}",
+            )
         py_actions[a.py_name] = a.name
     class_names = {s.name for s in structures}
     for a in actions:
         for suffix in ("Request", "Response"):
             if a.name + suffix in class_names:
                 v = action_validators[a.name]
-                raise SpecError(v.path, 1, f"structure {a.name + suffix!r} collides with the {suffix.lower()} model of {a.name}")
+                raise SpecError(
+                    v.path,
+                    1,
+                    f"structure {a.name + suffix!r} collides with the {suffix.lower()} "
+                    f"model of {a.name}",
+                )
 
     return Service(
         service=data["service"],
@@ -293,7 +326,10 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
         endpoints=dict(endpoints),
         region_required=bool(data.get("region_required", True)),
         rate_limit=data.get("rate_limit"),
-        errors=tuple(ErrorCode(e["code"], str(e.get("description", "")).strip()) for e in data.get("errors", [])),
+        errors=tuple(
+            ErrorCode(e["code"], str(e.get("description", "")).strip())
+            for e in data.get("errors", [])
+        ),
         actions=tuple(actions),
         structures=tuple(structures),
         root=expected,
@@ -302,10 +338,18 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
 
 def _request_id_member() -> Member:
     return Member(
-        name=IMPLICIT_REQUEST_ID, type="string", items=None, required=False, nullable=False,
-        sensitive=False, deprecated=False,
-        description="The unique request ID, returned for every request; quote it when reporting a problem.",
-        example=None, py_name="request_id",
+        name=IMPLICIT_REQUEST_ID,
+        type="string",
+        items=None,
+        required=False,
+        nullable=False,
+        sensitive=False,
+        deprecated=False,
+        description=(
+            "The unique request ID, returned for every request; quote it when reporting a problem."
+        ),
+        example=None,
+        py_name="request_id",
     )
 
 

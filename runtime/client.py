@@ -231,9 +231,7 @@ class _ClientCore:
         if not logger.isEnabledFor(logging.DEBUG):
             return
         rid = getattr(outcome, "request_id", None)
-        result = (
-            f"error={outcome.code}" if isinstance(outcome, TencentCloudError) else "ok"
-        )
+        result = f"error={outcome.code}" if isinstance(outcome, TencentCloudError) else "ok"
         logger.debug(
             "%s.%s attempt=%d status=%s request_id=%s latency_ms=%.1f %s",
             self.SERVICE.service,
@@ -245,7 +243,9 @@ class _ClientCore:
             result,
         )
 
-    def _next_delay(self, op: Operation[Any], attempt: int, error: TencentCloudError) -> float | None:
+    def _next_delay(
+        self, op: Operation[Any], attempt: int, error: TencentCloudError
+    ) -> float | None:
         delay = self.retry.next_delay(attempt, error)
         if delay is not None:
             logger.info(
@@ -332,9 +332,7 @@ class AsyncClient(_ClientCore):
             try:
                 headers = self._sign(op, body)
                 try:
-                    resp = await self._http.post(
-                        self._endpoint.url, content=body, headers=headers
-                    )
+                    resp = await self._http.post(self._endpoint.url, content=body, headers=headers)
                 except httpx.HTTPError as exc:
                     raise translate_error(exc, self._endpoint.url) from None
                 status = resp.status_code

@@ -16,9 +16,9 @@ import attrs
 
 from .errors import CredentialsError
 
-ENV_SECRET_ID = "TENCENTCLOUD_SECRET_ID"
-ENV_SECRET_KEY = "TENCENTCLOUD_SECRET_KEY"
-ENV_TOKEN = "TENCENTCLOUD_TOKEN"
+ENV_SECRET_ID = "TENCENTCLOUD_SECRET_ID"  # noqa: S105 - variable names, not secrets
+ENV_SECRET_KEY = "TENCENTCLOUD_SECRET_KEY"  # noqa: S105
+ENV_TOKEN = "TENCENTCLOUD_TOKEN"  # noqa: S105
 
 
 def _redacted(value: object) -> str:

@@ -142,7 +142,7 @@ class ApiError(TencentCloudError):
 
     @classmethod
     def default_code(cls) -> str:
-        return cls.__dict__.get("CODE", cls.__name__)
+        return str(cls.__dict__.get("CODE", cls.__name__))
 
 
 # The common error codes of every API 3.0 service. Class names are the dotted

@@ -72,7 +72,7 @@ class Tc3Signer:
     The secret key is only held in the cache, never exposed by repr().
     """
 
-    __slots__ = ("service", "_cache_id", "_cache_key")
+    __slots__ = ("_cache_id", "_cache_key", "service")
 
     def __init__(self, service: str) -> None:
         self.service = service

@@ -25,16 +25,22 @@ def credential(emulator: Emulator) -> Credential:
 @pytest.fixture
 def client(emulator: Emulator, credential: Credential) -> Iterator[MqttClient]:
     with MqttClient(
-        credential=credential, region="ap-guangzhou", endpoint=emulator.endpoint,
+        credential=credential,
+        region="ap-guangzhou",
+        endpoint=emulator.endpoint,
         retry=RetryPolicy(max_attempts=1),
     ) as c:
         yield c
 
 
 @pytest.fixture
-async def async_client(emulator: Emulator, credential: Credential) -> AsyncIterator[AsyncMqttClient]:
+async def async_client(
+    emulator: Emulator, credential: Credential
+) -> AsyncIterator[AsyncMqttClient]:
     async with AsyncMqttClient(
-        credential=credential, region="ap-guangzhou", endpoint=emulator.endpoint,
+        credential=credential,
+        region="ap-guangzhou",
+        endpoint=emulator.endpoint,
         retry=RetryPolicy(max_attempts=1),
     ) as c:
         yield c

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 @dataclass
@@ -42,7 +43,7 @@ class Reply:
 class Script:
     replies: list[Reply]
     default: Reply = field(default_factory=Reply.ok)
-    received: list[dict[str, object]] = field(default_factory=list)
+    received: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next(self) -> Reply:
@@ -92,7 +93,9 @@ def scripted_server(*replies: Reply, default: Reply | None = None) -> Iterator[t
     script = Script(list(replies), default or Reply.ok())
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}", script

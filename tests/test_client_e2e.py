@@ -92,7 +92,11 @@ def test_prebuilt_request_object_is_accepted(client: MqttClient, emulator: Emula
     ],
 )
 def test_bad_input_fails_before_anything_is_sent(
-    client: MqttClient, emulator: Emulator, kwargs: dict[str, Any], error: type[Exception], names: str
+    client: MqttClient,
+    emulator: Emulator,
+    kwargs: dict[str, Any],
+    error: type[Exception],
+    names: str,
 ) -> None:
     with pytest.raises(error) as info:
         client.create_device_identity(**kwargs)
@@ -149,8 +153,9 @@ def test_unknown_parameter_from_unknown_fields_is_rejected_by_the_server(
 
 
 def test_language_is_configurable_and_checked(emulator: Emulator, credential: Credential) -> None:
-    with MqttClient(credential=credential, region="ap-guangzhou", endpoint=emulator.endpoint,
-                    language="zh-CN") as c:
+    with MqttClient(
+        credential=credential, region="ap-guangzhou", endpoint=emulator.endpoint, language="zh-CN"
+    ) as c:
         c.create_device_identity(instance_id="i", device_id="d")
     assert emulator.requests[0].headers.get("x-tc-language") == "zh-CN"
     with pytest.raises(ConfigurationError, match="language"):
@@ -172,8 +177,9 @@ def test_region_is_required_and_read_from_the_environment(
 def test_default_endpoint_is_the_international_site(credential: Credential) -> None:
     with MqttClient(credential=credential, region="ap-guangzhou") as c:
         assert c.endpoint == "https://mqtt.intl.tencentcloudapi.com/"
-    with MqttClient(credential=credential, region="ap-guangzhou",
-                    endpoint="mqtt.tencentcloudapi.com") as c:
+    with MqttClient(
+        credential=credential, region="ap-guangzhou", endpoint="mqtt.tencentcloudapi.com"
+    ) as c:
         assert c.endpoint == "https://mqtt.tencentcloudapi.com/"
     for bad in ("ftp://x", "https://host/path", "http://:80", ""):
         with pytest.raises(ConfigurationError):
@@ -228,11 +234,13 @@ async def test_async_context_manager_closes_its_pool(credential: Credential) -> 
     assert c._http.is_closed
 
 
-def test_retry_policy_does_not_swallow_success(
-    emulator: Emulator, credential: Credential
-) -> None:
-    with MqttClient(credential=credential, region="ap-guangzhou", endpoint=emulator.endpoint,
-                    retry=RetryPolicy(max_attempts=5)) as c:
+def test_retry_policy_does_not_swallow_success(emulator: Emulator, credential: Credential) -> None:
+    with MqttClient(
+        credential=credential,
+        region="ap-guangzhou",
+        endpoint=emulator.endpoint,
+        retry=RetryPolicy(max_attempts=5),
+    ) as c:
         c.create_device_identity(instance_id="i", device_id="d")
         with pytest.raises(errors.UnsupportedOperationResourceAlreadyExists):
             c.create_device_identity(instance_id="i", device_id="d")

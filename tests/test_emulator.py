@@ -20,13 +20,14 @@ from typing import Any
 
 import httpx
 import pytest
-from tcapi.emulator import ApiError, Catalog, Emulator, EmulatorApp, RequestContext
-from tcapi.signing import Tc3Signer
 from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.mqtt.v20240516 import models, mqtt_client
+
+from tcapi.emulator import ApiError, Catalog, Emulator, EmulatorApp, RequestContext
+from tcapi.signing import Tc3Signer
 
 VERSION = "2024-05-16"
 EXAMPLE_REQUEST: dict[str, Any] = {

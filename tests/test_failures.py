@@ -27,8 +27,11 @@ CRED = Credential("AKIDtest", "test-secret-key")
 
 def make_client(endpoint: str, attempts: int = 1, **kw: object) -> MqttClient:
     return MqttClient(
-        credential=CRED, region="ap-guangzhou", endpoint=endpoint,
-        retry=RetryPolicy(max_attempts=attempts, base_delay=0.001, max_delay=0.01), **kw,  # type: ignore[arg-type]
+        credential=CRED,
+        region="ap-guangzhou",
+        endpoint=endpoint,
+        retry=RetryPolicy(max_attempts=attempts, base_delay=0.001, max_delay=0.01),
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -89,7 +92,10 @@ def test_error_envelope_with_non_200_status_still_maps_to_the_api_error() -> Non
             call(c)
     assert type(info.value) is errors.ResourceNotFoundInstance
     assert (info.value.code, info.value.message, info.value.request_id) == (
-        "ResourceNotFound.Instance", "no such instance", "rid-9")
+        "ResourceNotFound.Instance",
+        "no such instance",
+        "rid-9",
+    )
 
 
 def test_unknown_code_maps_to_nearest_known_ancestor_and_keeps_full_code() -> None:
@@ -105,8 +111,10 @@ def test_unknown_code_maps_to_nearest_known_ancestor_and_keeps_full_code() -> No
 
 
 def test_throttling_is_retried_then_succeeds(caplog: pytest.LogCaptureFixture) -> None:
-    replies = [Reply.error("RequestLimitExceeded", "slow down"),
-               Reply.error("RequestLimitExceeded.UinLimitExceeded", "slow down")]
+    replies = [
+        Reply.error("RequestLimitExceeded", "slow down"),
+        Reply.error("RequestLimitExceeded.UinLimitExceeded", "slow down"),
+    ]
     with scripted_server(*replies) as (url, script):
         with make_client(url, attempts=3) as c, caplog.at_level(logging.INFO, "tcapi"):
             resp = call(c)
@@ -166,11 +174,16 @@ def test_connection_refused_is_retried_then_raises_connect_error(
 
 @pytest.mark.anyio
 async def test_async_client_retries_throttling_and_types_bad_responses() -> None:
-    replies = [Reply.error("RequestLimitExceeded"), Reply.ok("rid-async"),
-               Reply(status=502, body=b"<html>bad gateway</html>", content_type="text/html")]
+    replies = [
+        Reply.error("RequestLimitExceeded"),
+        Reply.ok("rid-async"),
+        Reply(status=502, body=b"<html>bad gateway</html>", content_type="text/html"),
+    ]
     with scripted_server(*replies) as (url, script):
         async with AsyncMqttClient(
-            credential=CRED, region="ap-guangzhou", endpoint=url,
+            credential=CRED,
+            region="ap-guangzhou",
+            endpoint=url,
             retry=RetryPolicy(max_attempts=3, base_delay=0.001),
         ) as c:
             resp = await c.create_device_identity(instance_id="i", device_id="d")
@@ -204,4 +217,3 @@ def test_backoff_is_full_jitter_capped_exponential() -> None:
     assert is_retryable(ConnectError("x")) and not is_retryable(TransportError("x"))
     with pytest.raises(ValueError, match="max_attempts"):
         RetryPolicy(max_attempts=0)
-

@@ -30,8 +30,16 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
     assert first == second
     cli.generate(SPEC, tmp_path / "a")
     cli.generate(SPEC, tmp_path / "b")
-    a = {p.relative_to(tmp_path / "a"): p.read_bytes() for p in (tmp_path / "a").rglob("*") if p.is_file()}
-    b = {p.relative_to(tmp_path / "b"): p.read_bytes() for p in (tmp_path / "b").rglob("*") if p.is_file()}
+    a = {
+        p.relative_to(tmp_path / "a"): p.read_bytes()
+        for p in (tmp_path / "a").rglob("*")
+        if p.is_file()
+    }
+    b = {
+        p.relative_to(tmp_path / "b"): p.read_bytes()
+        for p in (tmp_path / "b").rglob("*")
+        if p.is_file()
+    }
     assert a == b and a
 
 
@@ -53,7 +61,9 @@ def test_check_reports_a_hand_edit_and_a_stray_file(tmp_path: Path) -> None:
     models.write_text(models.read_text().replace("Device ID", "Device identifier"))
     (out / "mqtt/stray.py").write_text("x = 1\n")
     problems = cli.check(SPEC, out)
-    assert any(p.startswith("differs: generated/mqtt/v20240516/models.py") and "-" in p for p in problems)
+    assert any(
+        p.startswith("differs: generated/mqtt/v20240516/models.py") and "-" in p for p in problems
+    )
     assert any("stray.py" in p and "not produced" in p for p in problems)
     cli.generate(SPEC, out)  # generate repairs both
     assert cli.check(SPEC, out) == []
@@ -90,25 +100,74 @@ def line_of(path: Path, needle: str) -> int:
 @pytest.mark.parametrize(
     ("old", "new", "anchor", "message"),
     [
-        ("    type: string\n    required: true\n    description: Device ID",
-         "    type: strnig\n    required: true\n    description: Device ID", "type: strnig",
-         "unknown type 'strnig'"),
+        (
+            "    type: string\n    required: true\n    description: Device ID",
+            "    type: strnig\n    required: true\n    description: Device ID",
+            "type: strnig",
+            "unknown type 'strnig'",
+        ),
         ("    type: list\n", "    type: lsit\n", "type: lsit", "'items' only goes with type: list"),
-        ("    required: true\n    description: Device ID", "    required: yes please\n    description: Device ID",
-         "required: yes please", "input[1].required must be a boolean"),
-        ("  - name: Status\n", "  - name: Status\n    colour: red\n", "colour: red", "unknown key 'colour'"),
-        ("  - name: DeviceId\n", "  - name: InstanceId\n", "name: InstanceId\n    type: string\n    required: true\n    description: Device",
-         "member 'InstanceId' is declared twice"),
-        ("    items: PropagatingProperty\n", "    items: Nowhere\n", "items: Nowhere", "unknown type 'Nowhere'"),
-        ("  - FailedOperation.InstanceNotReady\n", "  - Failed Operation!\n", "Failed Operation!", "does not match"),
+        (
+            "    required: true\n    description: Device ID",
+            "    required: yes please\n    description: Device ID",
+            "required: yes please",
+            "input[1].required must be a boolean",
+        ),
+        (
+            "  - name: Status\n",
+            "  - name: Status\n    colour: red\n",
+            "colour: red",
+            "unknown key 'colour'",
+        ),
+        (
+            "  - name: DeviceId\n",
+            "  - name: InstanceId\n",
+            "name: InstanceId\n    type: string\n    required: true\n    description: Device",
+            "member 'InstanceId' is declared twice",
+        ),
+        (
+            "    items: PropagatingProperty\n",
+            "    items: Nowhere\n",
+            "items: Nowhere",
+            "unknown type 'Nowhere'",
+        ),
+        (
+            "  - FailedOperation.InstanceNotReady\n",
+            "  - Failed Operation!\n",
+            "Failed Operation!",
+            "does not match",
+        ),
         ("  - name: Status\n", "  - nam: Status\n", "nam: Status", "unknown key 'nam'"),
-        ("action: CreateDeviceIdentity\n", "action: CreateDevice\n", "action: CreateDevice", "must live in CreateDevice.yaml"),
-        ("  - name: PrimaryKey\n", "  - name: PrimaryKey\n    python_name: status\n", "python_name: status",
-         "both become the Python name 'status'"),
-        ("examples:\n  - title: Example\n    request:\n", "examples:\n  - title: Example\n    request: [1]\n    old_request:\n",
-         "old_request", "unknown key 'old_request'"),
-        ("    type: list\n", "    type: list\n    items: Other\n", "items: PropagatingProperty", "duplicate key 'items'"),
-        ("    description: Device ID\n", "    description: Device ID\n  - : broken\n   bad indent\n", "bad indent", "invalid YAML"),
+        (
+            "action: CreateDeviceIdentity\n",
+            "action: CreateDevice\n",
+            "action: CreateDevice",
+            "must live in CreateDevice.yaml",
+        ),
+        (
+            "  - name: PrimaryKey\n",
+            "  - name: PrimaryKey\n    python_name: status\n",
+            "python_name: status",
+            "both become the Python name 'status'",
+        ),
+        (
+            "examples:\n  - title: Example\n    request:\n",
+            "examples:\n  - title: Example\n    request: [1]\n    old_request:\n",
+            "old_request",
+            "unknown key 'old_request'",
+        ),
+        (
+            "    type: list\n",
+            "    type: list\n    items: Other\n",
+            "items: PropagatingProperty",
+            "duplicate key 'items'",
+        ),
+        (
+            "    description: Device ID\n",
+            "    description: Device ID\n  - : broken\n   bad indent\n",
+            "bad indent",
+            "invalid YAML",
+        ),
     ],
 )
 def test_invalid_spec_names_file_line_and_problem(
@@ -136,7 +195,9 @@ def test_invalid_service_file_is_reported_and_generated_tree_untouched(tmp_path:
     svc = root / "mqtt/2024-05-16/service.yaml"
     svc.write_text(svc.read_text().replace('version: "2024-05-16"', "version: 2024-05-16"))
     out = tmp_path / "gen"
-    with pytest.raises(SpecError, match=r"service.yaml:\d+:\d+: version must be a string.*quote it"):
+    with pytest.raises(
+        SpecError, match=r"service.yaml:\d+:\d+: version must be a string.*quote it"
+    ):
         cli.generate(root, out)
     assert not out.exists()
 
@@ -144,8 +205,10 @@ def test_invalid_service_file_is_reported_and_generated_tree_untouched(tmp_path:
 def test_hostile_descriptions_and_keyword_names_generate_valid_code(tmp_path: Path) -> None:
     root = copy_spec(tmp_path)
     path = root / ACTION
-    hostile = "''' \"\"\" \\\\ {{ 7*7 }} {% if x %} \x00 \u00e9 \u4e2d\u6587 \""
-    text = path.read_text().replace("description: Device ID\n", f"description: {json.dumps(hostile)}\n")
+    hostile = '\'\'\' """ \\\\ {{ 7*7 }} {% if x %} \x00 \u00e9 \u4e2d\u6587 "'
+    text = path.read_text().replace(
+        "description: Device ID\n", f"description: {json.dumps(hostile)}\n"
+    )
     text = text.replace(
         "  - name: Status\n",
         "  - name: From\n    type: string\n    description: a keyword\n  - name: Validate\n"

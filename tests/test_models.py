@@ -11,7 +11,9 @@ import pytest
 from tcapi import InvalidParameterError
 from tcapi.mqtt import models
 
-DOC_PAGE = Path(__file__).resolve().parents[2] / "shared/api-docs/mqtt/2024-05-16/CreateDeviceIdentity.txt"
+DOC_PAGE = (
+    Path(__file__).resolve().parents[2] / "shared/api-docs/mqtt/2024-05-16/CreateDeviceIdentity.txt"
+)
 
 
 def doc_example_request() -> dict[str, object]:
@@ -67,7 +69,7 @@ def test_response_parses_doc_example_and_keeps_unknown_members() -> None:
 def test_response_tolerates_missing_members() -> None:
     assert models.CreateDeviceIdentityResponse.from_dict({}).request_id is None
     prop = models.PropagatingProperty.from_dict({"Key": "k"})
-    assert (prop.key, prop.value) == ("k", None)
+    assert prop.key == "k" and prop.to_dict() == {"Key": "k"}
 
 
 def test_sensitive_members_are_redacted_in_repr_and_str() -> None:
@@ -85,10 +87,16 @@ def test_sensitive_members_are_redacted_in_repr_and_str() -> None:
     [
         ({"instance_id": 5, "device_id": "d"}, "InstanceId"),
         ({"instance_id": "i", "device_id": None}, "DeviceId"),
-        ({"instance_id": "i", "device_id": "d", "propagating_properties": "kv"}, "PropagatingProperties"),
         (
-            {"instance_id": "i", "device_id": "d",
-             "propagating_properties": [models.PropagatingProperty(key="k", value=3)]},  # type: ignore[arg-type]
+            {"instance_id": "i", "device_id": "d", "propagating_properties": "kv"},
+            "PropagatingProperties",
+        ),
+        (
+            {
+                "instance_id": "i",
+                "device_id": "d",
+                "propagating_properties": [models.PropagatingProperty(key="k", value=3)],
+            },  # type: ignore[arg-type]
             "PropagatingProperties[0].Value",
         ),
         (

@@ -51,7 +51,9 @@ def test_no_secret_surfaces_on_any_path(
                 c.create_device_identity(req)  # API error
             seen.append(chain_text(dup.value))
             with pytest.raises(InvalidParameterError) as bad:  # client-side error
-                c.create_device_identity(instance_id="i", device_id="d", primary_key=WRONG_TYPED_SECRET)
+                c.create_device_identity(
+                    instance_id="i", device_id="d", primary_key=WRONG_TYPED_SECRET
+                )  # type: ignore[call-overload]
             seen.append(chain_text(bad.value))
         signatures += [r.headers.get("authorization", "") for r in emu.requests]
         seen += [repr(r) for r in emu.requests]
@@ -61,8 +63,12 @@ def test_no_secret_surfaces_on_any_path(
     seen.append(repr(temp))
     replies = [Reply.error("RequestLimitExceeded"), Reply.error("InternalError", "oops")]
     with scripted_server(*replies) as (url, script):
-        with MqttClient(credential=temp, region="ap-guangzhou", endpoint=url,
-                        retry=RetryPolicy(max_attempts=3, base_delay=0.001)) as c:
+        with MqttClient(
+            credential=temp,
+            region="ap-guangzhou",
+            endpoint=url,
+            retry=RetryPolicy(max_attempts=3, base_delay=0.001),
+        ) as c:
             with pytest.raises(errors.InternalError) as internal:
                 c.create_device_identity(instance_id="i", device_id="d", primary_key=PRIMARY)
             seen.append(chain_text(internal.value))
@@ -70,8 +76,12 @@ def test_no_secret_surfaces_on_any_path(
     signatures += [str(r["headers"]["Authorization"]) for r in script.received]
 
     # A network failure with exception chaining.
-    with MqttClient(credential=temp, region="ap-guangzhou", endpoint="http://127.0.0.1:9",
-                    retry=RetryPolicy(max_attempts=2, base_delay=0.001)) as c:
+    with MqttClient(
+        credential=temp,
+        region="ap-guangzhou",
+        endpoint="http://127.0.0.1:9",
+        retry=RetryPolicy(max_attempts=2, base_delay=0.001),
+    ) as c:
         with pytest.raises(ConnectError) as conn:
             c.create_device_identity(instance_id="i", device_id="d", secondary_key=SECONDARY)
         seen.append(chain_text(conn.value))
@@ -82,7 +92,9 @@ def test_no_secret_surfaces_on_any_path(
     assert "CreateDeviceIdentity" in caplog.text  # the debug lines were really captured
     assert any("retrying" in r.getMessage() for r in caplog.records)
     sig_values = [s.rsplit("Signature=", 1)[-1] for s in signatures if "Signature=" in s]
-    assert len(sig_values) == 2  # the emulator never records Authorization; the scripted server does
+    assert (
+        len(sig_values) == 2
+    )  # the emulator never records Authorization; the scripted server does
     for secret in (SECRET_KEY, TOKEN, PRIMARY, SECONDARY, str(WRONG_TYPED_SECRET), *sig_values):
         assert secret not in everything, f"leaked: {secret[:6]}…"
     assert "Authorization" not in everything

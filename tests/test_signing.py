@@ -7,9 +7,7 @@ import hashlib
 from tcapi import signing
 
 # protocol.md, vectors A (English doc) and B (Chinese doc).
-BODY = (
-    b'{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}'
-)
+BODY = b'{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}'
 TIMESTAMP = 1551113065
 HEADERS_A = {"content-type": "application/json; charset=utf-8", "host": "cvm.tencentcloudapi.com"}
 
@@ -80,10 +78,16 @@ def test_cached_signing_key_follows_key_and_date_changes() -> None:
     assert sign("key-one", TIMESTAMP) == first
     next_day = sign("key-one", TIMESTAMP + 86400)
     assert "/2019-02-26/cvm/" in next_day
-    assert signing.Tc3Signer("cvm").authorization(
-        secret_id="AKID", secret_key="key-one", timestamp=TIMESTAMP + 86400, headers=HEADERS_A,
-        body=BODY,
-    ) == next_day
+    assert (
+        signing.Tc3Signer("cvm").authorization(
+            secret_id="AKID",
+            secret_key="key-one",
+            timestamp=TIMESTAMP + 86400,
+            headers=HEADERS_A,
+            body=BODY,
+        )
+        == next_day
+    )
 
 
 def test_signer_repr_holds_no_secret() -> None:

@@ -53,11 +53,11 @@ class MqttClient(SyncClient):
         status: str | None = None,
         primary_key: str | None = None,
         secondary_key: str | None = None,
-        propagating_properties: list[PropagatingProperty] | None = None,
+        propagating_properties: list[models.PropagatingProperty] | None = None,
     ) -> models.CreateDeviceIdentityResponse: ...
 
     def create_device_identity(
-        self, request: models.CreateDeviceIdentityRequest | None = None, /, **params: Any
+        self, request: models.CreateDeviceIdentityRequest | None = None, **params: Any
     ) -> models.CreateDeviceIdentityResponse:
         """Create a device signature for per-device secret.
 
@@ -110,11 +110,11 @@ class AsyncMqttClient(AsyncClient):
         status: str | None = None,
         primary_key: str | None = None,
         secondary_key: str | None = None,
-        propagating_properties: list[PropagatingProperty] | None = None,
+        propagating_properties: list[models.PropagatingProperty] | None = None,
     ) -> models.CreateDeviceIdentityResponse: ...
 
     async def create_device_identity(
-        self, request: models.CreateDeviceIdentityRequest | None = None, /, **params: Any
+        self, request: models.CreateDeviceIdentityRequest | None = None, **params: Any
     ) -> models.CreateDeviceIdentityResponse:
         """Create a device signature for per-device secret.
 

@@ -68,6 +68,7 @@ class CreateDeviceIdentityRequest:
 
     def validate(self, path: str = "") -> None:
         """Check members against the spec; raises InvalidParameterError naming the field."""
+        v: object
         v = self.instance_id
         if v is None:
             raise missing(path + "InstanceId")
@@ -126,18 +127,19 @@ class CreateDeviceIdentityRequest:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateDeviceIdentityRequest:
         """Build from the wire form; missing members become None."""
-        f1 = data.get("PropagatingProperties")
+        d: Any = data
+        f1 = d.get("PropagatingProperties")
         return cls(
-            instance_id=data.get("InstanceId"),
-            device_id=data.get("DeviceId"),
-            status=data.get("Status"),
-            primary_key=data.get("PrimaryKey"),
-            secondary_key=data.get("SecondaryKey"),
+            instance_id=d.get("InstanceId"),
+            device_id=d.get("DeviceId"),
+            status=d.get("Status"),
+            primary_key=d.get("PrimaryKey"),
+            secondary_key=d.get("SecondaryKey"),
             propagating_properties=(
                 None if f1 is None else [PropagatingProperty.from_dict(x) for x in f1]
             ),
             unknown_fields={
-                k: x for k, x in data.items() if k not in _CreateDeviceIdentityRequest_KNOWN
+                k: x for k, x in d.items() if k not in _CreateDeviceIdentityRequest_KNOWN
             },
         )
 
@@ -163,6 +165,7 @@ class CreateDeviceIdentityResponse:
 
     def validate(self, path: str = "") -> None:
         """Check members against the spec; raises InvalidParameterError naming the field."""
+        v: object
         v = self.request_id
         if v is not None:
             if not isinstance(v, str):
@@ -178,10 +181,11 @@ class CreateDeviceIdentityResponse:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateDeviceIdentityResponse:
         """Build from the wire form; missing members become None."""
+        d: Any = data
         return cls(
-            request_id=data.get("RequestId"),
+            request_id=d.get("RequestId"),
             unknown_fields={
-                k: x for k, x in data.items() if k not in _CreateDeviceIdentityResponse_KNOWN
+                k: x for k, x in d.items() if k not in _CreateDeviceIdentityResponse_KNOWN
             },
         )
 
@@ -210,6 +214,7 @@ class PropagatingProperty:
 
     def validate(self, path: str = "") -> None:
         """Check members against the spec; raises InvalidParameterError naming the field."""
+        v: object
         v = self.key
         if v is None:
             raise missing(path + "Key")
@@ -234,8 +239,9 @@ class PropagatingProperty:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PropagatingProperty:
         """Build from the wire form; missing members become None."""
+        d: Any = data
         return cls(
-            key=data.get("Key"),
-            value=data.get("Value"),
-            unknown_fields={k: x for k, x in data.items() if k not in _PropagatingProperty_KNOWN},
+            key=d.get("Key"),
+            value=d.get("Value"),
+            unknown_fields={k: x for k, x in d.items() if k not in _PropagatingProperty_KNOWN},
         )
