@@ -28,6 +28,7 @@ _READ_CHUNK = 64 * 1024
 class EmulatorHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # socketserver's default of 5 resets bursts of new connections
 
     def __init__(self, address: tuple[str, int], app: EmulatorApp) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET

@@ -1,59 +1,19 @@
-"""The httpx-facing pieces: endpoint parsing, pool settings, error translation."""
+"""The httpx-facing pieces: pool settings and error translation.
+
+Imported when the first client is built, not when ``tcapi`` is imported: httpx
+(with asyncio) costs more import time than the rest of tcapi together.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-import attrs
 import httpx
 
 from . import _constants as C
 from .errors import (
-    ConfigurationError,
     ConnectError,
     RequestTimeoutError,
     TransportError,
 )
-
-
-@attrs.frozen
-class Endpoint:
-    """Where requests go: ``url`` to post to and the ``host`` that is signed."""
-
-    url: str
-    host: str
-
-
-def resolve_endpoint(endpoint: str | None, default_host: str) -> Endpoint:
-    """Accept a bare host, or an http(s) URL; default to the service's host.
-
-    Plain http is only ever used when explicitly asked for (local emulators).
-    """
-    if endpoint is None:
-        return Endpoint(f"https://{default_host}/", default_host)
-    if not isinstance(endpoint, str) or not endpoint.strip():
-        raise ConfigurationError("endpoint must be a non-empty string")
-    text = endpoint.strip()
-    if "://" not in text:
-        text = "https://" + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https"):
-        raise ConfigurationError(f"endpoint {endpoint!r}: scheme must be http or https")
-    if not parts.hostname:
-        raise ConfigurationError(f"endpoint {endpoint!r} has no host")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ConfigurationError(f"endpoint {endpoint!r}: API 3.0 requests always go to '/'")
-    try:
-        port = parts.port
-    except ValueError:
-        raise ConfigurationError(f"endpoint {endpoint!r} has an invalid port") from None
-    host = parts.hostname.lower()
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    default_port = 443 if parts.scheme == "https" else 80
-    if port is not None and port != default_port:
-        host = f"{host}:{port}"
-    return Endpoint(f"{parts.scheme}://{host}/", host)
 
 
 def timeouts(connect: float, read: float) -> httpx.Timeout:
@@ -81,3 +41,101 @@ def translate_error(exc: httpx.HTTPError, url: str) -> TransportError:
     if isinstance(exc, httpx.TimeoutException):
         return RequestTimeoutError(f"no response from {url} in time ({what})")
     return TransportError(f"HTTP exchange with {url} failed ({what})")
+
+
+HTTP_ERRORS = httpx.HTTPError
+"""What the transports raise; the clients catch it and translate it."""
+
+
+class SyncTransport:
+    """POST a body, get (status, body back), over one keep-alive connection pool.
+
+    By default the pool is an ``httpx.HTTPTransport`` driven directly: a
+    Tencent Cloud call needs none of ``httpx.Client``'s cookies, redirects,
+    auth flows or header merging, and skipping them halves the client's CPU
+    per call. A caller-supplied ``httpx.Client`` is used as it is (its own
+    settings and hooks apply).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        connect: float,
+        read: float,
+        *,
+        verify: bool | str,
+        proxy: str | None,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self._url = httpx.URL(url)
+        self._client = client
+        self._extensions = {"timeout": timeouts(connect, read).as_dict()}
+        self._pool = (
+            None
+            if client is not None
+            else httpx.HTTPTransport(verify=verify, proxy=proxy, limits=limits())
+        )
+        self.is_closed = False
+
+    def post(self, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+        if self._pool is None:
+            assert self._client is not None
+            response = self._client.post(self._url, content=body, headers=headers)
+            return response.status_code, response.content
+        request = httpx.Request(
+            "POST", self._url, headers=headers, content=body, extensions=self._extensions
+        )
+        response = self._pool.handle_request(request)
+        try:
+            return response.status_code, response.read()
+        finally:
+            response.close()
+
+    def close(self) -> None:
+        """Close the pool this transport created (a caller's client stays open)."""
+        if self._pool is not None:
+            self._pool.close()
+        self.is_closed = True
+
+
+class AsyncTransport:
+    """The asyncio twin of :class:`SyncTransport` (``httpx.AsyncHTTPTransport``)."""
+
+    def __init__(
+        self,
+        url: str,
+        connect: float,
+        read: float,
+        *,
+        verify: bool | str,
+        proxy: str | None,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._url = httpx.URL(url)
+        self._client = client
+        self._extensions = {"timeout": timeouts(connect, read).as_dict()}
+        self._pool = (
+            None
+            if client is not None
+            else httpx.AsyncHTTPTransport(verify=verify, proxy=proxy, limits=limits())
+        )
+        self.is_closed = False
+
+    async def post(self, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+        if self._pool is None:
+            assert self._client is not None
+            response = await self._client.post(self._url, content=body, headers=headers)
+            return response.status_code, response.content
+        request = httpx.Request(
+            "POST", self._url, headers=headers, content=body, extensions=self._extensions
+        )
+        response = await self._pool.handle_async_request(request)
+        try:
+            return response.status_code, await response.aread()
+        finally:
+            await response.aclose()
+
+    async def aclose(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
+        self.is_closed = True

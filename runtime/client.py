@@ -7,20 +7,18 @@ never disagree on what goes over the wire.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 import attrs
-import httpx
 
 from . import _constants as C
-from ._http import Endpoint, limits, resolve_endpoint, timeouts, translate_error
+from ._endpoint import Endpoint, resolve_endpoint
 from .credentials import Credential, CredentialProvider, DefaultCredentialChain
 from .errors import (
     COMMON_ERRORS,
@@ -32,7 +30,9 @@ from .errors import (
     error_class_for,
 )
 from .retry import RetryPolicy
-from .signing import Tc3Signer
+
+if TYPE_CHECKING:
+    import httpx
 
 logger = logging.getLogger("tcapi")
 
@@ -109,9 +109,11 @@ class _ClientCore:
         self.region = region
         self._endpoint: Endpoint = resolve_endpoint(endpoint, svc.endpoint)
         self.retry = retry if retry is not None else RetryPolicy()
-        self._timeout = timeouts(connect_timeout, read_timeout)
+        self._timeouts = (connect_timeout, read_timeout)
         self._verify = verify
         self._proxy = proxy
+        from .signing import Tc3Signer  # noqa: PLC0415 - hashlib/hmac load with the first client
+
         self._signer = Tc3Signer(svc.service)
         self._signed = {"content-type": C.CONTENT_TYPE_JSON, "host": self._endpoint.host}
         headers = {
@@ -265,9 +267,16 @@ class SyncClient(_ClientCore):
 
     def __init__(self, *, http_client: httpx.Client | None = None, **options: Any) -> None:
         super().__init__(**options)
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            timeout=self._timeout, verify=self._verify, proxy=self._proxy, limits=limits()
+        from . import _http  # noqa: PLC0415 - httpx is imported with the first client
+
+        self._http_errors = _http.HTTP_ERRORS
+        self._translate = _http.translate_error
+        self._http = _http.SyncTransport(
+            self._endpoint.url,
+            *self._timeouts,
+            verify=self._verify,
+            proxy=self._proxy,
+            client=http_client,
         )
 
     def _invoke(self, op: Operation[R], request: RequestModel) -> R:
@@ -280,11 +289,10 @@ class SyncClient(_ClientCore):
             try:
                 headers = self._sign(op, body)
                 try:
-                    resp = self._http.post(self._endpoint.url, content=body, headers=headers)
-                except httpx.HTTPError as exc:
-                    raise translate_error(exc, self._endpoint.url) from None
-                status = resp.status_code
-                result = self._parse(op, status, resp.content)
+                    status, content = self._http.post(headers, body)
+                except self._http_errors as exc:
+                    raise self._translate(exc, self._endpoint.url) from None
+                result = self._parse(op, status, content)
             except TencentCloudError as error:
                 self._log_attempt(op, attempt, started, error, status)
                 delay = self._next_delay(op, attempt, error)
@@ -296,9 +304,8 @@ class SyncClient(_ClientCore):
             return result
 
     def close(self) -> None:
-        """Close the connection pool (if this client created it)."""
-        if self._owns_http:
-            self._http.close()
+        """Close the connection pool (a caller-supplied ``http_client`` stays open)."""
+        self._http.close()
 
     def __enter__(self) -> Self:
         return self
@@ -317,9 +324,16 @@ class AsyncClient(_ClientCore):
 
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **options: Any) -> None:
         super().__init__(**options)
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=self._timeout, verify=self._verify, proxy=self._proxy, limits=limits()
+        from . import _http  # noqa: PLC0415 - httpx is imported with the first client
+
+        self._http_errors = _http.HTTP_ERRORS
+        self._translate = _http.translate_error
+        self._http = _http.AsyncTransport(
+            self._endpoint.url,
+            *self._timeouts,
+            verify=self._verify,
+            proxy=self._proxy,
+            client=http_client,
         )
 
     async def _invoke(self, op: Operation[R], request: RequestModel) -> R:
@@ -332,25 +346,25 @@ class AsyncClient(_ClientCore):
             try:
                 headers = self._sign(op, body)
                 try:
-                    resp = await self._http.post(self._endpoint.url, content=body, headers=headers)
-                except httpx.HTTPError as exc:
-                    raise translate_error(exc, self._endpoint.url) from None
-                status = resp.status_code
-                result = self._parse(op, status, resp.content)
+                    status, content = await self._http.post(headers, body)
+                except self._http_errors as exc:
+                    raise self._translate(exc, self._endpoint.url) from None
+                result = self._parse(op, status, content)
             except TencentCloudError as error:
                 self._log_attempt(op, attempt, started, error, status)
                 delay = self._next_delay(op, attempt, error)
                 if delay is None:
                     raise
+                import asyncio  # noqa: PLC0415 - only a retry needs it
+
                 await asyncio.sleep(delay)
                 continue
             self._log_attempt(op, attempt, started, result, status)
             return result
 
     async def aclose(self) -> None:
-        """Close the connection pool (if this client created it)."""
-        if self._owns_http:
-            await self._http.aclose()
+        """Close the connection pool (a caller-supplied ``http_client`` stays open)."""
+        await self._http.aclose()
 
     async def __aenter__(self) -> Self:
         return self

@@ -7,7 +7,6 @@ default chain looks, in order, at the environment and at the profile file.
 
 from __future__ import annotations
 
-import configparser
 import os
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -94,6 +93,8 @@ class ProfileFileProvider:
         path = self._path()
         if not path.is_file():
             return None
+        import configparser  # noqa: PLC0415 - only needed when a profile file exists
+
         parser = configparser.ConfigParser(interpolation=None)
         try:
             parser.read(path, encoding="utf-8")

@@ -246,3 +246,21 @@ def test_retry_policy_does_not_swallow_success(emulator: Emulator, credential: C
             c.create_device_identity(instance_id="i", device_id="d")
     # A business error is final: exactly one request each, no retries.
     assert len(emulator.requests) == 2
+
+
+def test_caller_supplied_http_client_is_used_and_left_open(
+    emulator: Emulator, credential: Credential
+) -> None:
+    import httpx
+
+    seen: list[str] = []
+    with httpx.Client(event_hooks={"request": [lambda r: seen.append(r.url.host)]}) as http:
+        with MqttClient(
+            credential=credential,
+            region="ap-guangzhou",
+            endpoint=emulator.endpoint,
+            http_client=http,
+        ) as c:
+            c.create_device_identity(instance_id="i", device_id="d")
+        assert seen == ["127.0.0.1"]
+        assert not http.is_closed  # the caller owns it
