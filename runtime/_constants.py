@@ -19,7 +19,7 @@ DEFAULT_READ_TIMEOUT: Final = 30.0
 DEFAULT_WRITE_TIMEOUT: Final = 30.0
 DEFAULT_POOL_TIMEOUT: Final = 10.0
 DEFAULT_MAX_CONNECTIONS: Final = 100
-DEFAULT_MAX_KEEPALIVE: Final = 100  # = max connections: never churn connections under load
+DEFAULT_MAX_KEEPALIVE: Final = 20  # httpcore rescans every idle connection per request: more is slower
 
 # Retries: attempts include the first try; delays are full-jitter exponential.
 DEFAULT_MAX_ATTEMPTS: Final = 3
