@@ -11,6 +11,7 @@ import importlib.util
 import json
 import re
 import sys
+import textwrap
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -38,6 +39,14 @@ def _docstring(text: object) -> str:
     return s or "(no description)"
 
 
+def _wrap_text(text: str, width: int = 72) -> str:
+    """Fill each paragraph of a description to ``width`` columns (for docstrings)."""
+    return "\n".join(
+        textwrap.fill(p, width, break_long_words=False, break_on_hyphens=False) or p
+        for p in text.split("\n")
+    )
+
+
 def _pyrepr(value: object) -> str:
     """A Python literal for a spec value (strings, numbers, bools, None)."""
     if isinstance(value, float) and value.is_integer():
@@ -55,6 +64,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,  # noqa: S701 - we emit Python, not HTML; values go through pyrepr/docstring
     )
     env.filters["pyrepr"] = _pyrepr
+    env.filters["wrap_text"] = _wrap_text
     env.filters["docstring"] = _docstring
     return env
 
