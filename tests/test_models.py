@@ -95,8 +95,10 @@ def test_sensitive_members_are_redacted_in_repr_and_str() -> None:
             {
                 "instance_id": "i",
                 "device_id": "d",
-                "propagating_properties": [models.PropagatingProperty(key="k", value=3)],
-            },  # type: ignore[arg-type]
+                "propagating_properties": [
+                    models.PropagatingProperty(key="k", value=3)  # type: ignore[arg-type]
+                ],
+            },
             "PropagatingProperties[0].Value",
         ),
         (
@@ -124,3 +126,11 @@ def test_validation_error_does_not_quote_sensitive_values() -> None:
 def test_missing_required_keyword_names_the_field() -> None:
     with pytest.raises(TypeError, match="device_id"):
         models.CreateDeviceIdentityRequest(instance_id="i")  # type: ignore[call-arg]
+
+
+def test_fixture_is_the_shared_doc_page_when_present() -> None:
+    shared = Path(__file__).resolve().parents[2] / "shared/api-docs/mqtt/2024-05-16"
+    original = shared / "CreateDeviceIdentity.txt"
+    if original.is_file():  # beside a checkout, as in CI and on developer machines
+        assert original.read_bytes() == DOC_PAGE.read_bytes()
+    assert "CreateDeviceIdentity" in DOC_PAGE.read_text(encoding="utf-8")
