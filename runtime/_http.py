@@ -6,6 +6,7 @@ Imported when the first client is built, not when ``tcapi`` is imported: httpx
 
 from __future__ import annotations
 
+import attrs
 import httpx
 
 from . import _constants as C
@@ -47,7 +48,33 @@ HTTP_ERRORS = httpx.HTTPError
 """What the transports raise; the clients catch it and translate it."""
 
 
-class SyncTransport:
+@attrs.frozen
+class TransportSettings:
+    """How a client's transport connects; fixed when the client is built."""
+
+    url: str
+    connect_timeout: float
+    read_timeout: float
+    verify: bool | str
+    proxy: str | None
+
+
+class _Transport:
+    """What both transports share: the parsed URL and per-request timeouts."""
+
+    def __init__(self, settings: TransportSettings) -> None:
+        self._url = httpx.URL(settings.url)
+        timeout = timeouts(settings.connect_timeout, settings.read_timeout)
+        self._extensions = {"timeout": timeout.as_dict()}
+        self.is_closed = False
+
+    def _request(self, headers: dict[str, str], body: bytes) -> httpx.Request:
+        return httpx.Request(
+            "POST", self._url, headers=headers, content=body, extensions=self._extensions
+        )
+
+
+class SyncTransport(_Transport):
     """POST a body, get (status, body back), over one keep-alive connection pool.
 
     By default the pool is an ``httpx.HTTPTransport`` driven directly: a
@@ -57,35 +84,21 @@ class SyncTransport:
     settings and hooks apply).
     """
 
-    def __init__(
-        self,
-        url: str,
-        connect: float,
-        read: float,
-        *,
-        verify: bool | str,
-        proxy: str | None,
-        client: httpx.Client | None = None,
-    ) -> None:
-        self._url = httpx.URL(url)
+    def __init__(self, settings: TransportSettings, client: httpx.Client | None = None) -> None:
+        super().__init__(settings)
         self._client = client
-        self._extensions = {"timeout": timeouts(connect, read).as_dict()}
         self._pool = (
             None
             if client is not None
-            else httpx.HTTPTransport(verify=verify, proxy=proxy, limits=limits())
+            else httpx.HTTPTransport(verify=settings.verify, proxy=settings.proxy, limits=limits())
         )
-        self.is_closed = False
 
     def post(self, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
         if self._pool is None:
             assert self._client is not None
             response = self._client.post(self._url, content=body, headers=headers)
             return response.status_code, response.content
-        request = httpx.Request(
-            "POST", self._url, headers=headers, content=body, extensions=self._extensions
-        )
-        response = self._pool.handle_request(request)
+        response = self._pool.handle_request(self._request(headers, body))
         try:
             return response.status_code, response.read()
         finally:
@@ -98,44 +111,35 @@ class SyncTransport:
         self.is_closed = True
 
 
-class AsyncTransport:
+class AsyncTransport(_Transport):
     """The asyncio twin of :class:`SyncTransport` (``httpx.AsyncHTTPTransport``)."""
 
     def __init__(
-        self,
-        url: str,
-        connect: float,
-        read: float,
-        *,
-        verify: bool | str,
-        proxy: str | None,
-        client: httpx.AsyncClient | None = None,
+        self, settings: TransportSettings, client: httpx.AsyncClient | None = None
     ) -> None:
-        self._url = httpx.URL(url)
+        super().__init__(settings)
         self._client = client
-        self._extensions = {"timeout": timeouts(connect, read).as_dict()}
         self._pool = (
             None
             if client is not None
-            else httpx.AsyncHTTPTransport(verify=verify, proxy=proxy, limits=limits())
+            else httpx.AsyncHTTPTransport(
+                verify=settings.verify, proxy=settings.proxy, limits=limits()
+            )
         )
-        self.is_closed = False
 
     async def post(self, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
         if self._pool is None:
             assert self._client is not None
             response = await self._client.post(self._url, content=body, headers=headers)
             return response.status_code, response.content
-        request = httpx.Request(
-            "POST", self._url, headers=headers, content=body, extensions=self._extensions
-        )
-        response = await self._pool.handle_async_request(request)
+        response = await self._pool.handle_async_request(self._request(headers, body))
         try:
             return response.status_code, await response.aread()
         finally:
             await response.aclose()
 
     async def aclose(self) -> None:
+        """Close the pool this transport created (a caller's client stays open)."""
         if self._pool is not None:
             await self._pool.aclose()
         self.is_closed = True

@@ -109,13 +109,27 @@ class _ClientCore:
         self.region = region
         self._endpoint: Endpoint = resolve_endpoint(endpoint, svc.endpoint)
         self.retry = retry if retry is not None else RetryPolicy()
-        self._timeouts = (connect_timeout, read_timeout)
-        self._verify = verify
-        self._proxy = proxy
-        from .signing import Tc3Signer  # noqa: PLC0415 - hashlib/hmac load with the first client
+        from . import _http  # noqa: PLC0415 - httpx is imported with the first client
+
+        self._transport_settings = _http.TransportSettings(
+            url=self._endpoint.url,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            verify=verify,
+            proxy=proxy,
+        )
+        self._http_errors = _http.HTTP_ERRORS
+        self._translate = _http.translate_error
+        from .signing import (  # noqa: PLC0415 - hashlib/hmac load with the first client
+            Tc3Signer,
+            canonical_headers,
+        )
 
         self._signer = Tc3Signer(svc.service)
-        self._signed = {"content-type": C.CONTENT_TYPE_JSON, "host": self._endpoint.host}
+        # The signed headers never change for a client: canonicalize them once.
+        self._signed = canonical_headers(
+            {"content-type": C.CONTENT_TYPE_JSON, "host": self._endpoint.host}
+        )
         headers = {
             "Content-Type": C.CONTENT_TYPE_JSON,
             "Host": self._endpoint.host,
@@ -267,17 +281,9 @@ class SyncClient(_ClientCore):
 
     def __init__(self, *, http_client: httpx.Client | None = None, **options: Any) -> None:
         super().__init__(**options)
-        from . import _http  # noqa: PLC0415 - httpx is imported with the first client
+        from ._http import SyncTransport  # noqa: PLC0415 - loaded with the first client
 
-        self._http_errors = _http.HTTP_ERRORS
-        self._translate = _http.translate_error
-        self._http = _http.SyncTransport(
-            self._endpoint.url,
-            *self._timeouts,
-            verify=self._verify,
-            proxy=self._proxy,
-            client=http_client,
-        )
+        self._http = SyncTransport(self._transport_settings, http_client)
 
     def _invoke(self, op: Operation[R], request: RequestModel) -> R:
         body = self._serialize(op, request)
@@ -324,17 +330,9 @@ class AsyncClient(_ClientCore):
 
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **options: Any) -> None:
         super().__init__(**options)
-        from . import _http  # noqa: PLC0415 - httpx is imported with the first client
+        from ._http import AsyncTransport  # noqa: PLC0415 - loaded with the first client
 
-        self._http_errors = _http.HTTP_ERRORS
-        self._translate = _http.translate_error
-        self._http = _http.AsyncTransport(
-            self._endpoint.url,
-            *self._timeouts,
-            verify=self._verify,
-            proxy=self._proxy,
-            client=http_client,
-        )
+        self._http = AsyncTransport(self._transport_settings, http_client)
 
     async def _invoke(self, op: Operation[R], request: RequestModel) -> R:
         body = self._serialize(op, request)

@@ -48,11 +48,16 @@ def canonical_request(
     *,
     method: str,
     query: str,
-    headers: Mapping[str, str],
+    headers: Mapping[str, str] | tuple[str, str],
     payload_hash: str,
 ) -> tuple[str, str]:
-    """Return (CanonicalRequest, SignedHeaders). The canonical URI is always '/'."""
-    canon, signed = canonical_headers(headers)
+    """Return (CanonicalRequest, SignedHeaders). The canonical URI is always '/'.
+
+    ``headers`` are the headers to sign, or their precomputed
+    :func:`canonical_headers` (a client whose signed headers never change
+    computes them once).
+    """
+    canon, signed = headers if isinstance(headers, tuple) else canonical_headers(headers)
     return f"{method.upper()}\n/\n{query}\n{canon}\n{signed}\n{payload_hash}", signed
 
 
@@ -99,7 +104,7 @@ class Tc3Signer:
         secret_id: str,
         secret_key: str,
         timestamp: int,
-        headers: Mapping[str, str],
+        headers: Mapping[str, str] | tuple[str, str],
         body: bytes = b"",
         method: str = "POST",
         query: str = "",
@@ -108,7 +113,8 @@ class Tc3Signer:
         """The value of the Authorization header for a request.
 
         ``headers`` are the headers to sign (at least content-type and host),
-        with exactly the values that are sent.
+        with exactly the values that are sent, or their precomputed
+        :func:`canonical_headers`.
         """
         date = utc_date(timestamp)
         creq, signed = canonical_request(

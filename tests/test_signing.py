@@ -110,3 +110,14 @@ def test_parse_authorization_round_trip() -> None:
     assert parts["signed_headers"] == "content-type;host"
     assert signing.parse_authorization("Basic abc") is None
     assert signing.parse_authorization("TC3-HMAC-SHA256 garbage") is None
+
+
+def test_precomputed_canonical_headers_sign_identically() -> None:
+    signer = signing.Tc3Signer("cvm")
+
+    def sign(headers: dict[str, str] | tuple[str, str]) -> str:
+        return signer.authorization(
+            secret_id="AKID", secret_key="k", timestamp=TIMESTAMP, headers=headers, body=BODY
+        )
+
+    assert sign(signing.canonical_headers(HEADERS_A)) == sign(HEADERS_A)
