@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from . import diff as spec_diff
+from .cli_io import write_atomic
 from .render import REPO, render_all
 from .schema import SpecError
 from .spec import Service, find_services, load_service
@@ -34,18 +34,6 @@ def existing_files(out: Path) -> dict[str, str]:
     return files
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def generate(spec_root: Path, out: Path) -> tuple[int, int, int]:
     """Render everything first, then write: a spec error leaves generated/ untouched."""
     wanted = render_all(load_all(spec_root))
@@ -53,7 +41,7 @@ def generate(spec_root: Path, out: Path) -> tuple[int, int, int]:
     written = 0
     for rel, text in wanted.items():
         if have.get(rel) != text:
-            _write_atomic(out / rel, text)
+            write_atomic(out / rel, text)
             written += 1
     removed = 0
     for rel in sorted(set(have) - set(wanted)):
@@ -100,6 +88,31 @@ def check(spec_root: Path, out: Path, context: int = 3, max_lines: int = 40) -> 
     return problems
 
 
+def _import(args: argparse.Namespace) -> int:
+    if args.kind == "docpage":
+        from .importers import docpage  # noqa: PLC0415 - only this command needs it
+
+        return docpage.main(list(args.rest))
+    from .importers import tccli  # noqa: PLC0415
+
+    started = time.perf_counter()
+    try:
+        report = tccli.import_service(
+            service=args.service,
+            version=args.version,
+            cn=args.cn,
+            en=args.en,
+            spec_root=args.spec,
+            errors=args.errors,
+        )
+    except tccli.ImportError_ as exc:
+        print(f"import error: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    print(f"imported {args.service} {args.version} in {time.perf_counter() - started:.2f}s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__)
     parser.add_argument(
@@ -111,8 +124,36 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("generate", help="render spec/ into generated/ (only changed files are written)")
     sub.add_parser("check", help="exit 1 if generated/ differs from what generate would write")
-    args = parser.parse_args(argv)
+    imp = sub.add_parser("import", help="write spec/ YAML from official definitions or doc pages")
+    kinds = imp.add_subparsers(dest="kind", required=True)
+    tc = kinds.add_parser(
+        "tccli", help="from the tccli / tccli-intl-en wheels (or unpacked folders)"
+    )
+    tc.add_argument("--service", required=True, help="short name, e.g. mqtt")
+    tc.add_argument("--version", required=True, help="API version, e.g. 2024-05-16")
+    tc.add_argument("--cn", type=Path, required=True, help="tccli wheel or folder (all actions)")
+    tc.add_argument("--en", type=Path, help="tccli-intl-en wheel or folder (English docs)")
+    tc.add_argument(
+        "--errors",
+        type=Path,
+        help="per-action error codes JSON (default: <spec folder>/errors-by-action.json)",
+    )
+    dp = kinds.add_parser("docpage", help="from API doc pages in text form", add_help=False)
+    dp.add_argument("rest", nargs=argparse.REMAINDER)
+    spec_diff.add_arguments(
+        sub.add_parser("diff", help="list spec changes between two folders or git revisions")
+    )
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "import" and args.kind == "docpage":
+        # The doc page importer has its own options (and --help): pass them through.
+        args.rest = extra + list(args.rest)
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     started = time.perf_counter()
+    if args.command == "import":
+        return _import(args)
+    if args.command == "diff":
+        return spec_diff.run(args)
     try:
         if args.command == "generate":
             total, written, removed = generate(args.spec, args.out)

@@ -7,8 +7,11 @@ about a particular service.
 
 from __future__ import annotations
 
+import concurrent.futures
+import hashlib
 import importlib.util
 import json
+import os
 import re
 import sys
 import textwrap
@@ -20,7 +23,8 @@ import attrs
 import black
 import jinja2
 
-from .names import error_class_name
+from .cli_io import write_atomic
+from .names import error_class_name, safe_attr_name, snake_case
 from .schema import SpecError
 from .spec import SCALARS, Member, Service
 
@@ -80,6 +84,11 @@ def _runtime_errors() -> ModuleType:
     return module
 
 
+def runtime_common_errors() -> dict[str, str]:
+    """The common API 3.0 codes the runtime defines: code → class name."""
+    return {code: cls.__name__ for code, cls in _runtime_errors().COMMON_ERRORS.items()}
+
+
 # --------------------------------------------------------------------------- views
 
 
@@ -102,7 +111,17 @@ class MemberView:
         return self.wire  # wire names match [A-Za-z][A-Za-z0-9_]*: safe in an f-string
 
 
-def _member_view(m: Member, *, response: bool, structures: set[str]) -> MemberView:
+def _member_view(
+    m: Member, *, response: bool, structures: set[str], output_only: bool = False
+) -> MemberView:
+    """How one member looks in Python.
+
+    Request members (and members of structures that requests use) are required
+    keyword arguments when the spec says ``required``. Response members (and
+    members of structures only responses use) are typed non-optional when the
+    spec guarantees them (``output_required`` and not ``nullable``); parsing
+    stays lenient either way.
+    """
     elem = m.element
     if elem in structures:
         kind, pytype = "struct", elem
@@ -114,7 +133,8 @@ def _member_view(m: Member, *, response: bool, structures: set[str]) -> MemberVi
     qualified = f"models.{pytype}" if kind == "struct" else pytype
     ann = f"list[{pytype}]" if m.is_list else pytype
     ann_qualified = f"list[{qualified}]" if m.is_list else qualified
-    in_init_required = m.required and not m.nullable and not response
+    guaranteed = m.output_required if (response or output_only) else m.required
+    in_init_required = guaranteed and not m.nullable
     if not in_init_required:
         ann += " | None"
         ann_qualified += " | None"
@@ -143,6 +163,17 @@ class ModelView:
     name: str
     doc: str
     members: tuple[MemberView, ...]
+
+
+@attrs.frozen
+class ModuleView:
+    """One module of the models package: a structure, or an action's request+response."""
+
+    name: str
+    doc: str
+    sources: str
+    models: tuple[ModelView, ...]
+    imports: tuple[tuple[str, str], ...]  # (module, class) of structures it uses
 
 
 @attrs.frozen
@@ -235,21 +266,81 @@ def _format(path: str, source: str) -> str:
         ) from exc
 
 
-def render_service(service: Service, versions: list[str], newest: bool) -> dict[str, str]:
-    """All files of one service version, keyed by path relative to generated/."""
-    env = _environment()
-    common = {code: cls.__name__ for code, cls in _runtime_errors().COMMON_ERRORS.items()}
+CACHE_DIR = REPO / "build" / "generator-cache"
+"""Formatted sources keyed by a hash of (black version, mode, unformatted
+source): black is by far the slowest step, and its output is a pure function
+of its input, so unchanged files are never formatted twice."""
+
+
+def _cache_key(source: str) -> str:
+    version = getattr(black, "__version__", "")
+    h = hashlib.sha256(f"{version}\0{BLACK_MODE!r}\0".encode())
+    h.update(source.encode("utf-8"))
+    return h.hexdigest()
+
+
+def _format_job(job: tuple[str, str]) -> str:
+    return _format(*job)
+
+
+def format_all(files: dict[str, str], cache: Path | None = CACHE_DIR) -> dict[str, str]:
+    """black over every file; cached, and spread over the CPUs when there is work."""
+    out: dict[str, str] = {}
+    todo: list[tuple[str, str, str]] = []
+    for path, source in files.items():
+        key = _cache_key(source)
+        hit = cache / key[:2] / key if cache is not None else None
+        if hit is not None and hit.is_file():
+            out[path] = hit.read_text(encoding="utf-8")
+        else:
+            todo.append((path, source, key))
+    if len(todo) > 8 and (os.cpu_count() or 1) > 1:
+        with concurrent.futures.ProcessPoolExecutor() as pool:
+            done = list(pool.map(_format_job, [(p, s) for p, s, _ in todo], chunksize=4))
+    else:
+        done = [_format(p, s) for p, s, _ in todo]
+    for (path, _, key), text in zip(todo, done, strict=True):
+        out[path] = text
+        if cache is not None:
+            write_atomic(cache / key[:2] / key, text)
+    return out
+
+
+def _module_name(name: str) -> str:
+    return safe_attr_name(snake_case(name))
+
+
+def _modules(service: Service) -> list[ModuleView]:
+    """The models package, one small module per structure and per action."""
     structures = {s.name for s in service.structures}
-    models: list[ModelView] = []
+    usage = service.structure_usage()
+    module_of = {s.name: _module_name(s.name) for s in service.structures}
+    modules: list[ModuleView] = []
+
+    def imports(models: tuple[ModelView, ...], own: set[str]) -> tuple[tuple[str, str], ...]:
+        used = {m.pytype for model in models for m in model.members if m.kind == "struct"}
+        return tuple(sorted((module_of[n], n) for n in used - own))
+
     for s in service.structures:
-        models.append(
-            ModelView(
-                s.name,
-                s.description or s.name,
-                tuple(_member_view(m, response=False, structures=structures) for m in s.members),
+        output_only = usage[s.name] == {"out"}
+        model = ModelView(
+            s.name,
+            s.description or s.name,
+            tuple(
+                _member_view(m, response=False, structures=structures, output_only=output_only)
+                for m in s.members
+            ),
+        )
+        modules.append(
+            ModuleView(
+                module_of[s.name],
+                f"The {s.name} structure.",
+                s.source,
+                (model,),
+                imports((model,), {s.name}),
             )
         )
-    actions = []
+    taken = {m.name: f"structure {m.models[0].name}" for m in modules}
     for a in service.actions:
         req = ModelView(
             a.name + "Request",
@@ -261,7 +352,66 @@ def render_service(service: Service, versions: list[str], newest: bool) -> dict[
             f"What {a.name} returns.",
             tuple(_member_view(m, response=True, structures=structures) for m in a.output),
         )
-        models += [req, resp]
+        name = _module_name(a.name)
+        if name in taken:
+            raise SpecError(
+                f"spec/{a.source}",
+                None,
+                f"action {a.name} and {taken[name]} would share the models module {name!r}",
+            )
+        taken[name] = f"action {a.name}"
+        modules.append(
+            ModuleView(
+                name,
+                f"Request and response models of {a.name}.",
+                a.source,
+                (req, resp),
+                imports((req, resp), set()),
+            )
+        )
+    return sorted(modules, key=lambda m: m.name)
+
+
+@attrs.frozen
+class PaginatorView:
+    """Python names of an action's paging members (attributes, not dict keys:
+    Jinja would resolve ``.items`` of a dict to the dict method)."""
+
+    offset: str
+    limit: str
+    items: str
+    item_type: str
+    total: str | None
+    page_size: int | None
+
+
+def _paginator(a: Any, resp: ModelView, structures: set[str]) -> PaginatorView | None:
+    p = a.paginate
+    if p is None:
+        return None
+    items = next(m for m in resp.members if m.wire == p.items)
+    total = next((m for m in resp.members if m.wire == p.total), None) if p.total else None
+    params = {m.name: m for m in a.input}
+    return PaginatorView(
+        offset=_member_view(params[p.offset], response=False, structures=structures).py,
+        limit=_member_view(params[p.limit], response=False, structures=structures).py,
+        items=items.py,
+        item_type=f"models.{items.pytype}" if items.kind == "struct" else items.pytype,
+        total=total.py if total is not None else None,
+        page_size=p.page_size,
+    )
+
+
+def render_service(service: Service, versions: list[str], newest: bool) -> dict[str, str]:
+    """All files of one service version, keyed by path relative to generated/."""
+    env = _environment()
+    common = runtime_common_errors()
+    structures = {s.name for s in service.structures}
+    modules = _modules(service)
+    by_model = {model.name: model for module in modules for model in module.models}
+    actions = []
+    for a in service.actions:
+        req, resp = by_model[a.name + "Request"], by_model[a.name + "Response"]
         codes = sorted(a.errors)
         actions.append(
             {
@@ -274,20 +424,22 @@ def render_service(service: Service, versions: list[str], newest: bool) -> dict[
                 "rate_limit": a.rate_limit,
                 "params": req.members,
                 "errors": [f"errors.{error_class_name(c)}: ``{c}``" for c in codes],
+                "paginate": _paginator(a, resp, structures),
             }
         )
-    models.sort(key=lambda m: m.name)
     errors = _error_views(service, common)
     all_names = sorted(
         {"ApiError", "COMMON_ERRORS", "ERRORS", *common.values(), *(e.cls for e in errors)}
     )
     example = errors[-1] if errors else None
+    lazy = sorted((model.name, module.name) for module in modules for model in module.models)
     ctx: dict[str, Any] = {
         "service": service,
         "client_name": service.client_name,
-        "models": models,
+        "lazy": lazy,
         "actions": actions,
         "any_deprecated": any(a["deprecated"] for a in actions),
+        "any_paginated": any(a["paginate"] for a in actions),
         "errors": errors,
         "common": sorted({"ApiError", "COMMON_ERRORS", *common.values()}),
         "all_names": all_names,
@@ -299,13 +451,16 @@ def render_service(service: Service, versions: list[str], newest: bool) -> dict[
     base = f"{service.service}/{service.package}"
     out = {
         f"{base}/__init__.py": env.get_template("version_init.py.j2").render(ctx),
-        f"{base}/models.py": env.get_template("models.py.j2").render(ctx),
+        f"{base}/models/__init__.py": env.get_template("models_init.py.j2").render(ctx),
         f"{base}/errors.py": env.get_template("errors.py.j2").render(ctx),
         f"{base}/client.py": env.get_template("client.py.j2").render(ctx),
     }
+    module_template = env.get_template("model_module.py.j2")
+    for module in modules:
+        out[f"{base}/models/{module.name}.py"] = module_template.render({**ctx, "module": module})
     if newest:
         out[f"{service.service}/__init__.py"] = env.get_template("service_init.py.j2").render(ctx)
-    out = {path: _format(path, text) for path, text in out.items()}
+    out = format_all(out)
     out[f"{base}/service.json"] = _service_json(service)
     out[f"{base}/py.typed"] = ""
     if newest:

@@ -52,11 +52,18 @@ class Map:
 
 
 @attrs.frozen
+class MapOf:
+    """A mapping from identifiers to values of one schema (overrides by name)."""
+
+    value: Schema
+
+
+@attrs.frozen
 class AnyValue:
     pass
 
 
-Schema = Scalar | Seq | Map | AnyValue
+Schema = Scalar | Seq | Map | MapOf | AnyValue
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _INT_TAG = "tag:yaml.org,2002:int"
@@ -119,6 +126,20 @@ class Validator:
                 self.check(value_node, schema.fields[key], (*where, key))
             for key in sorted(schema.required - seen):
                 raise self.fail(node, f"{label}: missing required key {key!r}")
+            return
+        if isinstance(schema, MapOf):
+            if not isinstance(node, yaml.MappingNode):
+                raise self.fail(node, f"{label} must be a mapping, not {_describe(node)}")
+            seen_names: set[str] = set()
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or not re.fullmatch(
+                    IDENT, str(key_node.value)
+                ):
+                    raise self.fail(key_node, f"{label}: keys must be names like InstanceId")
+                if key_node.value in seen_names:
+                    raise self.fail(key_node, f"{label}: duplicate key {key_node.value!r}")
+                seen_names.add(key_node.value)
+                self.check(value_node, schema.value, (*where, key_node.value))
             return
         if isinstance(schema, Seq):
             if not isinstance(node, yaml.SequenceNode):
@@ -203,21 +224,24 @@ PY_IDENT = r"[a-z_][a-z0-9_]*"
 _str = Scalar("str")
 _bool = Scalar("bool")
 
-MEMBER = Map(
-    {
-        "name": Scalar("str", IDENT),
-        "type": Scalar("str", IDENT),
-        "items": Scalar("str", IDENT),
-        "required": _bool,
-        "nullable": _bool,
-        "sensitive": _bool,
-        "deprecated": _bool,
-        "description": _str,
-        "example": AnyValue(),
-        "python_name": Scalar("str", PY_IDENT),
-    },
-    required=frozenset({"name", "type"}),
-)
+LANG = Scalar("str", choices=("en", "zh-CN"))
+
+_MEMBER_FIELDS: dict[str, Schema] = {
+    "name": Scalar("str", IDENT),
+    "type": Scalar("str", IDENT),
+    "items": Scalar("str", IDENT),
+    "required": _bool,
+    "output_required": _bool,
+    "nullable": _bool,
+    "sensitive": _bool,
+    "deprecated": _bool,
+    "description": _str,
+    "lang": LANG,
+    "example": AnyValue(),
+    "python_name": Scalar("str", PY_IDENT),
+}
+
+MEMBER = Map(_MEMBER_FIELDS, required=frozenset({"name", "type"}))
 
 ERROR = Map(
     {"code": Scalar("str", ERROR_CODE), "description": _str},
@@ -234,41 +258,90 @@ EXAMPLE = Map(
     required=frozenset({"request", "response"}),
 )
 
+_SERVICE_FIELDS: dict[str, Schema] = {
+    "service": Scalar("str", r"[a-z][a-z0-9]*"),
+    "version": Scalar("str", r"\d{4}-\d{2}-\d{2}"),
+    "title": _str,
+    "description": _str,
+    "lang": LANG,
+    "client_name": Scalar("str", r"[A-Z][A-Za-z0-9]*"),
+    "endpoint": Scalar("str", r"[A-Za-z0-9.-]+"),
+    "endpoints": AnyValue(),
+    "region_required": _bool,
+    "rate_limit": Scalar("number"),
+    "errors": Seq(ERROR),
+    "offline_actions": Seq(Scalar("str", IDENT)),
+    "source": AnyValue(),
+}
+
 SERVICE = Map(
-    {
-        "service": Scalar("str", r"[a-z][a-z0-9]*"),
-        "version": Scalar("str", r"\d{4}-\d{2}-\d{2}"),
-        "title": _str,
-        "client_name": Scalar("str", r"[A-Z][A-Za-z0-9]*"),
-        "endpoint": Scalar("str", r"[A-Za-z0-9.-]+"),
-        "endpoints": AnyValue(),
-        "region_required": _bool,
-        "rate_limit": Scalar("number"),
-        "errors": Seq(ERROR),
-    },
-    required=frozenset({"service", "version", "client_name", "endpoint"}),
+    _SERVICE_FIELDS, required=frozenset({"service", "version", "client_name", "endpoint"})
 )
 
 STRUCTURE = Map(
     {
         "structure": Scalar("str", IDENT),
         "description": _str,
+        "lang": LANG,
         "members": Seq(MEMBER),
     },
     required=frozenset({"structure", "members"}),
 )
 
-ACTION = Map(
+PAGINATE = Map(
     {
-        "action": Scalar("str", IDENT),
-        "description": _str,
-        "rate_limit": Scalar("number"),
-        "idempotent": _bool,
-        "deprecated": _bool,
-        "input": Seq(MEMBER),
-        "output": Seq(MEMBER),
-        "errors": Seq(Scalar("str", ERROR_CODE)),
-        "examples": Seq(EXAMPLE),
+        "offset": Scalar("str", IDENT),
+        "limit": Scalar("str", IDENT),
+        "items": Scalar("str", IDENT),
+        "total": Scalar("str", IDENT),
+        "page_size": Scalar("int"),
     },
-    required=frozenset({"action"}),
+    required=frozenset({"offset", "limit", "items"}),
+)
+"""Offset/Limit paging: the request members that page, the response list that
+holds the items, and the response member with the total count (optional)."""
+
+_ACTION_FIELDS: dict[str, Schema] = {
+    "action": Scalar("str", IDENT),
+    "title": _str,
+    "description": _str,
+    "lang": LANG,
+    "rate_limit": Scalar("number"),
+    "idempotent": _bool,
+    "deprecated": _bool,
+    "paginate": PAGINATE,
+    "input": Seq(MEMBER),
+    "output": Seq(MEMBER),
+    "errors": Seq(Scalar("str", ERROR_CODE)),
+    "examples": Seq(EXAMPLE),
+}
+
+ACTION = Map(_ACTION_FIELDS, required=frozenset({"action"}))
+
+# overrides.yaml: hand-made additions that importers never touch. Every key is
+# optional; members are addressed by wire name; lists (errors, examples) are
+# appended to what the imported files say, everything else replaces it.
+_MEMBER_PATCH = Map({k: v for k, v in _MEMBER_FIELDS.items() if k != "name"})
+_MEMBERS_PATCH = MapOf(_MEMBER_PATCH)
+
+OVERRIDES = Map(
+    {
+        "service": Map(
+            {k: v for k, v in _SERVICE_FIELDS.items() if k not in ("service", "version")}
+        ),
+        "actions": MapOf(
+            Map(
+                {
+                    **{
+                        k: v
+                        for k, v in _ACTION_FIELDS.items()
+                        if k not in ("action", "input", "output")
+                    },
+                    "input": _MEMBERS_PATCH,
+                    "output": _MEMBERS_PATCH,
+                }
+            )
+        ),
+        "structures": MapOf(Map({"description": _str, "lang": LANG, "members": _MEMBERS_PATCH})),
+    }
 )

@@ -1,10 +1,14 @@
-"""The spec as typed objects: load a service folder, validate, cross-check.
+"""The spec as typed objects: load a service folder, apply overrides, cross-check.
 
 Layout of one service version (see spec/README.md)::
 
     spec/<service>/<YYYY-MM-DD>/service.yaml
     spec/<service>/<YYYY-MM-DD>/actions/<Action>.yaml
     spec/<service>/<YYYY-MM-DD>/structures/<Structure>.yaml
+    spec/<service>/<YYYY-MM-DD>/overrides.yaml      (optional, hand-written)
+
+Importers write the first three; people write overrides.yaml, which is merged
+on load, so a re-import never loses what was added by hand.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ strings on the wire and stay strings in the models."""
 
 LIST = "list"
 IMPLICIT_REQUEST_ID = "RequestId"
+OVERRIDES_FILE = "overrides.yaml"
 
 
 @attrs.frozen
@@ -42,10 +47,12 @@ class Member:
     type: str
     items: str | None
     required: bool
+    output_required: bool
     nullable: bool
     sensitive: bool
     deprecated: bool
     description: str
+    lang: str
     example: Any
     py_name: str
 
@@ -63,6 +70,7 @@ class Member:
 class Structure:
     name: str
     description: str
+    lang: str
     members: tuple[Member, ...]
     source: str
 
@@ -76,12 +84,24 @@ class Example:
 
 
 @attrs.frozen
+class Paginate:
+    offset: str
+    limit: str
+    items: str
+    total: str | None
+    page_size: int | None
+
+
+@attrs.frozen
 class Action:
     name: str
+    title: str
     description: str
+    lang: str
     rate_limit: float | None
     idempotent: bool
     deprecated: bool
+    paginate: Paginate | None
     input: tuple[Member, ...]
     output: tuple[Member, ...]
     errors: tuple[str, ...]
@@ -101,12 +121,14 @@ class Service:
     service: str
     version: str
     title: str
+    description: str
     client_name: str
     endpoint: str
     endpoints: dict[str, str]
     region_required: bool
     rate_limit: float | None
     errors: tuple[ErrorCode, ...]
+    offline_actions: tuple[str, ...]
     actions: tuple[Action, ...]
     structures: tuple[Structure, ...]
     root: str  # the spec folder, relative to the spec root ("mqtt/2024-05-16")
@@ -123,55 +145,153 @@ class Service:
                 codes.setdefault(code, ErrorCode(code, ""))
         return [codes[c] for c in sorted(codes)]
 
+    def structure_usage(self) -> dict[str, set[str]]:
+        """For each structure, whether it is reachable from requests ("in"),
+        responses ("out") or both."""
+        by_name = {s.name: s for s in self.structures}
+        usage: dict[str, set[str]] = {name: set() for name in by_name}
 
-def _members(
-    raw: list[dict[str, Any]], v: schema.Validator, where: tuple[str | int, ...], owner: str
-) -> tuple[Member, ...]:
+        def walk(members: tuple[Member, ...], side: str) -> None:
+            for m in members:
+                name = m.element
+                if name in by_name and side not in usage[name]:
+                    usage[name].add(side)
+                    walk(by_name[name].members, side)
+
+        for a in self.actions:
+            walk(a.input, "in")
+            walk(a.output, "out")
+        return usage
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@attrs.define
+class _RawFile:
+    """One loaded YAML file: its data and where each part of it was."""
+
+    path: Path
+    data: dict[str, Any]
+    validator: schema.Validator
+
+    def line(self, *where: str | int) -> int | None:
+        return self.validator.lines.get(tuple(where))
+
+    def error(self, message: str, *where: str | int) -> SpecError:
+        return SpecError(self.path, self.line(*where) if where else 1, message)
+
+
+def _load_folder(folder: Path) -> tuple[_RawFile, list[_RawFile], list[_RawFile]]:
+    service_file = folder / "service.yaml"
+    if not service_file.is_file():
+        raise SpecError(service_file, None, "missing service.yaml")
+    svc = _RawFile(service_file, *schema.load_yaml(service_file, schema.SERVICE))
+    structures = [
+        _RawFile(p, *schema.load_yaml(p, schema.STRUCTURE))
+        for p in sorted((folder / "structures").glob("*.yaml"))
+    ]
+    actions = [
+        _RawFile(p, *schema.load_yaml(p, schema.ACTION))
+        for p in sorted((folder / "actions").glob("*.yaml"))
+    ]
+    for raw, key in [(s, "structure") for s in structures] + [(a, "action") for a in actions]:
+        name = raw.data[key]
+        if raw.path.stem != name:
+            raise raw.error(f"{key} {name!r} must live in {name}.yaml", key)
+    return svc, structures, actions
+
+
+def _patch_members(
+    members: list[dict[str, Any]], patches: dict[str, Any], ov: _RawFile, where: tuple[str, ...]
+) -> None:
+    by_name = {m["name"]: m for m in members}
+    for name, patch in patches.items():
+        if name not in by_name:
+            raise ov.error(f"{'.'.join(where)}: no member {name!r} to override", *where, name)
+        by_name[name].update(patch)
+
+
+def _apply_overrides(
+    folder: Path, svc: _RawFile, structures: list[_RawFile], actions: list[_RawFile]
+) -> None:
+    path = folder / OVERRIDES_FILE
+    if not path.is_file():
+        return
+    ov = _RawFile(path, *schema.load_yaml(path, schema.OVERRIDES))
+    service_patch = dict(ov.data.get("service") or {})
+    extra_errors = service_patch.pop("errors", [])
+    svc.data.update(service_patch)
+    known = {e["code"] for e in svc.data.get("errors", [])}
+    svc.data["errors"] = list(svc.data.get("errors", [])) + [
+        e for e in extra_errors if e["code"] not in known
+    ]
+
+    by_struct = {s.data["structure"]: s for s in structures}
+    for name, struct_patch in (ov.data.get("structures") or {}).items():
+        if name not in by_struct:
+            raise ov.error(f"structures: no structure {name!r} to override", "structures", name)
+        target = by_struct[name].data
+        patch = dict(struct_patch)
+        _patch_members(
+            target["members"], patch.pop("members", {}), ov, ("structures", name, "members")
+        )
+        target.update(patch)
+
+    by_action = {a.data["action"]: a for a in actions}
+    for name, action_patch in (ov.data.get("actions") or {}).items():
+        if name not in by_action:
+            raise ov.error(f"actions: no action {name!r} to override", "actions", name)
+        target = by_action[name].data
+        patch = dict(action_patch)
+        for side in ("input", "output"):
+            target.setdefault(side, [])
+            _patch_members(target[side], patch.pop(side, {}), ov, ("actions", name, side))
+        target["errors"] = list(
+            dict.fromkeys([*target.get("errors", []), *patch.pop("errors", [])])
+        )
+        target["examples"] = [*target.get("examples", []), *patch.pop("examples", [])]
+        target.update(patch)
+
+
+def _members(raw: _RawFile, where: tuple[str, ...], owner: str) -> tuple[Member, ...]:
+    items: list[dict[str, Any]] = raw.data[where[0]]
     out: list[Member] = []
-    wire_seen: dict[str, int] = {}
+    wire_seen: set[str] = set()
     py_seen: dict[str, str] = {}
-    for i, m in enumerate(raw):
-        line = v.lines.get((*where, i))
+    for i, m in enumerate(items):
+        at: tuple[str | int, ...] = (*where, i)
         name = m["name"]
         if name in wire_seen:
-            raise SpecError(v.path, line, f"{owner}: member {name!r} is declared twice")
-        wire_seen[name] = i
+            raise raw.error(f"{owner}: member {name!r} is declared twice", *at)
+        wire_seen.add(name)
         py = m.get("python_name") or safe_attr_name(snake_case(name))
         if py in py_seen:
-            raise SpecError(
-                v.path,
-                line,
+            raise raw.error(
                 f"{owner}: members {py_seen[py]!r} and {name!r} both become the Python name "
                 f"{py!r}; give one of them a python_name",
+                *at,
             )
         py_seen[py] = name
-        typ, items = m["type"], m.get("items")
-        if typ == LIST and items is None:
-            raise SpecError(
-                v.path, v.lines.get((*where, i, "type")), f"{owner}.{name}: a list needs 'items'"
-            )
-        if typ != LIST and items is not None:
-            raise SpecError(
-                v.path,
-                v.lines.get((*where, i, "items")),
-                f"{owner}.{name}: 'items' only goes with type: list",
-            )
-        if items == LIST:
-            raise SpecError(
-                v.path,
-                v.lines.get((*where, i, "items")),
-                f"{owner}.{name}: lists of lists are not supported",
-            )
+        typ, item_type = m["type"], m.get("items")
+        if typ == LIST and item_type is None:
+            raise raw.error(f"{owner}.{name}: a list needs 'items'", *at, "type")
+        if typ != LIST and item_type is not None:
+            raise raw.error(f"{owner}.{name}: 'items' only goes with type: list", *at, "items")
+        if item_type == LIST:
+            raise raw.error(f"{owner}.{name}: lists of lists are not supported", *at, "items")
         out.append(
             Member(
                 name=name,
                 type=typ,
-                items=items,
+                items=item_type,
                 required=bool(m.get("required", False)),
+                output_required=bool(m.get("output_required", False)),
                 nullable=bool(m.get("nullable", False)),
                 sensitive=bool(m.get("sensitive", False)),
                 deprecated=bool(m.get("deprecated", False)),
                 description=str(m.get("description", "")).strip(),
+                lang=str(m.get("lang", "en")),
                 example=m.get("example"),
                 py_name=py,
             )
@@ -179,75 +299,58 @@ def _members(
     return tuple(out)
 
 
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
 def load_service(folder: Path, spec_root: Path | None = None) -> Service:
-    """Load and check one service version folder."""
+    """Load one service version folder, apply its overrides, and check it."""
     folder = Path(folder)
     root = spec_root if spec_root is not None else folder.parent.parent
-    service_file = folder / "service.yaml"
-    if not service_file.is_file():
-        raise SpecError(service_file, None, "missing service.yaml")
-    data, sv = schema.load_yaml(service_file, schema.SERVICE)
+    svc, raw_structures, raw_actions = _load_folder(folder)
+    data = svc.data
     expected = f"{data['service']}/{data['version']}"
-    rel = (
-        folder.resolve().relative_to(root.resolve()).as_posix()
-        if _inside(folder, root)
-        else expected
-    )
-    if rel != expected:
-        raise SpecError(
-            service_file,
-            sv.lines.get(("service",)),
-            f"folder {rel!r} does not match service/version {expected!r}",
-        )
+    rel = _relative(folder, root)
+    if rel not in (expected, folder.name):
+        raise svc.error(f"folder {rel!r} does not match service/version {expected!r}", "service")
+    _apply_overrides(folder, svc, raw_structures, raw_actions)
     endpoints = data.get("endpoints") or {}
     if not isinstance(endpoints, dict) or not all(
-        isinstance(k, str) and isinstance(val, str) for k, val in endpoints.items()
+        isinstance(k, str) and isinstance(v, str) for k, v in endpoints.items()
     ):
-        raise SpecError(
-            service_file, sv.lines.get(("endpoints",)), "endpoints must map names to hosts"
-        )
+        raise svc.error("endpoints must map names to hosts", "endpoints")
 
-    structures: list[Structure] = []
-    struct_validators: dict[str, schema.Validator] = {}
-    for path in sorted((folder / "structures").glob("*.yaml")):
-        sdata, v = schema.load_yaml(path, schema.STRUCTURE)
-        name = sdata["structure"]
-        if path.stem != name:
-            raise SpecError(
-                path, v.lines.get(("structure",)), f"structure {name!r} must live in {name}.yaml"
-            )
-        struct_validators[name] = v
-        structures.append(
-            Structure(
-                name=name,
-                description=str(sdata.get("description", "")).strip(),
-                members=_members(sdata["members"], v, ("members",), name),
-                source=path.relative_to(root).as_posix() if _inside(path, root) else path.name,
-            )
+    structures = [
+        Structure(
+            name=r.data["structure"],
+            description=str(r.data.get("description", "")).strip(),
+            lang=str(r.data.get("lang", "en")),
+            members=_members(r, ("members",), r.data["structure"]),
+            source=_relative(r.path, root),
         )
+        for r in raw_structures
+    ]
     struct_names = {s.name for s in structures}
 
     actions: list[Action] = []
-    action_validators: dict[str, schema.Validator] = {}
-    for path in sorted((folder / "actions").glob("*.yaml")):
-        adata, v = schema.load_yaml(path, schema.ACTION)
-        name = adata["action"]
-        if path.stem != name:
-            raise SpecError(
-                path, v.lines.get(("action",)), f"action {name!r} must live in {name}.yaml"
-            )
-        inputs = _members(adata.get("input", []), v, ("input",), f"{name} input")
-        outputs = _members(adata.get("output", []), v, ("output",), f"{name} output")
+    for r in raw_actions:
+        a = r.data
+        name = a["action"]
+        inputs = _members(r, ("input",), f"{name} input") if "input" in a else ()
+        outputs = _members(r, ("output",), f"{name} output") if "output" in a else ()
         if not any(m.name == IMPLICIT_REQUEST_ID for m in outputs):
             outputs = (*outputs, _request_id_member())
         examples = []
-        for i, ex in enumerate(adata.get("examples", [])):
+        for i, ex in enumerate(a.get("examples", [])):
             for part in ("request", "response"):
-                if not isinstance(ex[part], dict):
-                    raise SpecError(
-                        path,
-                        v.lines.get(("examples", i, part)),
+                if not isinstance(ex.get(part), dict):
+                    raise r.error(
                         f"{name} examples[{i}].{part} must be a mapping of wire names to values",
+                        "examples",
+                        i,
                     )
             examples.append(
                 Example(
@@ -257,70 +360,34 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
                     response=ex["response"],
                 )
             )
-        idem = adata.get("idempotent")
+        paginate = _paginate(r, a.get("paginate"), inputs, outputs)
+        idem = a.get("idempotent")
         actions.append(
             Action(
                 name=name,
-                description=str(adata.get("description", "")).strip(),
-                rate_limit=adata.get("rate_limit", data.get("rate_limit")),
+                title=str(a.get("title", "")),
+                description=str(a.get("description", "")).strip(),
+                lang=str(a.get("lang", "en")),
+                rate_limit=a.get("rate_limit", data.get("rate_limit")),
                 idempotent=bool(idem) if idem is not None else name.startswith("Describe"),
-                deprecated=bool(adata.get("deprecated", False)),
+                deprecated=bool(a.get("deprecated", False)),
+                paginate=paginate,
                 input=inputs,
                 output=outputs,
-                errors=tuple(dict.fromkeys(adata.get("errors", []))),
+                errors=tuple(dict.fromkeys(a.get("errors", []))),
                 examples=tuple(examples),
-                source=path.relative_to(root).as_posix() if _inside(path, root) else path.name,
+                source=_relative(r.path, root),
                 py_name=safe_attr_name(snake_case(name)),
             )
         )
-        action_validators[name] = v
 
-    # Cross-file checks: every type reference resolves.
-    def check_refs(
-        members: tuple[Member, ...], v: schema.Validator, where: tuple[str, ...], owner: str
-    ) -> None:
-        for i, m in enumerate(members):
-            t = m.element
-            if t not in SCALARS and t not in struct_names:
-                key = "items" if m.is_list else "type"
-                raise SpecError(
-                    v.path,
-                    v.lines.get((*where, i, key)),
-                    f"{owner}.{m.name}: unknown type {t!r} (a scalar: {', '.join(SCALARS)}; "
-                    f"'list' with 'items'; or a structure in structures/)",
-                )
-
-    for s in structures:
-        check_refs(s.members, struct_validators[s.name], ("members",), s.name)
-    py_actions: dict[str, str] = {}
-    for a in actions:
-        v = action_validators[a.name]
-        check_refs(a.input, v, ("input",), f"{a.name} input")
-        check_refs(a.output, v, ("output",), f"{a.name} output")
-        if a.py_name in py_actions:
-            raise SpecError(
-                v.path,
-                1,
-                f"actions {py_actions[a.py_name]!r} and {a.name!r} share the method name "
-                f"{a.py_name!r}",
-            )
-        py_actions[a.py_name] = a.name
-    class_names = {s.name for s in structures}
-    for a in actions:
-        for suffix in ("Request", "Response"):
-            if a.name + suffix in class_names:
-                v = action_validators[a.name]
-                raise SpecError(
-                    v.path,
-                    1,
-                    f"structure {a.name + suffix!r} collides with the {suffix.lower()} "
-                    f"model of {a.name}",
-                )
-
+    _check_references(structures, raw_structures, actions, raw_actions, struct_names)
+    offline = tuple(data.get("offline_actions", []))
     return Service(
         service=data["service"],
         version=data["version"],
         title=str(data.get("title", data["service"])),
+        description=str(data.get("description", "")).strip(),
         client_name=data["client_name"],
         endpoint=data["endpoint"],
         endpoints=dict(endpoints),
@@ -330,10 +397,88 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
             ErrorCode(e["code"], str(e.get("description", "")).strip())
             for e in data.get("errors", [])
         ),
+        offline_actions=offline,
         actions=tuple(actions),
         structures=tuple(structures),
         root=expected,
     )
+
+
+def _paginate(
+    raw: _RawFile,
+    spec: dict[str, Any] | None,
+    inputs: tuple[Member, ...],
+    outputs: tuple[Member, ...],
+) -> Paginate | None:
+    if spec is None:
+        return None
+    ins = {m.name: m for m in inputs}
+    outs = {m.name: m for m in outputs}
+    name = raw.data["action"]
+    for key in ("offset", "limit"):
+        member = ins.get(spec[key])
+        if member is None or member.type not in ("int64", "uint64"):
+            raise raw.error(
+                f"{name} paginate.{key}: {spec[key]!r} must be an integer input member",
+                "paginate",
+                key,
+            )
+    items = outs.get(spec["items"])
+    if items is None or not items.is_list:
+        raise raw.error(
+            f"{name} paginate.items: {spec['items']!r} must be a list output member",
+            "paginate",
+            "items",
+        )
+    total = spec.get("total")
+    if total is not None and (total not in outs or outs[total].type not in ("int64", "uint64")):
+        raise raw.error(
+            f"{name} paginate.total: {total!r} must be an integer output member",
+            "paginate",
+            "total",
+        )
+    return Paginate(spec["offset"], spec["limit"], spec["items"], total, spec.get("page_size"))
+
+
+def _check_references(
+    structures: list[Structure],
+    raw_structures: list[_RawFile],
+    actions: list[Action],
+    raw_actions: list[_RawFile],
+    struct_names: set[str],
+) -> None:
+    """Every type reference resolves; no two names collide in Python."""
+
+    def check(members: tuple[Member, ...], raw: _RawFile, where: str, owner: str) -> None:
+        for i, m in enumerate(members):
+            t = m.element
+            if t not in SCALARS and t not in struct_names:
+                key = "items" if m.is_list else "type"
+                raise raw.error(
+                    f"{owner}.{m.name}: unknown type {t!r} (a scalar: {', '.join(SCALARS)}; "
+                    f"'list' with 'items'; or a structure in structures/)",
+                    where,
+                    i,
+                    key,
+                )
+
+    for s, r in zip(structures, raw_structures, strict=True):
+        check(s.members, r, "members", s.name)
+    methods: dict[str, str] = {}
+    for a, r in zip(actions, raw_actions, strict=True):
+        check(a.input, r, "input", f"{a.name} input")
+        check(a.output, r, "output", f"{a.name} output")
+        if a.py_name in methods:
+            raise r.error(
+                f"actions {methods[a.py_name]!r} and {a.name!r} share the method name {a.py_name!r}"
+            )
+        methods[a.py_name] = a.name
+        for suffix in ("Request", "Response"):
+            if a.name + suffix in struct_names:
+                raise r.error(
+                    f"structure {a.name + suffix!r} collides with the {suffix.lower()} "
+                    f"model of {a.name}"
+                )
 
 
 def _request_id_member() -> Member:
@@ -342,23 +487,17 @@ def _request_id_member() -> Member:
         type="string",
         items=None,
         required=False,
+        output_required=True,
         nullable=False,
         sensitive=False,
         deprecated=False,
         description=(
             "The unique request ID, returned for every request; quote it when reporting a problem."
         ),
+        lang="en",
         example=None,
         py_name="request_id",
     )
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
 
 
 def find_services(spec_root: Path) -> list[Path]:

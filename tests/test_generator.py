@@ -57,12 +57,14 @@ def test_check_reports_a_hand_edit_and_a_stray_file(tmp_path: Path) -> None:
     out = tmp_path / "generated"
     cli.generate(SPEC, out)
     assert cli.check(SPEC, out) == []
-    models = out / "mqtt/v20240516/models.py"
+    models = out / "mqtt/v20240516/models/create_device_identity.py"
     models.write_text(models.read_text().replace("Device ID", "Device identifier"))
     (out / "mqtt/stray.py").write_text("x = 1\n")
     problems = cli.check(SPEC, out)
     assert any(
-        p.startswith("differs: generated/mqtt/v20240516/models.py") and "-" in p for p in problems
+        p.startswith("differs: generated/mqtt/v20240516/models/create_device_identity.py")
+        and "-" in p
+        for p in problems
     )
     assert any("stray.py" in p and "not produced" in p for p in problems)
     cli.generate(SPEC, out)  # generate repairs both
@@ -193,7 +195,9 @@ def test_invalid_spec_names_file_line_and_problem(
 def test_invalid_service_file_is_reported_and_generated_tree_untouched(tmp_path: Path) -> None:
     root = copy_spec(tmp_path)
     svc = root / "mqtt/2024-05-16/service.yaml"
-    svc.write_text(svc.read_text().replace('version: "2024-05-16"', "version: 2024-05-16"))
+    text = svc.read_text()
+    assert "version: '2024-05-16'" in text
+    svc.write_text(text.replace("version: '2024-05-16'", "version: 2024-05-16"))
     out = tmp_path / "gen"
     with pytest.raises(
         SpecError, match=r"service.yaml:\d+:\d+: version must be a string.*quote it"
@@ -217,7 +221,7 @@ def test_hostile_descriptions_and_keyword_names_generate_valid_code(tmp_path: Pa
     path.write_text(text)
     out = tmp_path / "gen"
     cli.generate(root, out)
-    source = (out / "mqtt/v20240516/models.py").read_text()
+    source = (out / "mqtt/v20240516/models/create_device_identity.py").read_text()
     compile(source, "models.py", "exec")
     assert "from_: str | None = None" in source
     assert "validate_: int | None = None" in source

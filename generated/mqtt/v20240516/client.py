@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, overload
 
 from tcapi.client import AsyncClient, Operation, ServiceInfo, SyncClient
+from tcapi.pagination import PageSpec, aiter_items, iter_items
 
 from . import models
 from .errors import ERRORS
@@ -22,9 +24,686 @@ SERVICE = ServiceInfo(
     errors=ERRORS,
 )
 
+_ACTIVATE_CA_CERTIFICATE = Operation(
+    action="ActivateCaCertificate",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ActivateCaCertificateResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_ACTIVATE_DEVICE_CERTIFICATE = Operation(
+    action="ActivateDeviceCertificate",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ActivateDeviceCertificateResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_ADD_CLIENT_SUBSCRIPTION = Operation(
+    action="AddClientSubscription",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.AddClientSubscriptionResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_APPLY_REGISTRATION_CODE = Operation(
+    action="ApplyRegistrationCode",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ApplyRegistrationCodeResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_CREATE_AUTHORIZATION_POLICY = Operation(
+    action="CreateAuthorizationPolicy",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.CreateAuthorizationPolicyResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_CREATE_BLOCK_RULE = Operation(
+    action="CreateBlockRule",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.CreateBlockRuleResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
 _CREATE_DEVICE_IDENTITY = Operation(
     action="CreateDeviceIdentity",
-    parse=models.CreateDeviceIdentityResponse.from_dict,
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.CreateDeviceIdentityResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_CREATE_HTTP_AUTHENTICATOR = Operation(
+    action="CreateHttpAuthenticator",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.CreateHttpAuthenticatorResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_CREATE_INS_PUBLIC_ENDPOINT = Operation(
+    action="CreateInsPublicEndpoint",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.CreateInsPublicEndpointResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_CREATE_INSTANCE = Operation(
+    action="CreateInstance",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.CreateInstanceResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_CREATE_JWKS_AUTHENTICATOR = Operation(
+    action="CreateJWKSAuthenticator",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.CreateJWKSAuthenticatorResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_CREATE_JWT_AUTHENTICATOR = Operation(
+    action="CreateJWTAuthenticator",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.CreateJWTAuthenticatorResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_CREATE_MESSAGE_ENRICHMENT_RULE = Operation(
+    action="CreateMessageEnrichmentRule",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.CreateMessageEnrichmentRuleResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_CREATE_TOPIC = Operation(
+    action="CreateTopic",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.CreateTopicResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_CREATE_USER = Operation(
+    action="CreateUser",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.CreateUserResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DEACTIVATE_CA_CERTIFICATE = Operation(
+    action="DeactivateCaCertificate",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DeactivateCaCertificateResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DEACTIVATE_DEVICE_CERTIFICATE = Operation(
+    action="DeactivateDeviceCertificate",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DeactivateDeviceCertificateResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DELETE_AUTHENTICATOR = Operation(
+    action="DeleteAuthenticator",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DeleteAuthenticatorResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DELETE_AUTHORIZATION_POLICY = Operation(
+    action="DeleteAuthorizationPolicy",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DeleteAuthorizationPolicyResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DELETE_BLOCK_RULE = Operation(
+    action="DeleteBlockRule",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DeleteBlockRuleResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DELETE_CA_CERTIFICATE = Operation(
+    action="DeleteCaCertificate",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DeleteCaCertificateResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DELETE_CLIENT_SUBSCRIPTION = Operation(
+    action="DeleteClientSubscription",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DeleteClientSubscriptionResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DELETE_DEVICE_CERTIFICATE = Operation(
+    action="DeleteDeviceCertificate",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DeleteDeviceCertificateResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DELETE_DEVICE_IDENTITY = Operation(
+    action="DeleteDeviceIdentity",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DeleteDeviceIdentityResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DELETE_INS_PUBLIC_ENDPOINT = Operation(
+    action="DeleteInsPublicEndpoint",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DeleteInsPublicEndpointResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DELETE_INSTANCE = Operation(
+    action="DeleteInstance",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DeleteInstanceResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DELETE_MESSAGE_ENRICHMENT_RULE = Operation(
+    action="DeleteMessageEnrichmentRule",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DeleteMessageEnrichmentRuleResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DELETE_TOPIC = Operation(
+    action="DeleteTopic",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DeleteTopicResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DELETE_USER = Operation(
+    action="DeleteUser",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DeleteUserResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_DESCRIBE_AUTHENTICATOR = Operation(
+    action="DescribeAuthenticator",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeAuthenticatorResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_AUTHORIZATION_POLICIES = Operation(
+    action="DescribeAuthorizationPolicies",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeAuthorizationPoliciesResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_BLOCK_RULE_LIST = Operation(
+    action="DescribeBlockRuleList",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeBlockRuleListResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_CA_CERTIFICATE = Operation(
+    action="DescribeCaCertificate",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeCaCertificateResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_CA_CERTIFICATES = Operation(
+    action="DescribeCaCertificates",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeCaCertificatesResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_CLIENT_EVENTS = Operation(
+    action="DescribeClientEvents",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeClientEventsResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_CLIENT_LIST = Operation(
+    action="DescribeClientList",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeClientListResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_DEVICE_CERTIFICATE = Operation(
+    action="DescribeDeviceCertificate",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeDeviceCertificateResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_DEVICE_CERTIFICATE_BACKUP_HISTORY = Operation(
+    action="DescribeDeviceCertificateBackupHistory",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeDeviceCertificateBackupHistoryResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_DEVICE_CERTIFICATES = Operation(
+    action="DescribeDeviceCertificates",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeDeviceCertificatesResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+_DESCRIBE_DEVICE_CERTIFICATES_PAGES = PageSpec(
+    offset="offset",
+    limit="limit",
+    items="data",
+    total="total_count",
+    page_size=None,
+)
+
+_DESCRIBE_DEVICE_IDENTITIES = Operation(
+    action="DescribeDeviceIdentities",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeDeviceIdentitiesResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+_DESCRIBE_DEVICE_IDENTITIES_PAGES = PageSpec(
+    offset="offset",
+    limit="limit",
+    items="data",
+    total=None,
+    page_size=None,
+)
+
+_DESCRIBE_DEVICE_IDENTITY = Operation(
+    action="DescribeDeviceIdentity",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeDeviceIdentityResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_DEVICE_IDENTITY_BACKUP_HISTORY = Operation(
+    action="DescribeDeviceIdentityBackupHistory",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeDeviceIdentityBackupHistoryResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_INS_PUBLIC_ENDPOINTS = Operation(
+    action="DescribeInsPublicEndpoints",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeInsPublicEndpointsResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_INS_VPC_ENDPOINTS = Operation(
+    action="DescribeInsVPCEndpoints",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeInsVPCEndpointsResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_INSTANCE = Operation(
+    action="DescribeInstance",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeInstanceResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_INSTANCE_LIST = Operation(
+    action="DescribeInstanceList",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeInstanceListResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+_DESCRIBE_INSTANCE_LIST_PAGES = PageSpec(
+    offset="offset",
+    limit="limit",
+    items="data",
+    total="total_count",
+    page_size=None,
+)
+
+_DESCRIBE_MESSAGE_BY_TOPIC = Operation(
+    action="DescribeMessageByTopic",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeMessageByTopicResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_MESSAGE_DETAILS = Operation(
+    action="DescribeMessageDetails",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeMessageDetailsResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_MESSAGE_ENRICHMENT_RULES = Operation(
+    action="DescribeMessageEnrichmentRules",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeMessageEnrichmentRulesResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_MESSAGE_LIST = Operation(
+    action="DescribeMessageList",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeMessageListResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+_DESCRIBE_MESSAGE_LIST_PAGES = PageSpec(
+    offset="offset",
+    limit="limit",
+    items="data",
+    total="total_count",
+    page_size=None,
+)
+
+_DESCRIBE_PRODUCT_SKU_LIST = Operation(
+    action="DescribeProductSKUList",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeProductSKUListResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_SHARED_SUBSCRIPTION_CLIENT = Operation(
+    action="DescribeSharedSubscriptionClient",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeSharedSubscriptionClientResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_SHARED_SUBSCRIPTION_GROUPS = Operation(
+    action="DescribeSharedSubscriptionGroups",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeSharedSubscriptionGroupsResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_SHARED_SUBSCRIPTION_GROUPS_WITH_SUBSCRIPTIONS = Operation(
+    action="DescribeSharedSubscriptionGroupsWithSubscriptions",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeSharedSubscriptionGroupsWithSubscriptionsResponse.from_dict(
+        data
+    ),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_SHARED_SUBSCRIPTION_LAG = Operation(
+    action="DescribeSharedSubscriptionLag",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeSharedSubscriptionLagResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_SHARED_SUBSCRIPTIONS = Operation(
+    action="DescribeSharedSubscriptions",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeSharedSubscriptionsResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_TOPIC = Operation(
+    action="DescribeTopic",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeTopicResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_DESCRIBE_TOPIC_LIST = Operation(
+    action="DescribeTopicList",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeTopicListResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+_DESCRIBE_TOPIC_LIST_PAGES = PageSpec(
+    offset="offset",
+    limit="limit",
+    items="data",
+    total="total_count",
+    page_size=None,
+)
+
+_DESCRIBE_USER_LIST = Operation(
+    action="DescribeUserList",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeUserListResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+_DESCRIBE_USER_LIST_PAGES = PageSpec(
+    offset="offset",
+    limit="limit",
+    items="data",
+    total="total_count",
+    page_size=None,
+)
+
+_DESCRIBE_WILL_MESSAGE = Operation(
+    action="DescribeWillMessage",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.DescribeWillMessageResponse.from_dict(data),
+    idempotent=True,
+    rate_limit=20,
+)
+
+_KICK_OUT_CLIENT = Operation(
+    action="KickOutClient",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.KickOutClientResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_MODIFY_AUTHORIZATION_POLICY = Operation(
+    action="ModifyAuthorizationPolicy",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ModifyAuthorizationPolicyResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_MODIFY_BLOCK_RULE = Operation(
+    action="ModifyBlockRule",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ModifyBlockRuleResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_MODIFY_DEVICE_IDENTITY = Operation(
+    action="ModifyDeviceIdentity",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ModifyDeviceIdentityResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_MODIFY_HTTP_AUTHENTICATOR = Operation(
+    action="ModifyHttpAuthenticator",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ModifyHttpAuthenticatorResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_MODIFY_INS_PUBLIC_ENDPOINT = Operation(
+    action="ModifyInsPublicEndpoint",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ModifyInsPublicEndpointResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_MODIFY_INSTANCE = Operation(
+    action="ModifyInstance",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ModifyInstanceResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_MODIFY_INSTANCE_CERT_BINDING = Operation(
+    action="ModifyInstanceCertBinding",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ModifyInstanceCertBindingResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_MODIFY_JWKS_AUTHENTICATOR = Operation(
+    action="ModifyJWKSAuthenticator",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ModifyJWKSAuthenticatorResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_MODIFY_JWT_AUTHENTICATOR = Operation(
+    action="ModifyJWTAuthenticator",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ModifyJWTAuthenticatorResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_MODIFY_MESSAGE_ENRICHMENT_RULE = Operation(
+    action="ModifyMessageEnrichmentRule",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ModifyMessageEnrichmentRuleResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_MODIFY_TOPIC = Operation(
+    action="ModifyTopic",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ModifyTopicResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_MODIFY_USER = Operation(
+    action="ModifyUser",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ModifyUserResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_MODIFY_X509_CONFIG = Operation(
+    action="ModifyX509Config",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.ModifyX509ConfigResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_PUBLISH_MESSAGE = Operation(
+    action="PublishMessage",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.PublishMessageResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_REGISTER_CA_CERTIFICATE = Operation(
+    action="RegisterCaCertificate",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.RegisterCaCertificateResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_REGISTER_DEVICE_CERTIFICATE = Operation(
+    action="RegisterDeviceCertificate",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.RegisterDeviceCertificateResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_REVOKED_DEVICE_CERTIFICATE = Operation(
+    action="RevokedDeviceCertificate",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.RevokedDeviceCertificateResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_UPDATE_AUTHORIZATION_POLICY_PRIORITY = Operation(
+    action="UpdateAuthorizationPolicyPriority",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.UpdateAuthorizationPolicyPriorityResponse.from_dict(data),
+    idempotent=False,
+    rate_limit=20,
+)
+
+_UPDATE_MESSAGE_ENRICHMENT_RULE_PRIORITY = Operation(
+    action="UpdateMessageEnrichmentRulePriority",
+    # A lambda, so that the response model loads on first use, not at import.
+    parse=lambda data: models.UpdateMessageEnrichmentRulePriorityResponse.from_dict(data),
     idempotent=False,
     rate_limit=20,
 )
@@ -40,6 +719,356 @@ class MqttClient(SyncClient):
     SERVICE = SERVICE
 
     @overload
+    def activate_ca_certificate(
+        self, request: models.ActivateCaCertificateRequest, /
+    ) -> models.ActivateCaCertificateResponse: ...
+
+    @overload
+    def activate_ca_certificate(
+        self,
+        *,
+        instance_id: str,
+        ca_sn: str,
+    ) -> models.ActivateCaCertificateResponse: ...
+
+    def activate_ca_certificate(
+        self, request: models.ActivateCaCertificateRequest | None = None, **params: Any
+    ) -> models.ActivateCaCertificateResponse:
+        """激活Ca证书
+
+        Pass either a prebuilt ``models.ActivateCaCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            ca_sn (CaSn, required):
+                CA证书的SN序列号，可以从
+                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ActivateCaCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "activate_ca_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_ACTIVATE_CA_CERTIFICATE, request)
+
+    @overload
+    def activate_device_certificate(
+        self, request: models.ActivateDeviceCertificateRequest, /
+    ) -> models.ActivateDeviceCertificateResponse: ...
+
+    @overload
+    def activate_device_certificate(
+        self,
+        *,
+        instance_id: str,
+        device_certificate_sn: str,
+    ) -> models.ActivateDeviceCertificateResponse: ...
+
+    def activate_device_certificate(
+        self, request: models.ActivateDeviceCertificateRequest | None = None, **params: Any
+    ) -> models.ActivateDeviceCertificateResponse:
+        """生效设备证书
+
+        Pass either a prebuilt ``models.ActivateDeviceCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            device_certificate_sn (DeviceCertificateSn, required):
+                设备证书的SN序列号，可以从
+                [DescribeDeviceCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ActivateDeviceCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "activate_device_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_ACTIVATE_DEVICE_CERTIFICATE, request)
+
+    @overload
+    def add_client_subscription(
+        self, request: models.AddClientSubscriptionRequest, /
+    ) -> models.AddClientSubscriptionResponse: ...
+
+    @overload
+    def add_client_subscription(
+        self,
+        *,
+        instance_id: str,
+        client_id: str,
+        topic_filter: str,
+        qos: str | None = None,
+    ) -> models.AddClientSubscriptionResponse: ...
+
+    def add_client_subscription(
+        self, request: models.AddClientSubscriptionRequest | None = None, **params: Any
+    ) -> models.AddClientSubscriptionResponse:
+        """This API is used to add a subscription for an MQTT client.
+
+        Pass either a prebuilt ``models.AddClientSubscriptionRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID.
+            client_id (ClientId, required):
+                Client ID.
+            topic_filter (TopicFilter, required):
+                Specifies the subscription.
+            qos (Qos):
+                Service quality. valid values: 0, 1, 2.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.AddClientSubscriptionRequest(**params)
+        elif params:
+            raise TypeError(
+                "add_client_subscription() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_ADD_CLIENT_SUBSCRIPTION, request)
+
+    @overload
+    def apply_registration_code(
+        self, request: models.ApplyRegistrationCodeRequest, /
+    ) -> models.ApplyRegistrationCodeResponse: ...
+
+    @overload
+    def apply_registration_code(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.ApplyRegistrationCodeResponse: ...
+
+    def apply_registration_code(
+        self, request: models.ApplyRegistrationCodeRequest | None = None, **params: Any
+    ) -> models.ApplyRegistrationCodeResponse:
+        """申请ca注册码
+
+        Pass either a prebuilt ``models.ApplyRegistrationCodeRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ApplyRegistrationCodeRequest(**params)
+        elif params:
+            raise TypeError(
+                "apply_registration_code() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_APPLY_REGISTRATION_CODE, request)
+
+    @overload
+    def create_authorization_policy(
+        self, request: models.CreateAuthorizationPolicyRequest, /
+    ) -> models.CreateAuthorizationPolicyResponse: ...
+
+    @overload
+    def create_authorization_policy(
+        self,
+        *,
+        instance_id: str,
+        policy_name: str,
+        policy_version: int,
+        priority: int,
+        effect: str,
+        actions: str,
+        retain: int,
+        qos: str,
+        resources: str | None = None,
+        username: str | None = None,
+        client_id: str | None = None,
+        ip: str | None = None,
+        remark: str | None = None,
+    ) -> models.CreateAuthorizationPolicyResponse: ...
+
+    def create_authorization_policy(
+        self, request: models.CreateAuthorizationPolicyRequest | None = None, **params: Any
+    ) -> models.CreateAuthorizationPolicyResponse:
+        """This API is used to create a performance test task for an MQTT instance.
+
+        Pass either a prebuilt ``models.CreateAuthorizationPolicyRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            policy_name (PolicyName, required):
+                Policy name, which cannot be empty, contains 3 to 64 characters, and
+                supports chinese, letters, digits, "-", and "_".
+            policy_version (PolicyVersion, required):
+                Policy version, defaults to 1. currently only support 1.
+            priority (Priority, required):
+                Policy priority. a smaller value indicates higher priority and must
+                be unique. a smaller priority ID means the policy takes effect with
+                higher priority. see [data plane authorization policy
+                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+            effect (Effect, required):
+                Specifies the decision.
+                allow specifies permission for access requests from devices that
+                match this policy.
+                deny: denies access requests to the device that override the policy.
+                Refer to the [data plane authorization policy
+                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+            actions (Actions, required):
+                Operation, supports multiple selections separated by commas. see the
+                data plane policy description
+                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+                Specifies the connection.
+                Specifies the publish action.
+                Sub. specifies the subscription.
+            retain (Retain, required):
+                Condition - message retention. refer to the [data plane
+                authorization policy
+                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+                Matches message retention.
+                Matches non-retention messages.
+                3. match retained and non-retained messages.
+            qos (Qos, required):
+                Condition: specifies the service quality.
+                0: at most once.
+                Minimum once.
+                2: exactly once.
+                Refer to the [data plane authorization policy
+                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+            resources (Resources):
+                Specifies the resource and subscription to match. supports
+                configuration of multiple match rules, separated by commas. see the
+                data plane authorization policy description
+                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+            username (Username):
+                Specifies the condition-username.
+            client_id (ClientId):
+                Client ID. supports regular expressions.
+            ip (Ip):
+                Specifies the client IP address, supporting IP or CIDR. refer to the
+                [data plane authorization policy
+                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+            remark (Remark):
+                Specifies the remark information with a maximum length of 128
+                characters.
+
+        Raises:
+            errors.FailedOperationDuplicatePolicy: ``FailedOperation.DuplicatePolicy``
+            errors.FailedOperationDuplicatePriority: ``FailedOperation.DuplicatePriority``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateAuthorizationPolicyRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_authorization_policy() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_CREATE_AUTHORIZATION_POLICY, request)
+
+    @overload
+    def create_block_rule(
+        self, request: models.CreateBlockRuleRequest, /
+    ) -> models.CreateBlockRuleResponse: ...
+
+    @overload
+    def create_block_rule(
+        self,
+        *,
+        instance_id: str,
+        name: str,
+        type: int | None = None,
+        include: str | None = None,
+        excludes: list[str] | None = None,
+        expire_time: int | None = None,
+        remark: str | None = None,
+    ) -> models.CreateBlockRuleResponse: ...
+
+    def create_block_rule(
+        self, request: models.CreateBlockRuleRequest | None = None, **params: Any
+    ) -> models.CreateBlockRuleResponse:
+        """创建封禁规则
+
+        Pass either a prebuilt ``models.CreateBlockRuleRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            name (Name, required):
+                封禁规则名，不可重复，只支持数字字母中划线
+            type (Type):
+                封禁规则类型
+                    CLIENT_ID(1), 默认值
+                    USERNAME(2),
+                    IP_ADDRESS(3);
+            include (Include):
+                包含表达式支持*（多个字符）和？（一个字符）
+            excludes (Excludes):
+                排除表达式支持*（多个字符）和？（一个字符），最多三条。
+            expire_time (ExpireTime):
+                过期时间，毫秒级时间戳
+            remark (Remark):
+                备注，最长 128 字符
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.LimitExceededTopicNum: ``LimitExceeded.TopicNum``
+            errors.OperationDenied: ``OperationDenied``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateBlockRuleRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_block_rule() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_CREATE_BLOCK_RULE, request)
+
+    @overload
     def create_device_identity(
         self, request: models.CreateDeviceIdentityRequest, /
     ) -> models.CreateDeviceIdentityResponse: ...
@@ -59,7 +1088,7 @@ class MqttClient(SyncClient):
     def create_device_identity(
         self, request: models.CreateDeviceIdentityRequest | None = None, **params: Any
     ) -> models.CreateDeviceIdentityResponse:
-        """Create a device signature for per-device secret.
+        """Create a device signature for per-device secret
 
         Pass either a prebuilt ``models.CreateDeviceIdentityRequest`` or its members
         as keyword arguments.
@@ -67,11 +1096,13 @@ class MqttClient(SyncClient):
         Args:
             instance_id (InstanceId, required):
                 Tencent Cloud MQTT instance ID can be obtained from the
-                DescribeInstanceList api or the console.
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or the console.
             device_id (DeviceId, required):
                 Device ID
             status (Status):
-                1:ENABLED - Available (default) 2: DISABLED - Unavailable
+                1:ENABLED - Available (default)
+                2: DISABLED - Unavailable
             primary_key (PrimaryKey):
                 Primary signature key. Automatically generated by the system if not
                 provided. base64 encode is required.
@@ -93,7 +1124,3951 @@ class MqttClient(SyncClient):
             raise TypeError(
                 "create_device_identity() takes a request object or keyword arguments, not both"
             )
+
         return self._invoke(_CREATE_DEVICE_IDENTITY, request)
+
+    @overload
+    def create_http_authenticator(
+        self, request: models.CreateHttpAuthenticatorRequest, /
+    ) -> models.CreateHttpAuthenticatorResponse: ...
+
+    @overload
+    def create_http_authenticator(
+        self,
+        *,
+        instance_id: str,
+        endpoint: str,
+        concurrency: int | None = None,
+        method: str | None = None,
+        status: str | None = None,
+        remark: str | None = None,
+        connect_timeout: int | None = None,
+        read_timeout: int | None = None,
+        header: list[models.HeaderItem] | None = None,
+        body: list[models.BodyItem] | None = None,
+        including_user_properties: bool | None = None,
+        vpc_svc_id: str | None = None,
+        network_type: str | None = None,
+    ) -> models.CreateHttpAuthenticatorResponse: ...
+
+    def create_http_authenticator(
+        self, request: models.CreateHttpAuthenticatorRequest | None = None, **params: Any
+    ) -> models.CreateHttpAuthenticatorResponse:
+        """创建一个HTTP的认证器
+
+        Pass either a prebuilt ``models.CreateHttpAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            endpoint (Endpoint, required):
+                jwks服务地址
+            concurrency (Concurrency):
+                最大并发连接数，默认8，范围：1-10
+            method (Method):
+                网络请求方法 GET 或 POST，默认POST
+            status (Status):
+                认证器是否开启：open-启用；close-关闭，默认open-启用
+            remark (Remark):
+                说明，最多支持128个字符。
+            connect_timeout (ConnectTimeout):
+                连接超时时间，单位：秒，范围：1-30
+            read_timeout (ReadTimeout):
+                请求超时时间，单位：秒，范围：1-30
+            header (Header):
+                转发请求header
+            body (Body):
+                转发请求body
+            including_user_properties (IncludingUserProperties):
+                连接UserProperty作为Header转发，默认false
+            vpc_svc_id (VpcSvcId):
+                vpcsvcId
+                HTTP认证需要通过vpc网络访问时需要配置
+            network_type (NetworkType):
+                网络连接类型
+                vpc：vpc网络
+                public：公网
+                通过vpc网络连接需要设置VpcSvcId参数
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateHttpAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_http_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_CREATE_HTTP_AUTHENTICATOR, request)
+
+    @overload
+    def create_ins_public_endpoint(
+        self, request: models.CreateInsPublicEndpointRequest, /
+    ) -> models.CreateInsPublicEndpointResponse: ...
+
+    @overload
+    def create_ins_public_endpoint(
+        self,
+        *,
+        instance_id: str,
+        bandwidth: int,
+        rules: list[models.PublicAccessRule] | None = None,
+    ) -> models.CreateInsPublicEndpointResponse: ...
+
+    def create_ins_public_endpoint(
+        self, request: models.CreateInsPublicEndpointRequest | None = None, **params: Any
+    ) -> models.CreateInsPublicEndpointResponse:
+        """为MQTT实例创建公网接入点，未开启公网的集群可调用。
+
+        Pass either a prebuilt ``models.CreateInsPublicEndpointRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            bandwidth (Bandwidth, required):
+                <p>带宽,单位Mbps</p>
+            rules (Rules):
+                <p>公网访问规则</p>
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateInsPublicEndpointRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_ins_public_endpoint() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_CREATE_INS_PUBLIC_ENDPOINT, request)
+
+    @overload
+    def create_instance(
+        self, request: models.CreateInstanceRequest, /
+    ) -> models.CreateInstanceResponse: ...
+
+    @overload
+    def create_instance(
+        self,
+        *,
+        instance_type: str,
+        name: str,
+        sku_code: str,
+        remark: str | None = None,
+        tag_list: list[models.Tag] | None = None,
+        vpc_list: list[models.VpcInfo] | None = None,
+        enable_public: bool | None = None,
+        bandwidth: int | None = None,
+        ip_rules: list[models.IpRule] | None = None,
+        renew_flag: int | None = None,
+        time_span: int | None = None,
+        pay_mode: int | None = None,
+    ) -> models.CreateInstanceResponse: ...
+
+    def create_instance(
+        self, request: models.CreateInstanceRequest | None = None, **params: Any
+    ) -> models.CreateInstanceResponse:
+        """This API is used to purchase a new MQTT instance.
+
+        Pass either a prebuilt ``models.CreateInstanceRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_type (InstanceType, required):
+                Instance type, which needs to correspond to SkuCode. for details,
+                see the [get MQTT product sales
+                spec](https://www.tencentcloud.com/document/api/1778/116232?from_cn_redirect=1)
+                api.
+                BASIC: basic edition.
+                PRO edition.
+                PLATINUM version.
+            name (Name, required):
+                Specifies the cluster name, cannot be empty, 3-64 characters, only
+                comprised of digits, letters, "-", and "_".
+            sku_code (SkuCode, required):
+                Product specification, which must correspond to InstanceType. see
+                the [get MQTT product sales
+                spec](https://www.tencentcloud.com/document/api/1778/116232?from_cn_redirect=1)
+                api to obtain details.
+            remark (Remark):
+                Specifies the remark information with a maximum length of 128
+                characters.
+            tag_list (TagList):
+                Tag list
+            vpc_list (VpcList):
+                Specifies the VPC information associated with the instance. the
+                available VPC and SUBNET under the current user must be provided.
+            enable_public (EnablePublic):
+                Whether public network access is enabled. default false (disabled).
+            bandwidth (Bandwidth):
+                Public network bandwidth (unit: Mbps). this field is mandatory and
+                must be more than 0 when EnablePublic is True.
+            ip_rules (IpRules):
+                Public network access allowlist. if not passed, it means deny all IP
+                network access.
+            renew_flag (RenewFlag):
+                Whether the instance is automatically renewed (0: no auto-renewal;
+                1: auto-renewal). this parameter is valid only when you purchase a
+                prepaid cluster. default value: 1 (auto-renewal).
+            time_span (TimeSpan):
+                Specifies the purchase duration (measurement unit: month). this
+                parameter is valid only when you purchase a prepaid cluster.
+                default: 1m (month). valid values: 1-12, 24, 36, 48, 60.
+            pay_mode (PayMode):
+                Payment mode (0: postpaid; 1: prepaid). default: 0 (postpaid).
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.InvalidParameterInstanceTypeNotMatch: ``InvalidParameter.InstanceTypeNotMatch``
+            errors.InvalidParameterValue: ``InvalidParameterValue``
+            errors.InvalidParameterValuePublicNetworkInvalidParameterValue: ``InvalidParameterValue.PublicNetworkInvalidParameterValue``
+            errors.MissingParameter: ``MissingParameter``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateInstanceRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_instance() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_CREATE_INSTANCE, request)
+
+    @overload
+    def create_jwks_authenticator(
+        self, request: models.CreateJWKSAuthenticatorRequest, /
+    ) -> models.CreateJWKSAuthenticatorResponse: ...
+
+    @overload
+    def create_jwks_authenticator(
+        self,
+        *,
+        instance_id: str,
+        endpoint: str | None = None,
+        refresh_interval: int | None = None,
+        text: str | None = None,
+        status: str | None = None,
+        remark: str | None = None,
+        from_: str | None = None,
+    ) -> models.CreateJWKSAuthenticatorResponse: ...
+
+    def create_jwks_authenticator(
+        self, request: models.CreateJWKSAuthenticatorRequest | None = None, **params: Any
+    ) -> models.CreateJWKSAuthenticatorResponse:
+        """创建一个jwks的认证
+
+        Pass either a prebuilt ``models.CreateJWKSAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            endpoint (Endpoint):
+                <p>JWKS服务地址，（Text字段和Endpoint字段必须选择一个填写）</p>
+            refresh_interval (RefreshInterval):
+                <p>认证文本刷新间隔时间，单位：秒，最小值60，默认值60，最大值1000。填写认证服务器地址（Endpoint）时生效。</p>
+            text (Text):
+                <p>jwks文本，（Text字段和Endpoint字段必须选择一个填写）</p>
+            status (Status):
+                <p>认证器是否开启：open-启用；close-关闭，默认open-启用</p>
+            remark (Remark):
+                <p>说明，不能超过 128 个字符</p>
+            from_ (From):
+                <p>认证字段；<br>username-对应 MQTT CONNECT Packet 中 username
+                字段，<br>password-对应 MQTT CONNECT Packet 中 password
+                字段。</p><p>默认username</p>
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateJWKSAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_jwks_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_CREATE_JWKS_AUTHENTICATOR, request)
+
+    @overload
+    def create_jwt_authenticator(
+        self, request: models.CreateJWTAuthenticatorRequest, /
+    ) -> models.CreateJWTAuthenticatorResponse: ...
+
+    @overload
+    def create_jwt_authenticator(
+        self,
+        *,
+        instance_id: str,
+        algorithm: str,
+        from_: str,
+        secret: str | None = None,
+        public_key: str | None = None,
+        status: str | None = None,
+        remark: str | None = None,
+    ) -> models.CreateJWTAuthenticatorResponse: ...
+
+    def create_jwt_authenticator(
+        self, request: models.CreateJWTAuthenticatorRequest | None = None, **params: Any
+    ) -> models.CreateJWTAuthenticatorResponse:
+        """创建一个jwks的认证
+
+        Pass either a prebuilt ``models.CreateJWTAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            algorithm (Algorithm, required):
+                签名方式：hmac-based，public-key
+            from_ (From, required):
+                认证字段
+                password：对应 MQTT CONNECT Packet 中 password 字段，
+                username：对应 MQTT CONNECT Packet 中 username 字段
+                默认username
+            secret (Secret):
+                密钥，Algorithm为hmac-based需要传递该字段。
+            public_key (PublicKey):
+                公钥，Algorithm为public-key时需要传递该字段。
+            status (Status):
+                认证器是否开启：open-启用；close-关闭，默认：open-启用
+            remark (Remark):
+                说明，不能超过 128 个字符。
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.FailedOperationPublicKeyVerifyFailed: ``FailedOperation.PublicKeyVerifyFailed``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateJWTAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_jwt_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_CREATE_JWT_AUTHENTICATOR, request)
+
+    @overload
+    def create_message_enrichment_rule(
+        self, request: models.CreateMessageEnrichmentRuleRequest, /
+    ) -> models.CreateMessageEnrichmentRuleResponse: ...
+
+    @overload
+    def create_message_enrichment_rule(
+        self,
+        *,
+        instance_id: str,
+        rule_name: str,
+        condition: str,
+        actions: str,
+        priority: int,
+        status: int | None = None,
+        remark: str | None = None,
+    ) -> models.CreateMessageEnrichmentRuleResponse: ...
+
+    def create_message_enrichment_rule(
+        self, request: models.CreateMessageEnrichmentRuleRequest | None = None, **params: Any
+    ) -> models.CreateMessageEnrichmentRuleResponse:
+        """This API is used to create a message enrichment rule.
+
+        Pass either a prebuilt ``models.CreateMessageEnrichmentRuleRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            rule_name (RuleName, required):
+                Rule name
+            condition (Condition, required):
+                Rule matching conditions in JSON format, Base64 encoding is
+                required.
+                Creating a Billing Resource Order
+                {"clientId":"client-1","username":"client-1","topic":"home/room1"}
+                Specifies the Base64-encoded content.
+                eyJjbGllbnRJZCI6ImNsaWVudC0xIiwidXNlcm5hbWUiOiJjbGllbnQtMSIsInRvcGljIjoiaG9tZS9yb29tMSJ9
+            actions (Actions, required):
+                Specifies the action of rule execution in JSON format, which must be
+                Base64 encoded.
+                Creating a Billing Resource Order
+                {"messageExpiryInterval":360,"responseTopic":"replies/devices/${clientid}","correlationData":"${traceid}","userProperty":[{"key":"trace-id","value":"${traceid}"}]}
+                Specifies the BASE64-encoded value.
+                eyJtZXNzYWdlRXhwaXJ5SW50ZXJ2YWwiOjM2MCwicmVzcG9uc2VUb3BpYyI6InJlcGxpZXMvZGV2aWNlcy8ke2NsaWVudGlkfSIsImNvcnJlbGF0aW9uRGF0YSI6IiR7dHJhY2VpZH0iLCJ1c2VyUHJvcGVydHkiOlt7ImtleSI6InRyYWNlLWlkIiwidmFsdWUiOiIke3RyYWNlaWR9In1dfQ==
+            priority (Priority, required):
+                Rule priority. a smaller number indicates a higher priority. high
+                priority overwrites low-priority. the userproperty field will be
+                merged.
+            status (Status):
+                Rule status. valid values: 0 (undefined), 1 (activate), 2
+                (deactivate). default: deactivate.
+            remark (Remark):
+                Specifies the remark with length not exceeding 128 characters.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateMessageEnrichmentRuleRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_message_enrichment_rule() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_CREATE_MESSAGE_ENRICHMENT_RULE, request)
+
+    @overload
+    def create_topic(self, request: models.CreateTopicRequest, /) -> models.CreateTopicResponse: ...
+
+    @overload
+    def create_topic(
+        self,
+        *,
+        instance_id: str,
+        topic: str,
+        remark: str | None = None,
+    ) -> models.CreateTopicResponse: ...
+
+    def create_topic(
+        self, request: models.CreateTopicRequest | None = None, **params: Any
+    ) -> models.CreateTopicResponse:
+        """创建主题
+
+        Pass either a prebuilt ``models.CreateTopicRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            topic (Topic, required):
+                <p>主题，不能为空，只能包含字母、数字、“-”及“_”，3-100 字符。</p>
+            remark (Remark):
+                <p>备注，最长 128 字符</p>
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.LimitExceededTopicNum: ``LimitExceeded.TopicNum``
+            errors.OperationDenied: ``OperationDenied``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateTopicRequest(**params)
+        elif params:
+            raise TypeError("create_topic() takes a request object or keyword arguments, not both")
+
+        return self._invoke(_CREATE_TOPIC, request)
+
+    @overload
+    def create_user(self, request: models.CreateUserRequest, /) -> models.CreateUserResponse: ...
+
+    @overload
+    def create_user(
+        self,
+        *,
+        instance_id: str,
+        username: str,
+        password: str | None = None,
+        remark: str | None = None,
+    ) -> models.CreateUserResponse: ...
+
+    def create_user(
+        self, request: models.CreateUserRequest | None = None, **params: Any
+    ) -> models.CreateUserResponse:
+        """This API is used to add an MQTT role.
+
+        Pass either a prebuilt ``models.CreateUserRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            username (Username, required):
+                Specifies the username, which cannot be empty, only supports
+                numbers, uppercase and lowercase letters, and separators ("_", "-"),
+                and must not exceed 32 characters.
+            password (Password):
+                Specifies the password. if this field is empty, the backend performs
+                default generation. when using a user-defined password, the value
+                cannot be empty, only supports numbers, uppercase and lowercase
+                letters, and separators ("_", "-"), and must not exceed 64
+                characters.
+            remark (Remark):
+                Specifies the remark with length not exceeding 128 characters.
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.OperationDenied: ``OperationDenied``
+            errors.ResourceInUse: ``ResourceInUse``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateUserRequest(**params)
+        elif params:
+            raise TypeError("create_user() takes a request object or keyword arguments, not both")
+
+        return self._invoke(_CREATE_USER, request)
+
+    @overload
+    def deactivate_ca_certificate(
+        self, request: models.DeactivateCaCertificateRequest, /
+    ) -> models.DeactivateCaCertificateResponse: ...
+
+    @overload
+    def deactivate_ca_certificate(
+        self,
+        *,
+        instance_id: str,
+        ca_sn: str,
+    ) -> models.DeactivateCaCertificateResponse: ...
+
+    def deactivate_ca_certificate(
+        self, request: models.DeactivateCaCertificateRequest | None = None, **params: Any
+    ) -> models.DeactivateCaCertificateResponse:
+        """失效Ca证书
+
+        Pass either a prebuilt ``models.DeactivateCaCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            ca_sn (CaSn, required):
+                证书序列号，可以从
+                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeactivateCaCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "deactivate_ca_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DEACTIVATE_CA_CERTIFICATE, request)
+
+    @overload
+    def deactivate_device_certificate(
+        self, request: models.DeactivateDeviceCertificateRequest, /
+    ) -> models.DeactivateDeviceCertificateResponse: ...
+
+    @overload
+    def deactivate_device_certificate(
+        self,
+        *,
+        instance_id: str,
+        device_certificate_sn: str,
+    ) -> models.DeactivateDeviceCertificateResponse: ...
+
+    def deactivate_device_certificate(
+        self, request: models.DeactivateDeviceCertificateRequest | None = None, **params: Any
+    ) -> models.DeactivateDeviceCertificateResponse:
+        """失效Ca证书
+
+        Pass either a prebuilt ``models.DeactivateDeviceCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            device_certificate_sn (DeviceCertificateSn, required):
+                设备证书的SN序列号，可以从
+                [DescribeDeviceCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、设备证书文件中获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeactivateDeviceCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "deactivate_device_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DEACTIVATE_DEVICE_CERTIFICATE, request)
+
+    @overload
+    def delete_authenticator(
+        self, request: models.DeleteAuthenticatorRequest, /
+    ) -> models.DeleteAuthenticatorResponse: ...
+
+    @overload
+    def delete_authenticator(
+        self,
+        *,
+        instance_id: str,
+        type: str,
+    ) -> models.DeleteAuthenticatorResponse: ...
+
+    def delete_authenticator(
+        self, request: models.DeleteAuthenticatorRequest | None = None, **params: Any
+    ) -> models.DeleteAuthenticatorResponse:
+        """根据认证器类型删除一个MQTT认证器
+
+        Pass either a prebuilt ``models.DeleteAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            type (Type, required):
+                <p>认证器类型:<br>JWT：JWT认证器<br>JWKS：JWKS认证器<br>HTTP：HTTP认证器</p>
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.ResourceNotFoundNoAuthenticator: ``ResourceNotFound.NoAuthenticator``
+            errors.ResourceNotFoundRole: ``ResourceNotFound.Role``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DELETE_AUTHENTICATOR, request)
+
+    @overload
+    def delete_authorization_policy(
+        self, request: models.DeleteAuthorizationPolicyRequest, /
+    ) -> models.DeleteAuthorizationPolicyResponse: ...
+
+    @overload
+    def delete_authorization_policy(
+        self,
+        *,
+        instance_id: str,
+        id: int,
+    ) -> models.DeleteAuthorizationPolicyResponse: ...
+
+    def delete_authorization_policy(
+        self, request: models.DeleteAuthorizationPolicyRequest | None = None, **params: Any
+    ) -> models.DeleteAuthorizationPolicyResponse:
+        """This API is used to delete policy rules.
+
+        Pass either a prebuilt ``models.DeleteAuthorizationPolicyRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            id (Id, required):
+                Specifies the authorization policy rule id, which can be obtained
+                from the DescribeAuthorizationPolicies api
+                (https://www.tencentcloud.com/document/api/1778/111074?from_cn_redirect=1).
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundAuthorizationPolicy: ``ResourceNotFound.AuthorizationPolicy``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteAuthorizationPolicyRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_authorization_policy() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DELETE_AUTHORIZATION_POLICY, request)
+
+    @overload
+    def delete_block_rule(
+        self, request: models.DeleteBlockRuleRequest, /
+    ) -> models.DeleteBlockRuleResponse: ...
+
+    @overload
+    def delete_block_rule(
+        self,
+        *,
+        instance_id: str,
+        block_rule_name: str,
+    ) -> models.DeleteBlockRuleResponse: ...
+
+    def delete_block_rule(
+        self, request: models.DeleteBlockRuleRequest | None = None, **params: Any
+    ) -> models.DeleteBlockRuleResponse:
+        """删除封禁规则
+
+        Pass either a prebuilt ``models.DeleteBlockRuleRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                实例ID
+            block_rule_name (BlockRuleName, required):
+                封禁规则名
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteBlockRuleRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_block_rule() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DELETE_BLOCK_RULE, request)
+
+    @overload
+    def delete_ca_certificate(
+        self, request: models.DeleteCaCertificateRequest, /
+    ) -> models.DeleteCaCertificateResponse: ...
+
+    @overload
+    def delete_ca_certificate(
+        self,
+        *,
+        instance_id: str,
+        ca_sn: str,
+    ) -> models.DeleteCaCertificateResponse: ...
+
+    def delete_ca_certificate(
+        self, request: models.DeleteCaCertificateRequest | None = None, **params: Any
+    ) -> models.DeleteCaCertificateResponse:
+        """删除Ca证书
+
+        Pass either a prebuilt ``models.DeleteCaCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            ca_sn (CaSn, required):
+                CA证书序列号，可以从
+                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.FailedOperationRelatedDeviceCertificateExists: ``FailedOperation.RelatedDeviceCertificateExists``
+            errors.ResourceNotFoundCa: ``ResourceNotFound.Ca``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteCaCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_ca_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DELETE_CA_CERTIFICATE, request)
+
+    @overload
+    def delete_client_subscription(
+        self, request: models.DeleteClientSubscriptionRequest, /
+    ) -> models.DeleteClientSubscriptionResponse: ...
+
+    @overload
+    def delete_client_subscription(
+        self,
+        *,
+        instance_id: str,
+        client_id: str | None = None,
+        topic_filter: str | None = None,
+    ) -> models.DeleteClientSubscriptionResponse: ...
+
+    def delete_client_subscription(
+        self, request: models.DeleteClientSubscriptionRequest | None = None, **params: Any
+    ) -> models.DeleteClientSubscriptionResponse:
+        """This API is used to delete a subscription of an MQTT client.
+
+        Pass either a prebuilt ``models.DeleteClientSubscriptionRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID.
+            client_id (ClientId):
+                Client ID.
+            topic_filter (TopicFilter):
+                Specifies the subscription.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.FailedOperationRelatedDeviceCertificateExists: ``FailedOperation.RelatedDeviceCertificateExists``
+            errors.ResourceNotFoundCa: ``ResourceNotFound.Ca``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteClientSubscriptionRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_client_subscription() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DELETE_CLIENT_SUBSCRIPTION, request)
+
+    @overload
+    def delete_device_certificate(
+        self, request: models.DeleteDeviceCertificateRequest, /
+    ) -> models.DeleteDeviceCertificateResponse: ...
+
+    @overload
+    def delete_device_certificate(
+        self,
+        *,
+        instance_id: str,
+        device_certificate_sn: str,
+    ) -> models.DeleteDeviceCertificateResponse: ...
+
+    def delete_device_certificate(
+        self, request: models.DeleteDeviceCertificateRequest | None = None, **params: Any
+    ) -> models.DeleteDeviceCertificateResponse:
+        """删除设备证书
+
+        Pass either a prebuilt ``models.DeleteDeviceCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                集群id
+            device_certificate_sn (DeviceCertificateSn, required):
+                设备证书序列号
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteDeviceCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_device_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DELETE_DEVICE_CERTIFICATE, request)
+
+    @overload
+    def delete_device_identity(
+        self, request: models.DeleteDeviceIdentityRequest, /
+    ) -> models.DeleteDeviceIdentityResponse: ...
+
+    @overload
+    def delete_device_identity(
+        self,
+        *,
+        instance_id: str,
+        device_id: str,
+    ) -> models.DeleteDeviceIdentityResponse: ...
+
+    def delete_device_identity(
+        self, request: models.DeleteDeviceIdentityRequest | None = None, **params: Any
+    ) -> models.DeleteDeviceIdentityResponse:
+        """Delete a device signature
+
+        Pass either a prebuilt ``models.DeleteDeviceIdentityRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Cluster ID.
+            device_id (DeviceId, required):
+                Device ID
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteDeviceIdentityRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_device_identity() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DELETE_DEVICE_IDENTITY, request)
+
+    @overload
+    def delete_ins_public_endpoint(
+        self, request: models.DeleteInsPublicEndpointRequest, /
+    ) -> models.DeleteInsPublicEndpointResponse: ...
+
+    @overload
+    def delete_ins_public_endpoint(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DeleteInsPublicEndpointResponse: ...
+
+    def delete_ins_public_endpoint(
+        self, request: models.DeleteInsPublicEndpointRequest | None = None, **params: Any
+    ) -> models.DeleteInsPublicEndpointResponse:
+        """删除MQTT实例的公网接入点
+
+        Pass either a prebuilt ``models.DeleteInsPublicEndpointRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteInsPublicEndpointRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_ins_public_endpoint() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DELETE_INS_PUBLIC_ENDPOINT, request)
+
+    @overload
+    def delete_instance(
+        self, request: models.DeleteInstanceRequest, /
+    ) -> models.DeleteInstanceResponse: ...
+
+    @overload
+    def delete_instance(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DeleteInstanceResponse: ...
+
+    def delete_instance(
+        self, request: models.DeleteInstanceRequest | None = None, **params: Any
+    ) -> models.DeleteInstanceResponse:
+        """This API is used to delete an MQTT instance.
+
+        Pass either a prebuilt ``models.DeleteInstanceRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationDeleteProtect: ``FailedOperation.DeleteProtect``
+            errors.ResourceInUse: ``ResourceInUse``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteInstanceRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_instance() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DELETE_INSTANCE, request)
+
+    @overload
+    def delete_message_enrichment_rule(
+        self, request: models.DeleteMessageEnrichmentRuleRequest, /
+    ) -> models.DeleteMessageEnrichmentRuleResponse: ...
+
+    @overload
+    def delete_message_enrichment_rule(
+        self,
+        *,
+        instance_id: str,
+        id: int,
+    ) -> models.DeleteMessageEnrichmentRuleResponse: ...
+
+    def delete_message_enrichment_rule(
+        self, request: models.DeleteMessageEnrichmentRuleRequest | None = None, **params: Any
+    ) -> models.DeleteMessageEnrichmentRuleResponse:
+        """This API is used to delete the message enrichment rule.
+
+        Pass either a prebuilt ``models.DeleteMessageEnrichmentRuleRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            id (Id, required):
+                Message enrichment rule id.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteMessageEnrichmentRuleRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_message_enrichment_rule() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DELETE_MESSAGE_ENRICHMENT_RULE, request)
+
+    @overload
+    def delete_topic(self, request: models.DeleteTopicRequest, /) -> models.DeleteTopicResponse: ...
+
+    @overload
+    def delete_topic(
+        self,
+        *,
+        instance_id: str,
+        topic: str,
+    ) -> models.DeleteTopicResponse: ...
+
+    def delete_topic(
+        self, request: models.DeleteTopicRequest | None = None, **params: Any
+    ) -> models.DeleteTopicResponse:
+        """This API is used to delete an MQTT topic.
+
+        Pass either a prebuilt ``models.DeleteTopicRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID.
+            topic (Topic, required):
+                Topic.
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.ResourceNotFoundTopic: ``ResourceNotFound.Topic``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteTopicRequest(**params)
+        elif params:
+            raise TypeError("delete_topic() takes a request object or keyword arguments, not both")
+
+        return self._invoke(_DELETE_TOPIC, request)
+
+    @overload
+    def delete_user(self, request: models.DeleteUserRequest, /) -> models.DeleteUserResponse: ...
+
+    @overload
+    def delete_user(
+        self,
+        *,
+        instance_id: str,
+        username: str,
+    ) -> models.DeleteUserResponse: ...
+
+    def delete_user(
+        self, request: models.DeleteUserRequest | None = None, **params: Any
+    ) -> models.DeleteUserResponse:
+        """This API is used to delete an MQTT user.
+
+        Pass either a prebuilt ``models.DeleteUserRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID.
+            username (Username, required):
+                Username.
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.ResourceNotFoundRole: ``ResourceNotFound.Role``
+            errors.ResourceNotFoundUsername: ``ResourceNotFound.Username``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteUserRequest(**params)
+        elif params:
+            raise TypeError("delete_user() takes a request object or keyword arguments, not both")
+
+        return self._invoke(_DELETE_USER, request)
+
+    @overload
+    def describe_authenticator(
+        self, request: models.DescribeAuthenticatorRequest, /
+    ) -> models.DescribeAuthenticatorResponse: ...
+
+    @overload
+    def describe_authenticator(
+        self,
+        *,
+        instance_id: str,
+        type: str | None = None,
+    ) -> models.DescribeAuthenticatorResponse: ...
+
+    def describe_authenticator(
+        self, request: models.DescribeAuthenticatorRequest | None = None, **params: Any
+    ) -> models.DescribeAuthenticatorResponse:
+        """查询MQTT认证器
+
+        Pass either a prebuilt ``models.DescribeAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            type (Type):
+                认证器类型:
+                JWT：JWT认证器
+                JWKS：JWKS认证器
+                HTTP：HTTP认证器
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_AUTHENTICATOR, request)
+
+    @overload
+    def describe_authorization_policies(
+        self, request: models.DescribeAuthorizationPoliciesRequest, /
+    ) -> models.DescribeAuthorizationPoliciesResponse: ...
+
+    @overload
+    def describe_authorization_policies(
+        self,
+        *,
+        instance_id: str | None = None,
+    ) -> models.DescribeAuthorizationPoliciesResponse: ...
+
+    def describe_authorization_policies(
+        self, request: models.DescribeAuthorizationPoliciesRequest | None = None, **params: Any
+    ) -> models.DescribeAuthorizationPoliciesResponse:
+        """This API is used to query authorization rules.
+
+        Pass either a prebuilt ``models.DescribeAuthorizationPoliciesRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeAuthorizationPoliciesRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_authorization_policies() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_AUTHORIZATION_POLICIES, request)
+
+    @overload
+    def describe_block_rule_list(
+        self, request: models.DescribeBlockRuleListRequest, /
+    ) -> models.DescribeBlockRuleListResponse: ...
+
+    @overload
+    def describe_block_rule_list(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeBlockRuleListResponse: ...
+
+    def describe_block_rule_list(
+        self, request: models.DescribeBlockRuleListRequest | None = None, **params: Any
+    ) -> models.DescribeBlockRuleListResponse:
+        """封禁规则列表
+
+        Pass either a prebuilt ``models.DescribeBlockRuleListRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeBlockRuleListRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_block_rule_list() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_BLOCK_RULE_LIST, request)
+
+    @overload
+    def describe_ca_certificate(
+        self, request: models.DescribeCaCertificateRequest, /
+    ) -> models.DescribeCaCertificateResponse: ...
+
+    @overload
+    def describe_ca_certificate(
+        self,
+        *,
+        ca_sn: str,
+        instance_id: str,
+    ) -> models.DescribeCaCertificateResponse: ...
+
+    def describe_ca_certificate(
+        self, request: models.DescribeCaCertificateRequest | None = None, **params: Any
+    ) -> models.DescribeCaCertificateResponse:
+        """查询Ca证书详情接口
+
+        Pass either a prebuilt ``models.DescribeCaCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            ca_sn (CaSn, required):
+                CA证书的SN序列号，可以从
+                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeCaCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_ca_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_CA_CERTIFICATE, request)
+
+    @overload
+    def describe_ca_certificates(
+        self, request: models.DescribeCaCertificatesRequest, /
+    ) -> models.DescribeCaCertificatesResponse: ...
+
+    @overload
+    def describe_ca_certificates(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeCaCertificatesResponse: ...
+
+    def describe_ca_certificates(
+        self, request: models.DescribeCaCertificatesRequest | None = None, **params: Any
+    ) -> models.DescribeCaCertificatesResponse:
+        """查询集群下的ca证书信息
+
+        Pass either a prebuilt ``models.DescribeCaCertificatesRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeCaCertificatesRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_ca_certificates() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_CA_CERTIFICATES, request)
+
+    @overload
+    def describe_client_events(
+        self, request: models.DescribeClientEventsRequest, /
+    ) -> models.DescribeClientEventsResponse: ...
+
+    @overload
+    def describe_client_events(
+        self,
+        *,
+        instance_id: str,
+        start_time: int,
+        end_time: int,
+        client_id: str,
+    ) -> models.DescribeClientEventsResponse: ...
+
+    def describe_client_events(
+        self, request: models.DescribeClientEventsRequest | None = None, **params: Any
+    ) -> models.DescribeClientEventsResponse:
+        """查询轨迹
+
+        Pass either a prebuilt ``models.DescribeClientEventsRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                集群id
+            start_time (StartTime, required):
+                开始时间
+            end_time (EndTime, required):
+                结束时间
+            client_id (ClientId, required):
+                客户端id
+
+        Raises:
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeClientEventsRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_client_events() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_CLIENT_EVENTS, request)
+
+    @overload
+    def describe_client_list(
+        self, request: models.DescribeClientListRequest, /
+    ) -> models.DescribeClientListResponse: ...
+
+    @overload
+    def describe_client_list(
+        self,
+        *,
+        instance_id: str,
+        client_id: str | None = None,
+        number: str | None = None,
+        online_status: int | None = None,
+        max_timestamp: int | None = None,
+    ) -> models.DescribeClientListResponse: ...
+
+    def describe_client_list(
+        self, request: models.DescribeClientListRequest | None = None, **params: Any
+    ) -> models.DescribeClientListResponse:
+        """This API is used to query the MQTT client details.
+
+        Pass either a prebuilt ``models.DescribeClientListRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            client_id (ClientId):
+                Client ID
+            number (Number):
+                Limit on the number of clients. Maximum value: 1024. Default value:
+                1024.
+            online_status (OnlineStatus):
+                <p>0:查询在线和离线客户端（默认值）<br>1:查询在线客户端<br>2:查询离线客户端</p>
+            max_timestamp (MaxTimestamp):
+                <p>在线连接：表示最后的连接时间<br>离线连接：表示最后的断开连接时间</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeClientListRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_client_list() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_CLIENT_LIST, request)
+
+    @overload
+    def describe_device_certificate(
+        self, request: models.DescribeDeviceCertificateRequest, /
+    ) -> models.DescribeDeviceCertificateResponse: ...
+
+    @overload
+    def describe_device_certificate(
+        self,
+        *,
+        device_certificate_sn: str,
+        instance_id: str,
+    ) -> models.DescribeDeviceCertificateResponse: ...
+
+    def describe_device_certificate(
+        self, request: models.DescribeDeviceCertificateRequest | None = None, **params: Any
+    ) -> models.DescribeDeviceCertificateResponse:
+        """This API is used to query device certificate details.
+
+        Pass either a prebuilt ``models.DescribeDeviceCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            device_certificate_sn (DeviceCertificateSn, required):
+                The SN serial number of the device certificate is used for unique
+                identification of a device certificate.
+            instance_id (InstanceId, required):
+                The instance ID of the TDMQ MQTT can be obtained from the
+                DescribeInstanceList API or the console.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeDeviceCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_device_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_DEVICE_CERTIFICATE, request)
+
+    @overload
+    def describe_device_certificate_backup_history(
+        self, request: models.DescribeDeviceCertificateBackupHistoryRequest, /
+    ) -> models.DescribeDeviceCertificateBackupHistoryResponse: ...
+
+    @overload
+    def describe_device_certificate_backup_history(
+        self,
+        *,
+        instance_id: str,
+        destination: str,
+        ca_sn: str | None = None,
+        device_certificate_sn: str | None = None,
+        modification_time_start: int | None = None,
+        modification_time_end: int | None = None,
+        limit: int | None = None,
+    ) -> models.DescribeDeviceCertificateBackupHistoryResponse: ...
+
+    def describe_device_certificate_backup_history(
+        self,
+        request: models.DescribeDeviceCertificateBackupHistoryRequest | None = None,
+        **params: Any,
+    ) -> models.DescribeDeviceCertificateBackupHistoryResponse:
+        """跨集群灾备场景下查询设备证书同步记录
+
+        Pass either a prebuilt ``models.DescribeDeviceCertificateBackupHistoryRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            destination (Destination, required):
+                <p>目标集群的集群ID</p>
+            ca_sn (CaSn):
+                <p>CA证书的SN</p>
+            device_certificate_sn (DeviceCertificateSn):
+                <p>设备证书的SN</p>
+            modification_time_start (ModificationTimeStart):
+                <p>同步发生开始时间（毫秒级时间戳）</p>
+            modification_time_end (ModificationTimeEnd):
+                <p>同步结束时间（毫秒级时间戳）</p>
+            limit (Limit):
+                <p>查询条数，默认20，最大1024</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeDeviceCertificateBackupHistoryRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_device_certificate_backup_history() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_DEVICE_CERTIFICATE_BACKUP_HISTORY, request)
+
+    @overload
+    def describe_device_certificates(
+        self, request: models.DescribeDeviceCertificatesRequest, /
+    ) -> models.DescribeDeviceCertificatesResponse: ...
+
+    @overload
+    def describe_device_certificates(
+        self,
+        *,
+        instance_id: str,
+        filters: list[models.Filter] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        order_by: str | None = None,
+    ) -> models.DescribeDeviceCertificatesResponse: ...
+
+    def describe_device_certificates(
+        self, request: models.DescribeDeviceCertificatesRequest | None = None, **params: Any
+    ) -> models.DescribeDeviceCertificatesResponse:
+        """Query device certificates with paging
+
+        Pass either a prebuilt ``models.DescribeDeviceCertificatesRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Tencent Cloud MQTT instance ID can be obtained from the console.
+            filters (Filters):
+                Support search parameter
+                Client id: Client id, obtained based on actual business operations.
+                CaSn: The SN serial number of the CA certificate belonging to it can
+                be obtained by querying the cluster CA certificate list
+                (https://www.tencentcloud.com/document/api/1778/116206?from_cn_redirect=1)
+                or through business operations.
+                DeviceCertificateSn: SN serial number of the device certificate. Can
+                be obtained from [Query Device Certificate
+                Detail](https://www.tencentcloud.com/document/api/1778/113748?from_cn_redirect=1).
+                DeviceCertificateCn: The device certificate CN.
+                OrganizationalUnit: Cert OU
+                NotAfterEnd: Certificates with expiration time less than or equal to
+                the specified time
+                NotAfterStart: Cert with expiration time equal to or greater than
+                the specified time
+                Status: Device certificate status. ACTIVE (activated); INACTIVE
+                (inactive); REVOKED (revoked); PENDING_ACTIVATION (to be activated).
+            limit (Limit):
+                Pagination limit. Default 20. Maximum 100.
+            offset (Offset):
+                Pagination offset, default 0
+            order_by (OrderBy):
+                Sorting rule
+                CREATE_TIME_DESC, descending order by creation time
+                CREATE_TIME_ASC, sort by creation time in ascending order
+                UPDATE_TIME_DESC, descending order by update time
+                UPDATE_TIME_ASC, update time in ascending order
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeDeviceCertificatesRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_device_certificates() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_DEVICE_CERTIFICATES, request)
+
+    @overload
+    def paginate_describe_device_certificates(
+        self, request: models.DescribeDeviceCertificatesRequest, /
+    ) -> Iterator[models.DeviceCertificateItem]: ...
+
+    @overload
+    def paginate_describe_device_certificates(
+        self,
+        *,
+        instance_id: str,
+        filters: list[models.Filter] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        order_by: str | None = None,
+    ) -> Iterator[models.DeviceCertificateItem]: ...
+
+    def paginate_describe_device_certificates(
+        self, request: models.DescribeDeviceCertificatesRequest | None = None, **params: Any
+    ) -> Iterator[models.DeviceCertificateItem]:
+        """Every item of DescribeDeviceCertificates (``data``), walking the pages.
+
+        Takes the same arguments as :meth:`describe_device_certificates`; ``offset`` is
+        where to start and ``limit`` the page size. Pages are fetched
+        as the iterator advances.
+        """
+        if request is None:
+            request = models.DescribeDeviceCertificatesRequest(**params)
+        elif params:
+            raise TypeError(
+                "paginate_describe_device_certificates() takes a request object or keyword arguments, not both"
+            )
+
+        return iter_items(
+            self.describe_device_certificates, request, _DESCRIBE_DEVICE_CERTIFICATES_PAGES
+        )
+
+    @overload
+    def describe_device_identities(
+        self, request: models.DescribeDeviceIdentitiesRequest, /
+    ) -> models.DescribeDeviceIdentitiesResponse: ...
+
+    @overload
+    def describe_device_identities(
+        self,
+        *,
+        instance_id: str,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> models.DescribeDeviceIdentitiesResponse: ...
+
+    def describe_device_identities(
+        self, request: models.DescribeDeviceIdentitiesRequest | None = None, **params: Any
+    ) -> models.DescribeDeviceIdentitiesResponse:
+        """Query the list of device identifiers in a cluster
+
+        Pass either a prebuilt ``models.DescribeDeviceIdentitiesRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Cluster ID.
+            offset (Offset):
+                Query start position
+            limit (Limit):
+                Query result limit count
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeDeviceIdentitiesRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_device_identities() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_DEVICE_IDENTITIES, request)
+
+    @overload
+    def paginate_describe_device_identities(
+        self, request: models.DescribeDeviceIdentitiesRequest, /
+    ) -> Iterator[models.DeviceIdentityItem]: ...
+
+    @overload
+    def paginate_describe_device_identities(
+        self,
+        *,
+        instance_id: str,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[models.DeviceIdentityItem]: ...
+
+    def paginate_describe_device_identities(
+        self, request: models.DescribeDeviceIdentitiesRequest | None = None, **params: Any
+    ) -> Iterator[models.DeviceIdentityItem]:
+        """Every item of DescribeDeviceIdentities (``data``), walking the pages.
+
+        Takes the same arguments as :meth:`describe_device_identities`; ``offset`` is
+        where to start and ``limit`` the page size. Pages are fetched
+        as the iterator advances.
+        """
+        if request is None:
+            request = models.DescribeDeviceIdentitiesRequest(**params)
+        elif params:
+            raise TypeError(
+                "paginate_describe_device_identities() takes a request object or keyword arguments, not both"
+            )
+
+        return iter_items(
+            self.describe_device_identities, request, _DESCRIBE_DEVICE_IDENTITIES_PAGES
+        )
+
+    @overload
+    def describe_device_identity(
+        self, request: models.DescribeDeviceIdentityRequest, /
+    ) -> models.DescribeDeviceIdentityResponse: ...
+
+    @overload
+    def describe_device_identity(
+        self,
+        *,
+        instance_id: str,
+        device_id: str,
+    ) -> models.DescribeDeviceIdentityResponse: ...
+
+    def describe_device_identity(
+        self, request: models.DescribeDeviceIdentityRequest | None = None, **params: Any
+    ) -> models.DescribeDeviceIdentityResponse:
+        """Query device identification
+
+        Pass either a prebuilt ``models.DescribeDeviceIdentityRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Cluster ID.
+            device_id (DeviceId, required):
+                Device ID
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFound: ``ResourceNotFound``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeDeviceIdentityRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_device_identity() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_DEVICE_IDENTITY, request)
+
+    @overload
+    def describe_device_identity_backup_history(
+        self, request: models.DescribeDeviceIdentityBackupHistoryRequest, /
+    ) -> models.DescribeDeviceIdentityBackupHistoryResponse: ...
+
+    @overload
+    def describe_device_identity_backup_history(
+        self,
+        *,
+        instance_id: str,
+        destination: str,
+        device_id: str | None = None,
+        modification_time_start: int | None = None,
+        modification_time_end: int | None = None,
+        limit: int | None = None,
+    ) -> models.DescribeDeviceIdentityBackupHistoryResponse: ...
+
+    def describe_device_identity_backup_history(
+        self,
+        request: models.DescribeDeviceIdentityBackupHistoryRequest | None = None,
+        **params: Any,
+    ) -> models.DescribeDeviceIdentityBackupHistoryResponse:
+        """跨集群容灾场景下查询设备标识同步记录
+
+        Pass either a prebuilt ``models.DescribeDeviceIdentityBackupHistoryRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>集群id</p>
+            destination (Destination, required):
+                <p>灾备集群的集群ID</p>
+            device_id (DeviceId):
+                <p>设备ID</p>
+            modification_time_start (ModificationTimeStart):
+                <p>同步发生的开始时间</p>
+            modification_time_end (ModificationTimeEnd):
+                <p>同步发生的结束时间</p>
+            limit (Limit):
+                <p>查询条数</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeDeviceIdentityBackupHistoryRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_device_identity_backup_history() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_DEVICE_IDENTITY_BACKUP_HISTORY, request)
+
+    @overload
+    def describe_ins_public_endpoints(
+        self, request: models.DescribeInsPublicEndpointsRequest, /
+    ) -> models.DescribeInsPublicEndpointsResponse: ...
+
+    @overload
+    def describe_ins_public_endpoints(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeInsPublicEndpointsResponse: ...
+
+    def describe_ins_public_endpoints(
+        self, request: models.DescribeInsPublicEndpointsRequest | None = None, **params: Any
+    ) -> models.DescribeInsPublicEndpointsResponse:
+        """查询MQTT实例公网接入点
+
+        Pass either a prebuilt ``models.DescribeInsPublicEndpointsRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeInsPublicEndpointsRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_ins_public_endpoints() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_INS_PUBLIC_ENDPOINTS, request)
+
+    @overload
+    def describe_ins_vpc_endpoints(
+        self, request: models.DescribeInsVPCEndpointsRequest, /
+    ) -> models.DescribeInsVPCEndpointsResponse: ...
+
+    @overload
+    def describe_ins_vpc_endpoints(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeInsVPCEndpointsResponse: ...
+
+    def describe_ins_vpc_endpoints(
+        self, request: models.DescribeInsVPCEndpointsRequest | None = None, **params: Any
+    ) -> models.DescribeInsVPCEndpointsResponse:
+        """查询MQTT实例公网接入点
+
+        Pass either a prebuilt ``models.DescribeInsVPCEndpointsRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeInsVPCEndpointsRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_ins_vpc_endpoints() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_INS_VPC_ENDPOINTS, request)
+
+    @overload
+    def describe_instance(
+        self, request: models.DescribeInstanceRequest, /
+    ) -> models.DescribeInstanceResponse: ...
+
+    @overload
+    def describe_instance(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeInstanceResponse: ...
+
+    def describe_instance(
+        self, request: models.DescribeInstanceRequest | None = None, **params: Any
+    ) -> models.DescribeInstanceResponse:
+        """This API is used to query instance information.
+
+        Pass either a prebuilt ``models.DescribeInstanceRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>Tencent Cloud MQTT instance ID can be obtained from the api or
+                the console.</p>
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeInstanceRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_instance() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_INSTANCE, request)
+
+    @overload
+    def describe_instance_list(
+        self, request: models.DescribeInstanceListRequest, /
+    ) -> models.DescribeInstanceListResponse: ...
+
+    @overload
+    def describe_instance_list(
+        self,
+        *,
+        filters: list[models.Filter] | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+        tag_filters: list[models.TagFilter] | None = None,
+    ) -> models.DescribeInstanceListResponse: ...
+
+    def describe_instance_list(
+        self, request: models.DescribeInstanceListRequest | None = None, **params: Any
+    ) -> models.DescribeInstanceListResponse:
+        """Get instance list. Description of the Filters parameter use is as follows:
+        1. InstanceName, fuzzy search by name
+        2. InstanceId, query by instance ID
+        3. InstanceStatus, instance status query, supports multiple selections
+
+        When using the TagFilters parameter for search, the filters parameter is
+        invalid.
+
+        Pass either a prebuilt ``models.DescribeInstanceListRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            filters (Filters):
+                Query criteria list, support the following fields
+                InstanceName: Fuzzy search for cluster name
+                InstanceId: Cluster id for exact search
+                InstanceStatus: Cluster status search (RUNNING - running, CREATING -
+                creating, MODIFYING - modifying, DELETING - deleting)
+                Note: The query condition is not effective when TagFilters is
+                configured.
+            offset (Offset):
+                Query start position, default 0
+            limit (Limit):
+                Query result limit count. Default 20. Maximum 100.
+            tag_filters (TagFilters):
+                Tag filter
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeInstanceListRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_instance_list() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_INSTANCE_LIST, request)
+
+    @overload
+    def paginate_describe_instance_list(
+        self, request: models.DescribeInstanceListRequest, /
+    ) -> Iterator[models.MQTTInstanceItem]: ...
+
+    @overload
+    def paginate_describe_instance_list(
+        self,
+        *,
+        filters: list[models.Filter] | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+        tag_filters: list[models.TagFilter] | None = None,
+    ) -> Iterator[models.MQTTInstanceItem]: ...
+
+    def paginate_describe_instance_list(
+        self, request: models.DescribeInstanceListRequest | None = None, **params: Any
+    ) -> Iterator[models.MQTTInstanceItem]:
+        """Every item of DescribeInstanceList (``data``), walking the pages.
+
+        Takes the same arguments as :meth:`describe_instance_list`; ``offset`` is
+        where to start and ``limit`` the page size. Pages are fetched
+        as the iterator advances.
+        """
+        if request is None:
+            request = models.DescribeInstanceListRequest(**params)
+        elif params:
+            raise TypeError(
+                "paginate_describe_instance_list() takes a request object or keyword arguments, not both"
+            )
+
+        return iter_items(self.describe_instance_list, request, _DESCRIBE_INSTANCE_LIST_PAGES)
+
+    @overload
+    def describe_message_by_topic(
+        self, request: models.DescribeMessageByTopicRequest, /
+    ) -> models.DescribeMessageByTopicResponse: ...
+
+    @overload
+    def describe_message_by_topic(
+        self,
+        *,
+        instance_id: str,
+        topic: str,
+        start_time: int,
+        max_number: int | None = None,
+        filter_expression: str | None = None,
+    ) -> models.DescribeMessageByTopicResponse: ...
+
+    def describe_message_by_topic(
+        self, request: models.DescribeMessageByTopicRequest | None = None, **params: Any
+    ) -> models.DescribeMessageByTopicResponse:
+        """This API is used to query messages based on subscription.
+
+        Pass either a prebuilt ``models.DescribeMessageByTopicRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            topic (Topic, required):
+                home/room
+            start_time (StartTime, required):
+                Start time. millisecond-level timestamp.
+            max_number (MaxNumber):
+                Specifies the number of query messages. value range: 1-1024.
+                default: 100.
+            filter_expression (FilterExpression):
+                <p>消息 body 过滤表达式（Base64 编码），jq 1.6
+                语法</p><p>枚举值：</p><ul><li>LmxldmVsID09ICJFUlJPUiI=： .level ==
+                &quot;ERROR&quot; Base64编码后的字符串</li></ul>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeMessageByTopicRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_message_by_topic() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_MESSAGE_BY_TOPIC, request)
+
+    @overload
+    def describe_message_details(
+        self, request: models.DescribeMessageDetailsRequest, /
+    ) -> models.DescribeMessageDetailsResponse: ...
+
+    @overload
+    def describe_message_details(
+        self,
+        *,
+        instance_id: str,
+        message_id: str,
+        subscription: str | None = None,
+    ) -> models.DescribeMessageDetailsResponse: ...
+
+    def describe_message_details(
+        self, request: models.DescribeMessageDetailsRequest | None = None, **params: Any
+    ) -> models.DescribeMessageDetailsResponse:
+        """This API is used to query the MQTT message details.
+
+        Pass either a prebuilt ``models.DescribeMessageDetailsRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            message_id (MessageId, required):
+                Message ID.
+            subscription (Subscription):
+                Subscription expression.
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.ResourceNotFoundMessage: ``ResourceNotFound.Message``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeMessageDetailsRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_message_details() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_MESSAGE_DETAILS, request)
+
+    @overload
+    def describe_message_enrichment_rules(
+        self, request: models.DescribeMessageEnrichmentRulesRequest, /
+    ) -> models.DescribeMessageEnrichmentRulesResponse: ...
+
+    @overload
+    def describe_message_enrichment_rules(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeMessageEnrichmentRulesResponse: ...
+
+    def describe_message_enrichment_rules(
+        self, request: models.DescribeMessageEnrichmentRulesRequest | None = None, **params: Any
+    ) -> models.DescribeMessageEnrichmentRulesResponse:
+        """This API is used to query message enrichment rules.
+
+        Pass either a prebuilt ``models.DescribeMessageEnrichmentRulesRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Tencent cloud MQTT instance ID, obtained from the
+                DescribeInstanceList API or console.
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeMessageEnrichmentRulesRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_message_enrichment_rules() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_MESSAGE_ENRICHMENT_RULES, request)
+
+    @overload
+    def describe_message_list(
+        self, request: models.DescribeMessageListRequest, /
+    ) -> models.DescribeMessageListResponse: ...
+
+    @overload
+    def describe_message_list(
+        self,
+        *,
+        instance_id: str,
+        topic: str,
+        start_time: int,
+        end_time: int,
+        task_request_id: str,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> models.DescribeMessageListResponse: ...
+
+    def describe_message_list(
+        self, request: models.DescribeMessageListRequest | None = None, **params: Any
+    ) -> models.DescribeMessageListResponse:
+        """根据一级Topic查询消息列表
+
+        Pass either a prebuilt ``models.DescribeMessageListRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            topic (Topic, required):
+                要查询的一级Topic，可从
+                [查询MQTT主题列表](https://cloud.tencent.com/document/product/1778/111082)
+                获取。
+            start_time (StartTime, required):
+                开始时间，毫秒级时间戳 。
+            end_time (EndTime, required):
+                结束时间，毫秒级时间戳 。
+            task_request_id (TaskRequestId, required):
+                请求任务id，用于相同查询参数下查询加速，第一次查询时无需传递，第一次查询会根据本次查询参数生成查询任务ID，保留查询条件，查询下一页消息时可传递第一次查询返回的任务ID。
+            offset (Offset):
+                查询起始位置，默认0
+            limit (Limit):
+                查询结果限制数量，默认20，最大50
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeMessageListRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_message_list() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_MESSAGE_LIST, request)
+
+    @overload
+    def paginate_describe_message_list(
+        self, request: models.DescribeMessageListRequest, /
+    ) -> Iterator[models.MQTTMessageItem]: ...
+
+    @overload
+    def paginate_describe_message_list(
+        self,
+        *,
+        instance_id: str,
+        topic: str,
+        start_time: int,
+        end_time: int,
+        task_request_id: str,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[models.MQTTMessageItem]: ...
+
+    def paginate_describe_message_list(
+        self, request: models.DescribeMessageListRequest | None = None, **params: Any
+    ) -> Iterator[models.MQTTMessageItem]:
+        """Every item of DescribeMessageList (``data``), walking the pages.
+
+        Takes the same arguments as :meth:`describe_message_list`; ``offset`` is
+        where to start and ``limit`` the page size. Pages are fetched
+        as the iterator advances.
+        """
+        if request is None:
+            request = models.DescribeMessageListRequest(**params)
+        elif params:
+            raise TypeError(
+                "paginate_describe_message_list() takes a request object or keyword arguments, not both"
+            )
+
+        return iter_items(self.describe_message_list, request, _DESCRIBE_MESSAGE_LIST_PAGES)
+
+    @overload
+    def describe_product_sku_list(
+        self, request: models.DescribeProductSKUListRequest, /
+    ) -> models.DescribeProductSKUListResponse: ...
+
+    @overload
+    def describe_product_sku_list(
+        self,
+    ) -> models.DescribeProductSKUListResponse: ...
+
+    def describe_product_sku_list(
+        self, request: models.DescribeProductSKUListRequest | None = None, **params: Any
+    ) -> models.DescribeProductSKUListResponse:
+        """This API is used to obtain product sales specifications.
+
+        Pass either a prebuilt ``models.DescribeProductSKUListRequest`` or its members
+        as keyword arguments.
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeProductSKUListRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_product_sku_list() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_PRODUCT_SKU_LIST, request)
+
+    @overload
+    def describe_shared_subscription_client(
+        self, request: models.DescribeSharedSubscriptionClientRequest, /
+    ) -> models.DescribeSharedSubscriptionClientResponse: ...
+
+    @overload
+    def describe_shared_subscription_client(
+        self,
+        *,
+        instance_id: str,
+        shared_name: str,
+        topic_filter: str,
+    ) -> models.DescribeSharedSubscriptionClientResponse: ...
+
+    def describe_shared_subscription_client(
+        self, request: models.DescribeSharedSubscriptionClientRequest | None = None, **params: Any
+    ) -> models.DescribeSharedSubscriptionClientResponse:
+        """Query shared subscription group detailed information
+
+        Pass either a prebuilt ``models.DescribeSharedSubscriptionClientRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Tencent Cloud MQTT instance ID can be obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or the console.
+            shared_name (SharedName, required):
+                Shared subscription group name
+            topic_filter (TopicFilter, required):
+                Subscription expression.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFound: ``ResourceNotFound``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeSharedSubscriptionClientRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_shared_subscription_client() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_CLIENT, request)
+
+    @overload
+    def describe_shared_subscription_groups(
+        self, request: models.DescribeSharedSubscriptionGroupsRequest, /
+    ) -> models.DescribeSharedSubscriptionGroupsResponse: ...
+
+    @overload
+    def describe_shared_subscription_groups(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeSharedSubscriptionGroupsResponse: ...
+
+    def describe_shared_subscription_groups(
+        self, request: models.DescribeSharedSubscriptionGroupsRequest | None = None, **params: Any
+    ) -> models.DescribeSharedSubscriptionGroupsResponse:
+        """This API is used to query the subscription group list shared within the cluster.
+
+        Pass either a prebuilt ``models.DescribeSharedSubscriptionGroupsRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Tencent Cloud MQTT instance ID can be obtained from the
+                DescribeInstanceList api or the console.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFound: ``ResourceNotFound``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeSharedSubscriptionGroupsRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_shared_subscription_groups() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_GROUPS, request)
+
+    @overload
+    def describe_shared_subscription_groups_with_subscriptions(
+        self, request: models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest, /
+    ) -> models.DescribeSharedSubscriptionGroupsWithSubscriptionsResponse: ...
+
+    @overload
+    def describe_shared_subscription_groups_with_subscriptions(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeSharedSubscriptionGroupsWithSubscriptionsResponse: ...
+
+    def describe_shared_subscription_groups_with_subscriptions(
+        self,
+        request: models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest | None = None,
+        **params: Any,
+    ) -> models.DescribeSharedSubscriptionGroupsWithSubscriptionsResponse:
+        """查询集群下共享订阅组列表
+
+        Pass either a prebuilt ``models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFound: ``ResourceNotFound``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_shared_subscription_groups_with_subscriptions() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_GROUPS_WITH_SUBSCRIPTIONS, request)
+
+    @overload
+    def describe_shared_subscription_lag(
+        self, request: models.DescribeSharedSubscriptionLagRequest, /
+    ) -> models.DescribeSharedSubscriptionLagResponse: ...
+
+    @overload
+    def describe_shared_subscription_lag(
+        self,
+        *,
+        instance_id: str,
+        shared_subscription: str,
+    ) -> models.DescribeSharedSubscriptionLagResponse: ...
+
+    def describe_shared_subscription_lag(
+        self, request: models.DescribeSharedSubscriptionLagRequest | None = None, **params: Any
+    ) -> models.DescribeSharedSubscriptionLagResponse:
+        """查询共享订阅消息堆积量
+
+        Pass either a prebuilt ``models.DescribeSharedSubscriptionLagRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                集群id
+            shared_subscription (SharedSubscription, required):
+                共享订阅表达式
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeSharedSubscriptionLagRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_shared_subscription_lag() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_LAG, request)
+
+    @overload
+    def describe_shared_subscriptions(
+        self, request: models.DescribeSharedSubscriptionsRequest, /
+    ) -> models.DescribeSharedSubscriptionsResponse: ...
+
+    @overload
+    def describe_shared_subscriptions(
+        self,
+        *,
+        instance_id: str,
+        shared_name: str,
+    ) -> models.DescribeSharedSubscriptionsResponse: ...
+
+    def describe_shared_subscriptions(
+        self, request: models.DescribeSharedSubscriptionsRequest | None = None, **params: Any
+    ) -> models.DescribeSharedSubscriptionsResponse:
+        """Query the subscription list of a shared subscription group
+
+        Pass either a prebuilt ``models.DescribeSharedSubscriptionsRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Tencent Cloud MQTT instance ID can be obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or the console.
+            shared_name (SharedName, required):
+                Shared subscription group name
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFound: ``ResourceNotFound``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeSharedSubscriptionsRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_shared_subscriptions() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_SHARED_SUBSCRIPTIONS, request)
+
+    @overload
+    def describe_topic(
+        self, request: models.DescribeTopicRequest, /
+    ) -> models.DescribeTopicResponse: ...
+
+    @overload
+    def describe_topic(
+        self,
+        *,
+        instance_id: str,
+        topic: str,
+    ) -> models.DescribeTopicResponse: ...
+
+    def describe_topic(
+        self, request: models.DescribeTopicRequest | None = None, **params: Any
+    ) -> models.DescribeTopicResponse:
+        """This API is used to query the MQTT topic details.
+
+        Pass either a prebuilt ``models.DescribeTopicRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID.
+            topic (Topic, required):
+                Topic.
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.ResourceNotFoundTopic: ``ResourceNotFound.Topic``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeTopicRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_topic() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_TOPIC, request)
+
+    @overload
+    def describe_topic_list(
+        self, request: models.DescribeTopicListRequest, /
+    ) -> models.DescribeTopicListResponse: ...
+
+    @overload
+    def describe_topic_list(
+        self,
+        *,
+        instance_id: str,
+        filters: list[models.Filter] | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> models.DescribeTopicListResponse: ...
+
+    def describe_topic_list(
+        self, request: models.DescribeTopicListRequest | None = None, **params: Any
+    ) -> models.DescribeTopicListResponse:
+        """获取主题列表，Filter参数使用说明如下：
+
+        1. TopicName，主题名称模糊搜索
+        2. TopicType，主题类型查询，支持多选，可选值：Normal,Order,Transaction,DelayScheduled
+
+        Pass either a prebuilt ``models.DescribeTopicListRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            filters (Filters):
+                <p>查询条件列表:<br>支持TopicName模糊查询</p>
+            offset (Offset):
+                <p>查询起始位置，默认0。</p>
+            limit (Limit):
+                <p>查询结果限制数量，默认20，最大20</p>
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeTopicListRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_topic_list() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_TOPIC_LIST, request)
+
+    @overload
+    def paginate_describe_topic_list(
+        self, request: models.DescribeTopicListRequest, /
+    ) -> Iterator[models.MQTTTopicItem]: ...
+
+    @overload
+    def paginate_describe_topic_list(
+        self,
+        *,
+        instance_id: str,
+        filters: list[models.Filter] | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[models.MQTTTopicItem]: ...
+
+    def paginate_describe_topic_list(
+        self, request: models.DescribeTopicListRequest | None = None, **params: Any
+    ) -> Iterator[models.MQTTTopicItem]:
+        """Every item of DescribeTopicList (``data``), walking the pages.
+
+        Takes the same arguments as :meth:`describe_topic_list`; ``offset`` is
+        where to start and ``limit`` the page size. Pages are fetched
+        as the iterator advances.
+        """
+        if request is None:
+            request = models.DescribeTopicListRequest(**params)
+        elif params:
+            raise TypeError(
+                "paginate_describe_topic_list() takes a request object or keyword arguments, not both"
+            )
+
+        return iter_items(self.describe_topic_list, request, _DESCRIBE_TOPIC_LIST_PAGES)
+
+    @overload
+    def describe_user_list(
+        self, request: models.DescribeUserListRequest, /
+    ) -> models.DescribeUserListResponse: ...
+
+    @overload
+    def describe_user_list(
+        self,
+        *,
+        instance_id: str,
+        filters: list[models.Filter] | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> models.DescribeUserListResponse: ...
+
+    def describe_user_list(
+        self, request: models.DescribeUserListRequest | None = None, **params: Any
+    ) -> models.DescribeUserListResponse:
+        """This API is used to query the user list. Filter parameter usage instructions are
+        as follows:.
+
+        This API is used to perform Username fuzzy search.
+
+        Pass either a prebuilt ``models.DescribeUserListRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            filters (Filters):
+                Specifies the supported fields in the query criteria list.
+                Username: specifies the Username for filtering, supports fuzzy
+                filtering. type: String.
+            offset (Offset):
+                Query start position. default value: 0.
+            limit (Limit):
+                Specifies the query result limit count. default value: 20. maximum
+                value: 100.
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeUserListRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_user_list() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_USER_LIST, request)
+
+    @overload
+    def paginate_describe_user_list(
+        self, request: models.DescribeUserListRequest, /
+    ) -> Iterator[models.MQTTUserItem]: ...
+
+    @overload
+    def paginate_describe_user_list(
+        self,
+        *,
+        instance_id: str,
+        filters: list[models.Filter] | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[models.MQTTUserItem]: ...
+
+    def paginate_describe_user_list(
+        self, request: models.DescribeUserListRequest | None = None, **params: Any
+    ) -> Iterator[models.MQTTUserItem]:
+        """Every item of DescribeUserList (``data``), walking the pages.
+
+        Takes the same arguments as :meth:`describe_user_list`; ``offset`` is
+        where to start and ``limit`` the page size. Pages are fetched
+        as the iterator advances.
+        """
+        if request is None:
+            request = models.DescribeUserListRequest(**params)
+        elif params:
+            raise TypeError(
+                "paginate_describe_user_list() takes a request object or keyword arguments, not both"
+            )
+
+        return iter_items(self.describe_user_list, request, _DESCRIBE_USER_LIST_PAGES)
+
+    @overload
+    def describe_will_message(
+        self, request: models.DescribeWillMessageRequest, /
+    ) -> models.DescribeWillMessageResponse: ...
+
+    @overload
+    def describe_will_message(
+        self,
+        *,
+        instance_id: str,
+        client_id: str,
+    ) -> models.DescribeWillMessageResponse: ...
+
+    def describe_will_message(
+        self, request: models.DescribeWillMessageRequest | None = None, **params: Any
+    ) -> models.DescribeWillMessageResponse:
+        """遗嘱消息查询
+
+        Pass either a prebuilt ``models.DescribeWillMessageRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            client_id (ClientId, required):
+                <p>客户端id</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFound: ``ResourceNotFound``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeWillMessageRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_will_message() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_DESCRIBE_WILL_MESSAGE, request)
+
+    @overload
+    def kick_out_client(
+        self, request: models.KickOutClientRequest, /
+    ) -> models.KickOutClientResponse: ...
+
+    @overload
+    def kick_out_client(
+        self,
+        *,
+        instance_id: str,
+        client_id: str,
+        delete_session: bool | None = None,
+    ) -> models.KickOutClientResponse: ...
+
+    def kick_out_client(
+        self, request: models.KickOutClientRequest | None = None, **params: Any
+    ) -> models.KickOutClientResponse:
+        """This API is used to kick out a client.
+
+        Pass either a prebuilt ``models.KickOutClientRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Cluster ID.
+            client_id (ClientId, required):
+                Client ID.
+            delete_session (DeleteSession):
+                是否清理session，默认false
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.KickOutClientRequest(**params)
+        elif params:
+            raise TypeError(
+                "kick_out_client() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_KICK_OUT_CLIENT, request)
+
+    @overload
+    def modify_authorization_policy(
+        self, request: models.ModifyAuthorizationPolicyRequest, /
+    ) -> models.ModifyAuthorizationPolicyResponse: ...
+
+    @overload
+    def modify_authorization_policy(
+        self,
+        *,
+        id: int,
+        instance_id: str,
+        policy_name: str | None = None,
+        policy_version: int | None = None,
+        priority: int | None = None,
+        effect: str | None = None,
+        actions: str | None = None,
+        resources: str | None = None,
+        username: str | None = None,
+        retain: int | None = None,
+        client_id: str | None = None,
+        ip: str | None = None,
+        qos: str | None = None,
+        remark: str | None = None,
+    ) -> models.ModifyAuthorizationPolicyResponse: ...
+
+    def modify_authorization_policy(
+        self, request: models.ModifyAuthorizationPolicyRequest | None = None, **params: Any
+    ) -> models.ModifyAuthorizationPolicyResponse:
+        """This API is used to modify policy rules. See the data plane authorization policy
+        description
+        (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+
+        Pass either a prebuilt ``models.ModifyAuthorizationPolicyRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            id (Id, required):
+                Specifies the authorization policy ID, which can be obtained from
+                the query authorization policy API
+                (https://www.tencentcloud.com/document/product/1778/111074?from_cn_redirect=1).
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            policy_name (PolicyName):
+                Policy name, which cannot be empty, contains 3 to 64 characters, and
+                supports chinese, letters, digits, "-", and "_".
+            policy_version (PolicyVersion):
+                Policy version, defaults to 1. currently only support 1.
+            priority (Priority):
+                Policy priority. a smaller value indicates a higher priority. must
+                be unique.
+            effect (Effect):
+                Specifies the decision.
+                allow. specifies the permission.
+                Denies.
+            actions (Actions):
+                Operation, supports multiple selections separated by commas. see the
+                data plane policy description
+                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+                Specifies the connection.
+                Specifies the publish action.
+                Sub. specifies the subscription.
+            resources (Resources):
+                Specifies the resource and subscription to match. supports
+                configuration of multiple match rules, separated by commas. see the
+                data plane authorization policy description
+                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+            username (Username):
+                Specifies the condition-username.
+            retain (Retain):
+                Condition - message retention.
+                Matches message retention.
+                Matches non-retention messages.
+                3. match retained and non-retained messages.
+            client_id (ClientId):
+                Client ID. supports regular expressions.
+            ip (Ip):
+                Condition: client IP address. supports IP or CIDR.
+            qos (Qos):
+                Condition: specifies the service quality.
+                0: at most once.
+                Minimum once.
+                2: exactly once.
+            remark (Remark):
+                Specifies the remark information with a maximum length of 128
+                characters.
+
+        Raises:
+            errors.FailedOperationDuplicatePolicy: ``FailedOperation.DuplicatePolicy``
+            errors.FailedOperationDuplicatePriority: ``FailedOperation.DuplicatePriority``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyAuthorizationPolicyRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_authorization_policy() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_MODIFY_AUTHORIZATION_POLICY, request)
+
+    @overload
+    def modify_block_rule(
+        self, request: models.ModifyBlockRuleRequest, /
+    ) -> models.ModifyBlockRuleResponse: ...
+
+    @overload
+    def modify_block_rule(
+        self,
+        *,
+        instance_id: str,
+        name: str,
+        include: str | None = None,
+        excludes: list[str] | None = None,
+        expire_time: int | None = None,
+        remark: str | None = None,
+    ) -> models.ModifyBlockRuleResponse: ...
+
+    def modify_block_rule(
+        self, request: models.ModifyBlockRuleRequest | None = None, **params: Any
+    ) -> models.ModifyBlockRuleResponse:
+        """修改封禁规则
+
+        Pass either a prebuilt ``models.ModifyBlockRuleRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            name (Name, required):
+                待修改的封禁规则名
+            include (Include):
+                包含表达式支持*（多个字符）和？（一个字符）
+            excludes (Excludes):
+                排除表达式支持*（多个字符）和？（一个字符），最多三条。
+            expire_time (ExpireTime):
+                过期时间，毫秒级时间戳
+            remark (Remark):
+                备注，最长 128 字符
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyBlockRuleRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_block_rule() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_MODIFY_BLOCK_RULE, request)
+
+    @overload
+    def modify_device_identity(
+        self, request: models.ModifyDeviceIdentityRequest, /
+    ) -> models.ModifyDeviceIdentityResponse: ...
+
+    @overload
+    def modify_device_identity(
+        self,
+        *,
+        instance_id: str,
+        device_id: str,
+        status: str | None = None,
+        primary_key: str | None = None,
+        secondary_key: str | None = None,
+        propagating_properties: list[models.PropagatingProperty] | None = None,
+    ) -> models.ModifyDeviceIdentityResponse: ...
+
+    def modify_device_identity(
+        self, request: models.ModifyDeviceIdentityRequest | None = None, **params: Any
+    ) -> models.ModifyDeviceIdentityResponse:
+        """Modify the device signature
+
+        Pass either a prebuilt ``models.ModifyDeviceIdentityRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Tencent Cloud MQTT instance ID can be obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or the console.
+            device_id (DeviceId, required):
+                Device ID
+            status (Status):
+                1:ENABLED-Available
+                2: DISABLED - Unavailable
+            primary_key (PrimaryKey):
+                Primary signature key, Base64 encode is required.
+            secondary_key (SecondaryKey):
+                Secondary signature key, must be Base64 encoded.
+            propagating_properties (PropagatingProperties):
+                Device id spread attribute setting
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyDeviceIdentityRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_device_identity() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_MODIFY_DEVICE_IDENTITY, request)
+
+    @overload
+    def modify_http_authenticator(
+        self, request: models.ModifyHttpAuthenticatorRequest, /
+    ) -> models.ModifyHttpAuthenticatorResponse: ...
+
+    @overload
+    def modify_http_authenticator(
+        self,
+        *,
+        instance_id: str,
+        endpoint: str | None = None,
+        status: str | None = None,
+        concurrency: int | None = None,
+        connect_timeout: int | None = None,
+        read_timeout: int | None = None,
+        remark: str | None = None,
+        method: str | None = None,
+        header: list[models.HeaderItem] | None = None,
+        body: list[models.BodyItem] | None = None,
+        including_user_properties: bool | None = None,
+    ) -> models.ModifyHttpAuthenticatorResponse: ...
+
+    def modify_http_authenticator(
+        self, request: models.ModifyHttpAuthenticatorRequest | None = None, **params: Any
+    ) -> models.ModifyHttpAuthenticatorResponse:
+        """修改MQTT HTTP 认证器
+
+        Pass either a prebuilt ``models.ModifyHttpAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            endpoint (Endpoint):
+                服务地址
+            status (Status):
+                认证器状态：open-启用；close-关闭
+            concurrency (Concurrency):
+                最大并发连接数，默认8，范围：1-10
+            connect_timeout (ConnectTimeout):
+                连接超时时间，单位：秒，范围：1-30
+            read_timeout (ReadTimeout):
+                请求超时时间，单位：秒，范围：1-30
+            remark (Remark):
+                说明，最多支持128个字符。
+            method (Method):
+                请求方法，GET 或者 POST
+            header (Header):
+                请求header
+            body (Body):
+                请求body
+            including_user_properties (IncludingUserProperties):
+                连接UserProperty作为Header转发，默认false
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyHttpAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_http_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_MODIFY_HTTP_AUTHENTICATOR, request)
+
+    @overload
+    def modify_ins_public_endpoint(
+        self, request: models.ModifyInsPublicEndpointRequest, /
+    ) -> models.ModifyInsPublicEndpointResponse: ...
+
+    @overload
+    def modify_ins_public_endpoint(
+        self,
+        *,
+        instance_id: str,
+        bandwidth: int,
+        rules: list[models.PublicAccessRule],
+    ) -> models.ModifyInsPublicEndpointResponse: ...
+
+    def modify_ins_public_endpoint(
+        self, request: models.ModifyInsPublicEndpointRequest | None = None, **params: Any
+    ) -> models.ModifyInsPublicEndpointResponse:
+        """更新MQTT实例公网接入点
+
+        Pass either a prebuilt ``models.ModifyInsPublicEndpointRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            bandwidth (Bandwidth, required):
+                <p>带宽，单位：Mbps</p>
+            rules (Rules, required):
+                <p>公网访问规则</p>
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyInsPublicEndpointRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_ins_public_endpoint() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_MODIFY_INS_PUBLIC_ENDPOINT, request)
+
+    @overload
+    def modify_instance(
+        self, request: models.ModifyInstanceRequest, /
+    ) -> models.ModifyInstanceResponse: ...
+
+    @overload
+    def modify_instance(
+        self,
+        *,
+        instance_id: str,
+        name: str | None = None,
+        remark: str | None = None,
+        sku_code: str | None = None,
+        device_certificate_provision_type: str | None = None,
+        automatic_activation: bool | None = None,
+        authorization_policy: bool | None = None,
+        use_default_server_cert: bool | None = None,
+        x509_mode: str | None = None,
+        message_rate: int | None = None,
+    ) -> models.ModifyInstanceResponse: ...
+
+    def modify_instance(
+        self, request: models.ModifyInstanceRequest | None = None, **params: Any
+    ) -> models.ModifyInstanceResponse:
+        """This API is used to modify instance attributes. Only running clusters can call
+        this API to perform configuration change.
+
+        Pass either a prebuilt ``models.ModifyInstanceRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            name (Name):
+                Specifies the instance name to be modified, cannot be empty, 3-64
+                characters, only comprised of digits, letters, "-", and "_".
+            remark (Remark):
+                Specifies the remark information to be modified, with a maximum of
+                128 characters.
+            sku_code (SkuCode):
+                Specifies the configuration specification to be changed.
+                Basic version and professional edition clusters cannot be upgraded
+                to platinum version specifications. platinum edition clusters cannot
+                be downgraded to basic version and enhanced specifications.
+            device_certificate_provision_type (DeviceCertificateProvisionType):
+                Specifies the registration method for the client certificate.
+                JITP: automatically register.
+                API: register manually through api.
+            automatic_activation (AutomaticActivation):
+                Specifies whether to automatically activate the cert after automatic
+                registration.
+            authorization_policy (AuthorizationPolicy):
+                Authorization policy switch.
+            use_default_server_cert (UseDefaultServerCert):
+                Specifies whether to use the default server certificate.
+            x509_mode (X509Mode):
+                TLS: one-way authentication.
+                mTLS. specifies mutual authentication.
+                BYOC: one device, one certificate.
+            message_rate (MessageRate):
+                Specifies the speed limit unit for client message send and receive
+                in messages per second.
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationCallTrade: ``FailedOperation.CallTrade``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.FailedOperationNotSupportDisableAuthorizationPolicy: ``FailedOperation.NotSupportDisableAuthorizationPolicy``
+            errors.ResourceUnavailable: ``ResourceUnavailable``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyInstanceRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_instance() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_MODIFY_INSTANCE, request)
+
+    @overload
+    def modify_instance_cert_binding(
+        self, request: models.ModifyInstanceCertBindingRequest, /
+    ) -> models.ModifyInstanceCertBindingResponse: ...
+
+    @overload
+    def modify_instance_cert_binding(
+        self,
+        *,
+        instance_id: str,
+        x509_mode: str,
+        ssl_server_cert_id: str | None = None,
+        ssl_ca_cert_id: str | None = None,
+        device_certificate_provision_type: str | None = None,
+        automatic_activation: bool | None = None,
+    ) -> models.ModifyInstanceCertBindingResponse: ...
+
+    def modify_instance_cert_binding(
+        self, request: models.ModifyInstanceCertBindingRequest | None = None, **params: Any
+    ) -> models.ModifyInstanceCertBindingResponse:
+        """更新MQTT集群绑定证书
+        参数传空，则为删除证书
+
+        Pass either a prebuilt ``models.ModifyInstanceCertBindingRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            x509_mode (X509Mode, required):
+                加密通信方式
+                TLS：单向证书认证
+                mTLS：双向证书认证
+                BYOC：一设备一证书认证
+            ssl_server_cert_id (SSLServerCertId):
+                服务端证书id，从 [获取证书列表](https://cloud.tencent.com/document/api/400/41671)
+                或者腾讯云证书服务控制台获取。X509Mode为mTLS或BYOC时为必填。
+            ssl_ca_cert_id (SSLCaCertId):
+                CA证书id，从 [获取证书列表](https://cloud.tencent.com/document/api/400/41671)
+                或者腾讯云证书服务控制台获取。X509Mode为mTLS时为必填
+            device_certificate_provision_type (DeviceCertificateProvisionType):
+                设备证书注册类型：
+                JITP：自动注册；
+                API：手动注册
+                默认值：API
+            automatic_activation (AutomaticActivation):
+                是否自动激活，默认为false
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationCallTrade: ``FailedOperation.CallTrade``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.FailedOperationNotSupportDisableAuthorizationPolicy: ``FailedOperation.NotSupportDisableAuthorizationPolicy``
+            errors.ResourceUnavailable: ``ResourceUnavailable``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyInstanceCertBindingRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_instance_cert_binding() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_MODIFY_INSTANCE_CERT_BINDING, request)
+
+    @overload
+    def modify_jwks_authenticator(
+        self, request: models.ModifyJWKSAuthenticatorRequest, /
+    ) -> models.ModifyJWKSAuthenticatorResponse: ...
+
+    @overload
+    def modify_jwks_authenticator(
+        self,
+        *,
+        instance_id: str,
+        endpoint: str | None = None,
+        status: str | None = None,
+        refresh_interval: int | None = None,
+        text: str | None = None,
+        from_: str | None = None,
+        remark: str | None = None,
+    ) -> models.ModifyJWKSAuthenticatorResponse: ...
+
+    def modify_jwks_authenticator(
+        self, request: models.ModifyJWKSAuthenticatorRequest | None = None, **params: Any
+    ) -> models.ModifyJWKSAuthenticatorResponse:
+        """修改MQTT JWKS 认证器，全量配置修改，需要提交完整的修改后配置。
+
+        Pass either a prebuilt ``models.ModifyJWKSAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            endpoint (Endpoint):
+                <p>JWKS服务器地址，（Text字段和Endpoint字段必须选择一个填写）</p>
+            status (Status):
+                <p>认证器状态：open-启用（默认）；close-关闭</p>
+            refresh_interval (RefreshInterval):
+                <p>认证文本刷新间隔时间，单位：秒，最小值60，默认值60，最大值1000。填写认证服务器地址时生效。</p>
+            text (Text):
+                <p>JWKS文本，认证服务器地址为空时生效。（Text字段和Endpoint字段必须选择一个填写）</p>
+            from_ (From):
+                <p>认证字段；<br>username-对应 MQTT CONNECT Packet 中 username
+                字段，<br>password-对应 MQTT CONNECT Packet 中 password 字段。默认username</p>
+            remark (Remark):
+                <p>说明，不能超过 128 个字符</p>
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyJWKSAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_jwks_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_MODIFY_JWKS_AUTHENTICATOR, request)
+
+    @overload
+    def modify_jwt_authenticator(
+        self, request: models.ModifyJWTAuthenticatorRequest, /
+    ) -> models.ModifyJWTAuthenticatorResponse: ...
+
+    @overload
+    def modify_jwt_authenticator(
+        self,
+        *,
+        instance_id: str,
+        algorithm: str | None = None,
+        from_: str | None = None,
+        secret: str | None = None,
+        public_key: str | None = None,
+        status: str | None = None,
+        remark: str | None = None,
+    ) -> models.ModifyJWTAuthenticatorResponse: ...
+
+    def modify_jwt_authenticator(
+        self, request: models.ModifyJWTAuthenticatorRequest | None = None, **params: Any
+    ) -> models.ModifyJWTAuthenticatorResponse:
+        """修改MQTT JWKS 认证器
+
+        Pass either a prebuilt ``models.ModifyJWTAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            algorithm (Algorithm):
+                签名方式：hmac-based，public-key
+            from_ (From):
+                认证字段
+                password：对应 MQTT CONNECT Packet 中 password 字段，
+                username：对应 MQTT CONNECT Packet 中 username 字段
+            secret (Secret):
+                密钥，Algorithm为hmac-based需要传递该字段。
+            public_key (PublicKey):
+                公钥，Algorithm为public-key时需要传递该字段。
+            status (Status):
+                认证器是否开启：open-启用；close-关闭
+            remark (Remark):
+                说明，不能超过 128 个字符
+
+        Raises:
+            errors.FailedOperationPublicKeyVerifyFailed: ``FailedOperation.PublicKeyVerifyFailed``
+            errors.MissingParameter: ``MissingParameter``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyJWTAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_jwt_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_MODIFY_JWT_AUTHENTICATOR, request)
+
+    @overload
+    def modify_message_enrichment_rule(
+        self, request: models.ModifyMessageEnrichmentRuleRequest, /
+    ) -> models.ModifyMessageEnrichmentRuleResponse: ...
+
+    @overload
+    def modify_message_enrichment_rule(
+        self,
+        *,
+        id: int,
+        instance_id: str,
+        rule_name: str | None = None,
+        condition: str | None = None,
+        actions: str | None = None,
+        priority: int | None = None,
+        status: int | None = None,
+        remark: str | None = None,
+    ) -> models.ModifyMessageEnrichmentRuleResponse: ...
+
+    def modify_message_enrichment_rule(
+        self, request: models.ModifyMessageEnrichmentRuleRequest | None = None, **params: Any
+    ) -> models.ModifyMessageEnrichmentRuleResponse:
+        """This API is used to modify message enrichment rules.
+        Note: All attributes of the current rule must be submitted, even if specific
+        fields are not modified.
+
+        Pass either a prebuilt ``models.ModifyMessageEnrichmentRuleRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            id (Id, required):
+                Message enrichment rule ID.
+            instance_id (InstanceId, required):
+                Tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            rule_name (RuleName):
+                Rule name, which cannot be empty, contains 3 to 64 characters, and
+                supports chinese, letters, digits, "-", and "_".
+            condition (Condition):
+                Rule matching conditions in JSON format, Base64 encoding is
+                required.
+                Creating a Billing Resource Order
+                {"clientId":"client-1","username":"client-1","topic":"home/room1"}
+                Specifies the Base64-encoded content.
+                eyJjbGllbnRJZCI6ImNsaWVudC0xIiwidXNlcm5hbWUiOiJjbGllbnQtMSIsInRvcGljIjoiaG9tZS9yb29tMSJ9
+            actions (Actions):
+                Specifies the action of rule execution in JSON format, which must be
+                Base64 encoded.
+                Creating a Billing Resource Order
+                {"messageExpiryInterval":360,"responseTopic":"replies/${clientid}","correlationData":"${traceid}","userProperty":[{"key":"trace-id","value":"${traceid}"}]}
+                Specifies the BASE64-encoded string
+                eyJtZXNzYWdlRXhwaXJ5SW50ZXJ2YWwiOjM2MCwicmVzcG9uc2VUb3BpYyI6InJlcGxpZXMvJHtjbGllbnRpZH0iLCJjb3JyZWxhdGlvbkRhdGEiOiIke3RyYWNlaWR9IiwidXNlclByb3BlcnR5IjpbeyJrZXkiOiJ0cmFjZS1pZCIsInZhbHVlIjoiJHt0cmFjZWlkfSJ9XX0=.
+            priority (Priority):
+                Rule priority. a smaller number indicates a higher priority. high
+                priority overrides low priority. the UserProperty field will be
+                merged.
+            status (Status):
+                Rule status. valid values: 0 (undefined), 1 (activate), 2
+                (deactivate). default: deactivate.
+            remark (Remark):
+                Specifies the remark information with a maximum length of 128
+                characters.
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyMessageEnrichmentRuleRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_message_enrichment_rule() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_MODIFY_MESSAGE_ENRICHMENT_RULE, request)
+
+    @overload
+    def modify_topic(self, request: models.ModifyTopicRequest, /) -> models.ModifyTopicResponse: ...
+
+    @overload
+    def modify_topic(
+        self,
+        *,
+        instance_id: str,
+        topic: str,
+        remark: str | None = None,
+    ) -> models.ModifyTopicResponse: ...
+
+    def modify_topic(
+        self, request: models.ModifyTopicRequest | None = None, **params: Any
+    ) -> models.ModifyTopicResponse:
+        """修改主题属性
+
+        Pass either a prebuilt ``models.ModifyTopicRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            topic (Topic, required):
+                <p>主题，不能为空，只能包含字母、数字、“-”及“_”，3-100 字符。</p>
+            remark (Remark):
+                <p>备注信息，最长 128 字符</p>
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyTopicRequest(**params)
+        elif params:
+            raise TypeError("modify_topic() takes a request object or keyword arguments, not both")
+
+        return self._invoke(_MODIFY_TOPIC, request)
+
+    @overload
+    def modify_user(self, request: models.ModifyUserRequest, /) -> models.ModifyUserResponse: ...
+
+    @overload
+    def modify_user(
+        self,
+        *,
+        instance_id: str,
+        username: str,
+        remark: str | None = None,
+    ) -> models.ModifyUserResponse: ...
+
+    def modify_user(
+        self, request: models.ModifyUserRequest | None = None, **params: Any
+    ) -> models.ModifyUserResponse:
+        """This API is used to modify an MQTT role.
+
+        Pass either a prebuilt ``models.ModifyUserRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            username (Username, required):
+                Username.
+            remark (Remark):
+                Specifies the remark with length not exceeding 128 characters.
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyUserRequest(**params)
+        elif params:
+            raise TypeError("modify_user() takes a request object or keyword arguments, not both")
+
+        return self._invoke(_MODIFY_USER, request)
+
+    @overload
+    def modify_x509_config(
+        self, request: models.ModifyX509ConfigRequest, /
+    ) -> models.ModifyX509ConfigResponse: ...
+
+    @overload
+    def modify_x509_config(
+        self,
+        *,
+        instance_id: str,
+        x509_mode: str | None = None,
+        device_certificate_provision_type: str | None = None,
+        automatic_activation: bool | None = None,
+    ) -> models.ModifyX509ConfigResponse: ...
+
+    def modify_x509_config(
+        self, request: models.ModifyX509ConfigRequest | None = None, **params: Any
+    ) -> models.ModifyX509ConfigResponse:
+        """修改集群X509配置
+
+        Pass either a prebuilt ``models.ModifyX509ConfigRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            x509_mode (X509Mode):
+                <p>证书验证模式</p><p>枚举值：</p><ul><li>TLS： 单向认证</li><li>mTLS：
+                双向认证</li><li>BYOC： 一机一证</li></ul>
+            device_certificate_provision_type (DeviceCertificateProvisionType):
+                <p>证书注册方式</p><p>枚举值：</p><ul><li>JITP： 自动注册</li><li>API：
+                手工注册</li></ul>
+            automatic_activation (AutomaticActivation):
+                <p>证书自动后激活状态</p><p>枚举值：</p><ul><li>true： 自动激活</li><li>false：
+                不激活</li></ul>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyX509ConfigRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_x509_config() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_MODIFY_X509_CONFIG, request)
+
+    @overload
+    def publish_message(
+        self, request: models.PublishMessageRequest, /
+    ) -> models.PublishMessageResponse: ...
+
+    @overload
+    def publish_message(
+        self,
+        *,
+        instance_id: str,
+        payload: str,
+        target_topic: str | None = None,
+        target_client_id: str | None = None,
+        encoding: str | None = None,
+        qos: int | None = None,
+        retain: bool | None = None,
+    ) -> models.PublishMessageResponse: ...
+
+    def publish_message(
+        self, request: models.PublishMessageRequest | None = None, **params: Any
+    ) -> models.PublishMessageResponse:
+        """发布 MQTT 消息到消息主题或客户端
+
+        Pass either a prebuilt ``models.PublishMessageRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            payload (Payload, required):
+                <p>消息负载 Payload，是消息的实际内容，需要按 encoding 指定的编码方式进行编码</p>
+            target_topic (TargetTopic):
+                <p>消息目的主题，该参数与 TargetClientId 二选一</p>
+            target_client_id (TargetClientId):
+                <p>消息目的客户端 ID，该参数与 TargetTopic 二选一</p>
+            encoding (Encoding):
+                <p>消息 payload 编码，可选 plain 或 base64，默认为 plain（即不编码）</p>
+            qos (Qos):
+                <p>消息的服务质量等级，默认为 1<br>QoS 0（至多一次）消息发送后，不保证接收方一定收到，也不要求接收方确认。<br>QoS
+                1（至少一次）消息至少被接收方成功接收一次，但可能重复。<br>QoS 2（恰好一次）消息确保被接收方接收且仅接收一次，无重复。</p>
+            retain (Retain):
+                <p>是否为保留消息，默认为 false，且仅支持发布到主题的消息设置为 true</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.PublishMessageRequest(**params)
+        elif params:
+            raise TypeError(
+                "publish_message() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_PUBLISH_MESSAGE, request)
+
+    @overload
+    def register_ca_certificate(
+        self, request: models.RegisterCaCertificateRequest, /
+    ) -> models.RegisterCaCertificateResponse: ...
+
+    @overload
+    def register_ca_certificate(
+        self,
+        *,
+        instance_id: str,
+        ca_certificate: str,
+        verification_certificate: str | None = None,
+        format: str | None = None,
+        status: str | None = None,
+    ) -> models.RegisterCaCertificateResponse: ...
+
+    def register_ca_certificate(
+        self, request: models.RegisterCaCertificateRequest | None = None, **params: Any
+    ) -> models.RegisterCaCertificateResponse:
+        """注册CA证书（仅一机一证场景支持），可参考 [自定义 X.509 证书实现
+        “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
+
+        Pass either a prebuilt ``models.RegisterCaCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            ca_certificate (CaCertificate, required):
+                CA证书内容，自签CA可参考 [自定义 X.509 证书实现
+                “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
+                签发自签CA
+            verification_certificate (VerificationCertificate):
+                验证证书内容，可参考 [自定义 X.509 证书实现
+                “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
+                手动注册CA证书章节
+            format (Format):
+                证书格式，不传默认PEM格式，当前仅支持PEM格式
+            status (Status):
+                证书状态，不传默认ACTIVE状态
+                    ACTIVE：激活
+                    INACTIVE：未激活
+
+        Raises:
+            errors.FailedOperationCertificateVerificationFailed: ``FailedOperation.CertificateVerificationFailed``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.FailedOperationInstanceRegistrationCodeEmpty: ``FailedOperation.InstanceRegistrationCodeEmpty``
+            errors.FailedOperationRegistrationCodeVerifyFailed: ``FailedOperation.RegistrationCodeVerifyFailed``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.RegisterCaCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "register_ca_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_REGISTER_CA_CERTIFICATE, request)
+
+    @overload
+    def register_device_certificate(
+        self, request: models.RegisterDeviceCertificateRequest, /
+    ) -> models.RegisterDeviceCertificateResponse: ...
+
+    @overload
+    def register_device_certificate(
+        self,
+        *,
+        instance_id: str,
+        device_certificate: str,
+        ca_sn: str,
+        client_id: str | None = None,
+        format: str | None = None,
+        status: str | None = None,
+    ) -> models.RegisterDeviceCertificateResponse: ...
+
+    def register_device_certificate(
+        self, request: models.RegisterDeviceCertificateRequest | None = None, **params: Any
+    ) -> models.RegisterDeviceCertificateResponse:
+        """注册设备证书（仅一机一证场景生效），可参考 [自定义 X.509 证书实现
+        “一机一证”](https://cloud.tencent.com/document/product/1778/114817#6cb39d46-efad-4220-8f11-2e7fab207bc8)
+
+        Pass either a prebuilt ``models.RegisterDeviceCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            device_certificate (DeviceCertificate, required):
+                设备证书内容，可参考 [使用 CA
+                证书生成服务端/客户端证书](https://cloud.tencent.com/document/product/1778/114817#aab79cc8-a148-412e-beb8-9c9e158eb944)
+                生成
+            ca_sn (CaSn, required):
+                关联的CA证书SN
+            client_id (ClientId):
+                客户端ID，需要关联该证书的客户端ID。根据实际业务使用填写
+            format (Format):
+                证书格式，默认为PEM，当前仅支持PEM格式
+            status (Status):
+                客户端证书状态，默认激活状态（ACTIVE）
+                ACTIVE：激活
+                INACTIVE：未激活
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundCa: ``ResourceNotFound.Ca``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.RegisterDeviceCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "register_device_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_REGISTER_DEVICE_CERTIFICATE, request)
+
+    @overload
+    def revoked_device_certificate(
+        self, request: models.RevokedDeviceCertificateRequest, /
+    ) -> models.RevokedDeviceCertificateResponse: ...
+
+    @overload
+    def revoked_device_certificate(
+        self,
+        *,
+        instance_id: str,
+        device_certificate_sn: str,
+    ) -> models.RevokedDeviceCertificateResponse: ...
+
+    def revoked_device_certificate(
+        self, request: models.RevokedDeviceCertificateRequest | None = None, **params: Any
+    ) -> models.RevokedDeviceCertificateResponse:
+        """吊销设备证书
+
+        Pass either a prebuilt ``models.RevokedDeviceCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                集群id
+            device_certificate_sn (DeviceCertificateSn, required):
+                设备证书序列号
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundCertificate: ``ResourceNotFound.Certificate``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.RevokedDeviceCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "revoked_device_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_REVOKED_DEVICE_CERTIFICATE, request)
+
+    @overload
+    def update_authorization_policy_priority(
+        self, request: models.UpdateAuthorizationPolicyPriorityRequest, /
+    ) -> models.UpdateAuthorizationPolicyPriorityResponse: ...
+
+    @overload
+    def update_authorization_policy_priority(
+        self,
+        *,
+        instance_id: str,
+        priorities: list[models.AuthorizationPolicyPriority] | None = None,
+    ) -> models.UpdateAuthorizationPolicyPriorityResponse: ...
+
+    def update_authorization_policy_priority(
+        self, request: models.UpdateAuthorizationPolicyPriorityRequest | None = None, **params: Any
+    ) -> models.UpdateAuthorizationPolicyPriorityResponse:
+        """This API is used to modify policy rule priority.
+
+        Pass either a prebuilt ``models.UpdateAuthorizationPolicyPriorityRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            priorities (Priorities):
+                Policy ID and priority.
+
+        Raises:
+            errors.FailedOperationDuplicateAuthorizationIdOrPriority: ``FailedOperation.DuplicateAuthorizationIdOrPriority``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.UpdateAuthorizationPolicyPriorityRequest(**params)
+        elif params:
+            raise TypeError(
+                "update_authorization_policy_priority() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_UPDATE_AUTHORIZATION_POLICY_PRIORITY, request)
+
+    @overload
+    def update_message_enrichment_rule_priority(
+        self, request: models.UpdateMessageEnrichmentRulePriorityRequest, /
+    ) -> models.UpdateMessageEnrichmentRulePriorityResponse: ...
+
+    @overload
+    def update_message_enrichment_rule_priority(
+        self,
+        *,
+        instance_id: str,
+        priorities: list[models.MessageEnrichmentRulePriority] | None = None,
+    ) -> models.UpdateMessageEnrichmentRulePriorityResponse: ...
+
+    def update_message_enrichment_rule_priority(
+        self,
+        request: models.UpdateMessageEnrichmentRulePriorityRequest | None = None,
+        **params: Any,
+    ) -> models.UpdateMessageEnrichmentRulePriorityResponse:
+        """This API is used to modify the priority for message enrichment rule.
+
+        Pass either a prebuilt ``models.UpdateMessageEnrichmentRulePriorityRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            priorities (Priorities):
+                Policy ID and priority.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.UpdateMessageEnrichmentRulePriorityRequest(**params)
+        elif params:
+            raise TypeError(
+                "update_message_enrichment_rule_priority() takes a request object or keyword arguments, not both"
+            )
+
+        return self._invoke(_UPDATE_MESSAGE_ENRICHMENT_RULE_PRIORITY, request)
 
 
 class AsyncMqttClient(AsyncClient):
@@ -106,6 +5081,356 @@ class AsyncMqttClient(AsyncClient):
     SERVICE = SERVICE
 
     @overload
+    async def activate_ca_certificate(
+        self, request: models.ActivateCaCertificateRequest, /
+    ) -> models.ActivateCaCertificateResponse: ...
+
+    @overload
+    async def activate_ca_certificate(
+        self,
+        *,
+        instance_id: str,
+        ca_sn: str,
+    ) -> models.ActivateCaCertificateResponse: ...
+
+    async def activate_ca_certificate(
+        self, request: models.ActivateCaCertificateRequest | None = None, **params: Any
+    ) -> models.ActivateCaCertificateResponse:
+        """激活Ca证书
+
+        Pass either a prebuilt ``models.ActivateCaCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            ca_sn (CaSn, required):
+                CA证书的SN序列号，可以从
+                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ActivateCaCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "activate_ca_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_ACTIVATE_CA_CERTIFICATE, request)
+
+    @overload
+    async def activate_device_certificate(
+        self, request: models.ActivateDeviceCertificateRequest, /
+    ) -> models.ActivateDeviceCertificateResponse: ...
+
+    @overload
+    async def activate_device_certificate(
+        self,
+        *,
+        instance_id: str,
+        device_certificate_sn: str,
+    ) -> models.ActivateDeviceCertificateResponse: ...
+
+    async def activate_device_certificate(
+        self, request: models.ActivateDeviceCertificateRequest | None = None, **params: Any
+    ) -> models.ActivateDeviceCertificateResponse:
+        """生效设备证书
+
+        Pass either a prebuilt ``models.ActivateDeviceCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            device_certificate_sn (DeviceCertificateSn, required):
+                设备证书的SN序列号，可以从
+                [DescribeDeviceCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ActivateDeviceCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "activate_device_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_ACTIVATE_DEVICE_CERTIFICATE, request)
+
+    @overload
+    async def add_client_subscription(
+        self, request: models.AddClientSubscriptionRequest, /
+    ) -> models.AddClientSubscriptionResponse: ...
+
+    @overload
+    async def add_client_subscription(
+        self,
+        *,
+        instance_id: str,
+        client_id: str,
+        topic_filter: str,
+        qos: str | None = None,
+    ) -> models.AddClientSubscriptionResponse: ...
+
+    async def add_client_subscription(
+        self, request: models.AddClientSubscriptionRequest | None = None, **params: Any
+    ) -> models.AddClientSubscriptionResponse:
+        """This API is used to add a subscription for an MQTT client.
+
+        Pass either a prebuilt ``models.AddClientSubscriptionRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID.
+            client_id (ClientId, required):
+                Client ID.
+            topic_filter (TopicFilter, required):
+                Specifies the subscription.
+            qos (Qos):
+                Service quality. valid values: 0, 1, 2.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.AddClientSubscriptionRequest(**params)
+        elif params:
+            raise TypeError(
+                "add_client_subscription() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_ADD_CLIENT_SUBSCRIPTION, request)
+
+    @overload
+    async def apply_registration_code(
+        self, request: models.ApplyRegistrationCodeRequest, /
+    ) -> models.ApplyRegistrationCodeResponse: ...
+
+    @overload
+    async def apply_registration_code(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.ApplyRegistrationCodeResponse: ...
+
+    async def apply_registration_code(
+        self, request: models.ApplyRegistrationCodeRequest | None = None, **params: Any
+    ) -> models.ApplyRegistrationCodeResponse:
+        """申请ca注册码
+
+        Pass either a prebuilt ``models.ApplyRegistrationCodeRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ApplyRegistrationCodeRequest(**params)
+        elif params:
+            raise TypeError(
+                "apply_registration_code() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_APPLY_REGISTRATION_CODE, request)
+
+    @overload
+    async def create_authorization_policy(
+        self, request: models.CreateAuthorizationPolicyRequest, /
+    ) -> models.CreateAuthorizationPolicyResponse: ...
+
+    @overload
+    async def create_authorization_policy(
+        self,
+        *,
+        instance_id: str,
+        policy_name: str,
+        policy_version: int,
+        priority: int,
+        effect: str,
+        actions: str,
+        retain: int,
+        qos: str,
+        resources: str | None = None,
+        username: str | None = None,
+        client_id: str | None = None,
+        ip: str | None = None,
+        remark: str | None = None,
+    ) -> models.CreateAuthorizationPolicyResponse: ...
+
+    async def create_authorization_policy(
+        self, request: models.CreateAuthorizationPolicyRequest | None = None, **params: Any
+    ) -> models.CreateAuthorizationPolicyResponse:
+        """This API is used to create a performance test task for an MQTT instance.
+
+        Pass either a prebuilt ``models.CreateAuthorizationPolicyRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            policy_name (PolicyName, required):
+                Policy name, which cannot be empty, contains 3 to 64 characters, and
+                supports chinese, letters, digits, "-", and "_".
+            policy_version (PolicyVersion, required):
+                Policy version, defaults to 1. currently only support 1.
+            priority (Priority, required):
+                Policy priority. a smaller value indicates higher priority and must
+                be unique. a smaller priority ID means the policy takes effect with
+                higher priority. see [data plane authorization policy
+                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+            effect (Effect, required):
+                Specifies the decision.
+                allow specifies permission for access requests from devices that
+                match this policy.
+                deny: denies access requests to the device that override the policy.
+                Refer to the [data plane authorization policy
+                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+            actions (Actions, required):
+                Operation, supports multiple selections separated by commas. see the
+                data plane policy description
+                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+                Specifies the connection.
+                Specifies the publish action.
+                Sub. specifies the subscription.
+            retain (Retain, required):
+                Condition - message retention. refer to the [data plane
+                authorization policy
+                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+                Matches message retention.
+                Matches non-retention messages.
+                3. match retained and non-retained messages.
+            qos (Qos, required):
+                Condition: specifies the service quality.
+                0: at most once.
+                Minimum once.
+                2: exactly once.
+                Refer to the [data plane authorization policy
+                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+            resources (Resources):
+                Specifies the resource and subscription to match. supports
+                configuration of multiple match rules, separated by commas. see the
+                data plane authorization policy description
+                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+            username (Username):
+                Specifies the condition-username.
+            client_id (ClientId):
+                Client ID. supports regular expressions.
+            ip (Ip):
+                Specifies the client IP address, supporting IP or CIDR. refer to the
+                [data plane authorization policy
+                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+            remark (Remark):
+                Specifies the remark information with a maximum length of 128
+                characters.
+
+        Raises:
+            errors.FailedOperationDuplicatePolicy: ``FailedOperation.DuplicatePolicy``
+            errors.FailedOperationDuplicatePriority: ``FailedOperation.DuplicatePriority``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateAuthorizationPolicyRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_authorization_policy() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_CREATE_AUTHORIZATION_POLICY, request)
+
+    @overload
+    async def create_block_rule(
+        self, request: models.CreateBlockRuleRequest, /
+    ) -> models.CreateBlockRuleResponse: ...
+
+    @overload
+    async def create_block_rule(
+        self,
+        *,
+        instance_id: str,
+        name: str,
+        type: int | None = None,
+        include: str | None = None,
+        excludes: list[str] | None = None,
+        expire_time: int | None = None,
+        remark: str | None = None,
+    ) -> models.CreateBlockRuleResponse: ...
+
+    async def create_block_rule(
+        self, request: models.CreateBlockRuleRequest | None = None, **params: Any
+    ) -> models.CreateBlockRuleResponse:
+        """创建封禁规则
+
+        Pass either a prebuilt ``models.CreateBlockRuleRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            name (Name, required):
+                封禁规则名，不可重复，只支持数字字母中划线
+            type (Type):
+                封禁规则类型
+                    CLIENT_ID(1), 默认值
+                    USERNAME(2),
+                    IP_ADDRESS(3);
+            include (Include):
+                包含表达式支持*（多个字符）和？（一个字符）
+            excludes (Excludes):
+                排除表达式支持*（多个字符）和？（一个字符），最多三条。
+            expire_time (ExpireTime):
+                过期时间，毫秒级时间戳
+            remark (Remark):
+                备注，最长 128 字符
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.LimitExceededTopicNum: ``LimitExceeded.TopicNum``
+            errors.OperationDenied: ``OperationDenied``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateBlockRuleRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_block_rule() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_CREATE_BLOCK_RULE, request)
+
+    @overload
     async def create_device_identity(
         self, request: models.CreateDeviceIdentityRequest, /
     ) -> models.CreateDeviceIdentityResponse: ...
@@ -125,7 +5450,7 @@ class AsyncMqttClient(AsyncClient):
     async def create_device_identity(
         self, request: models.CreateDeviceIdentityRequest | None = None, **params: Any
     ) -> models.CreateDeviceIdentityResponse:
-        """Create a device signature for per-device secret.
+        """Create a device signature for per-device secret
 
         Pass either a prebuilt ``models.CreateDeviceIdentityRequest`` or its members
         as keyword arguments.
@@ -133,11 +5458,13 @@ class AsyncMqttClient(AsyncClient):
         Args:
             instance_id (InstanceId, required):
                 Tencent Cloud MQTT instance ID can be obtained from the
-                DescribeInstanceList api or the console.
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or the console.
             device_id (DeviceId, required):
                 Device ID
             status (Status):
-                1:ENABLED - Available (default) 2: DISABLED - Unavailable
+                1:ENABLED - Available (default)
+                2: DISABLED - Unavailable
             primary_key (PrimaryKey):
                 Primary signature key. Automatically generated by the system if not
                 provided. base64 encode is required.
@@ -159,4 +5486,3960 @@ class AsyncMqttClient(AsyncClient):
             raise TypeError(
                 "create_device_identity() takes a request object or keyword arguments, not both"
             )
+
         return await self._invoke(_CREATE_DEVICE_IDENTITY, request)
+
+    @overload
+    async def create_http_authenticator(
+        self, request: models.CreateHttpAuthenticatorRequest, /
+    ) -> models.CreateHttpAuthenticatorResponse: ...
+
+    @overload
+    async def create_http_authenticator(
+        self,
+        *,
+        instance_id: str,
+        endpoint: str,
+        concurrency: int | None = None,
+        method: str | None = None,
+        status: str | None = None,
+        remark: str | None = None,
+        connect_timeout: int | None = None,
+        read_timeout: int | None = None,
+        header: list[models.HeaderItem] | None = None,
+        body: list[models.BodyItem] | None = None,
+        including_user_properties: bool | None = None,
+        vpc_svc_id: str | None = None,
+        network_type: str | None = None,
+    ) -> models.CreateHttpAuthenticatorResponse: ...
+
+    async def create_http_authenticator(
+        self, request: models.CreateHttpAuthenticatorRequest | None = None, **params: Any
+    ) -> models.CreateHttpAuthenticatorResponse:
+        """创建一个HTTP的认证器
+
+        Pass either a prebuilt ``models.CreateHttpAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            endpoint (Endpoint, required):
+                jwks服务地址
+            concurrency (Concurrency):
+                最大并发连接数，默认8，范围：1-10
+            method (Method):
+                网络请求方法 GET 或 POST，默认POST
+            status (Status):
+                认证器是否开启：open-启用；close-关闭，默认open-启用
+            remark (Remark):
+                说明，最多支持128个字符。
+            connect_timeout (ConnectTimeout):
+                连接超时时间，单位：秒，范围：1-30
+            read_timeout (ReadTimeout):
+                请求超时时间，单位：秒，范围：1-30
+            header (Header):
+                转发请求header
+            body (Body):
+                转发请求body
+            including_user_properties (IncludingUserProperties):
+                连接UserProperty作为Header转发，默认false
+            vpc_svc_id (VpcSvcId):
+                vpcsvcId
+                HTTP认证需要通过vpc网络访问时需要配置
+            network_type (NetworkType):
+                网络连接类型
+                vpc：vpc网络
+                public：公网
+                通过vpc网络连接需要设置VpcSvcId参数
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateHttpAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_http_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_CREATE_HTTP_AUTHENTICATOR, request)
+
+    @overload
+    async def create_ins_public_endpoint(
+        self, request: models.CreateInsPublicEndpointRequest, /
+    ) -> models.CreateInsPublicEndpointResponse: ...
+
+    @overload
+    async def create_ins_public_endpoint(
+        self,
+        *,
+        instance_id: str,
+        bandwidth: int,
+        rules: list[models.PublicAccessRule] | None = None,
+    ) -> models.CreateInsPublicEndpointResponse: ...
+
+    async def create_ins_public_endpoint(
+        self, request: models.CreateInsPublicEndpointRequest | None = None, **params: Any
+    ) -> models.CreateInsPublicEndpointResponse:
+        """为MQTT实例创建公网接入点，未开启公网的集群可调用。
+
+        Pass either a prebuilt ``models.CreateInsPublicEndpointRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            bandwidth (Bandwidth, required):
+                <p>带宽,单位Mbps</p>
+            rules (Rules):
+                <p>公网访问规则</p>
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateInsPublicEndpointRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_ins_public_endpoint() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_CREATE_INS_PUBLIC_ENDPOINT, request)
+
+    @overload
+    async def create_instance(
+        self, request: models.CreateInstanceRequest, /
+    ) -> models.CreateInstanceResponse: ...
+
+    @overload
+    async def create_instance(
+        self,
+        *,
+        instance_type: str,
+        name: str,
+        sku_code: str,
+        remark: str | None = None,
+        tag_list: list[models.Tag] | None = None,
+        vpc_list: list[models.VpcInfo] | None = None,
+        enable_public: bool | None = None,
+        bandwidth: int | None = None,
+        ip_rules: list[models.IpRule] | None = None,
+        renew_flag: int | None = None,
+        time_span: int | None = None,
+        pay_mode: int | None = None,
+    ) -> models.CreateInstanceResponse: ...
+
+    async def create_instance(
+        self, request: models.CreateInstanceRequest | None = None, **params: Any
+    ) -> models.CreateInstanceResponse:
+        """This API is used to purchase a new MQTT instance.
+
+        Pass either a prebuilt ``models.CreateInstanceRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_type (InstanceType, required):
+                Instance type, which needs to correspond to SkuCode. for details,
+                see the [get MQTT product sales
+                spec](https://www.tencentcloud.com/document/api/1778/116232?from_cn_redirect=1)
+                api.
+                BASIC: basic edition.
+                PRO edition.
+                PLATINUM version.
+            name (Name, required):
+                Specifies the cluster name, cannot be empty, 3-64 characters, only
+                comprised of digits, letters, "-", and "_".
+            sku_code (SkuCode, required):
+                Product specification, which must correspond to InstanceType. see
+                the [get MQTT product sales
+                spec](https://www.tencentcloud.com/document/api/1778/116232?from_cn_redirect=1)
+                api to obtain details.
+            remark (Remark):
+                Specifies the remark information with a maximum length of 128
+                characters.
+            tag_list (TagList):
+                Tag list
+            vpc_list (VpcList):
+                Specifies the VPC information associated with the instance. the
+                available VPC and SUBNET under the current user must be provided.
+            enable_public (EnablePublic):
+                Whether public network access is enabled. default false (disabled).
+            bandwidth (Bandwidth):
+                Public network bandwidth (unit: Mbps). this field is mandatory and
+                must be more than 0 when EnablePublic is True.
+            ip_rules (IpRules):
+                Public network access allowlist. if not passed, it means deny all IP
+                network access.
+            renew_flag (RenewFlag):
+                Whether the instance is automatically renewed (0: no auto-renewal;
+                1: auto-renewal). this parameter is valid only when you purchase a
+                prepaid cluster. default value: 1 (auto-renewal).
+            time_span (TimeSpan):
+                Specifies the purchase duration (measurement unit: month). this
+                parameter is valid only when you purchase a prepaid cluster.
+                default: 1m (month). valid values: 1-12, 24, 36, 48, 60.
+            pay_mode (PayMode):
+                Payment mode (0: postpaid; 1: prepaid). default: 0 (postpaid).
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.InvalidParameterInstanceTypeNotMatch: ``InvalidParameter.InstanceTypeNotMatch``
+            errors.InvalidParameterValue: ``InvalidParameterValue``
+            errors.InvalidParameterValuePublicNetworkInvalidParameterValue: ``InvalidParameterValue.PublicNetworkInvalidParameterValue``
+            errors.MissingParameter: ``MissingParameter``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateInstanceRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_instance() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_CREATE_INSTANCE, request)
+
+    @overload
+    async def create_jwks_authenticator(
+        self, request: models.CreateJWKSAuthenticatorRequest, /
+    ) -> models.CreateJWKSAuthenticatorResponse: ...
+
+    @overload
+    async def create_jwks_authenticator(
+        self,
+        *,
+        instance_id: str,
+        endpoint: str | None = None,
+        refresh_interval: int | None = None,
+        text: str | None = None,
+        status: str | None = None,
+        remark: str | None = None,
+        from_: str | None = None,
+    ) -> models.CreateJWKSAuthenticatorResponse: ...
+
+    async def create_jwks_authenticator(
+        self, request: models.CreateJWKSAuthenticatorRequest | None = None, **params: Any
+    ) -> models.CreateJWKSAuthenticatorResponse:
+        """创建一个jwks的认证
+
+        Pass either a prebuilt ``models.CreateJWKSAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            endpoint (Endpoint):
+                <p>JWKS服务地址，（Text字段和Endpoint字段必须选择一个填写）</p>
+            refresh_interval (RefreshInterval):
+                <p>认证文本刷新间隔时间，单位：秒，最小值60，默认值60，最大值1000。填写认证服务器地址（Endpoint）时生效。</p>
+            text (Text):
+                <p>jwks文本，（Text字段和Endpoint字段必须选择一个填写）</p>
+            status (Status):
+                <p>认证器是否开启：open-启用；close-关闭，默认open-启用</p>
+            remark (Remark):
+                <p>说明，不能超过 128 个字符</p>
+            from_ (From):
+                <p>认证字段；<br>username-对应 MQTT CONNECT Packet 中 username
+                字段，<br>password-对应 MQTT CONNECT Packet 中 password
+                字段。</p><p>默认username</p>
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateJWKSAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_jwks_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_CREATE_JWKS_AUTHENTICATOR, request)
+
+    @overload
+    async def create_jwt_authenticator(
+        self, request: models.CreateJWTAuthenticatorRequest, /
+    ) -> models.CreateJWTAuthenticatorResponse: ...
+
+    @overload
+    async def create_jwt_authenticator(
+        self,
+        *,
+        instance_id: str,
+        algorithm: str,
+        from_: str,
+        secret: str | None = None,
+        public_key: str | None = None,
+        status: str | None = None,
+        remark: str | None = None,
+    ) -> models.CreateJWTAuthenticatorResponse: ...
+
+    async def create_jwt_authenticator(
+        self, request: models.CreateJWTAuthenticatorRequest | None = None, **params: Any
+    ) -> models.CreateJWTAuthenticatorResponse:
+        """创建一个jwks的认证
+
+        Pass either a prebuilt ``models.CreateJWTAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            algorithm (Algorithm, required):
+                签名方式：hmac-based，public-key
+            from_ (From, required):
+                认证字段
+                password：对应 MQTT CONNECT Packet 中 password 字段，
+                username：对应 MQTT CONNECT Packet 中 username 字段
+                默认username
+            secret (Secret):
+                密钥，Algorithm为hmac-based需要传递该字段。
+            public_key (PublicKey):
+                公钥，Algorithm为public-key时需要传递该字段。
+            status (Status):
+                认证器是否开启：open-启用；close-关闭，默认：open-启用
+            remark (Remark):
+                说明，不能超过 128 个字符。
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.FailedOperationPublicKeyVerifyFailed: ``FailedOperation.PublicKeyVerifyFailed``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateJWTAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_jwt_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_CREATE_JWT_AUTHENTICATOR, request)
+
+    @overload
+    async def create_message_enrichment_rule(
+        self, request: models.CreateMessageEnrichmentRuleRequest, /
+    ) -> models.CreateMessageEnrichmentRuleResponse: ...
+
+    @overload
+    async def create_message_enrichment_rule(
+        self,
+        *,
+        instance_id: str,
+        rule_name: str,
+        condition: str,
+        actions: str,
+        priority: int,
+        status: int | None = None,
+        remark: str | None = None,
+    ) -> models.CreateMessageEnrichmentRuleResponse: ...
+
+    async def create_message_enrichment_rule(
+        self, request: models.CreateMessageEnrichmentRuleRequest | None = None, **params: Any
+    ) -> models.CreateMessageEnrichmentRuleResponse:
+        """This API is used to create a message enrichment rule.
+
+        Pass either a prebuilt ``models.CreateMessageEnrichmentRuleRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            rule_name (RuleName, required):
+                Rule name
+            condition (Condition, required):
+                Rule matching conditions in JSON format, Base64 encoding is
+                required.
+                Creating a Billing Resource Order
+                {"clientId":"client-1","username":"client-1","topic":"home/room1"}
+                Specifies the Base64-encoded content.
+                eyJjbGllbnRJZCI6ImNsaWVudC0xIiwidXNlcm5hbWUiOiJjbGllbnQtMSIsInRvcGljIjoiaG9tZS9yb29tMSJ9
+            actions (Actions, required):
+                Specifies the action of rule execution in JSON format, which must be
+                Base64 encoded.
+                Creating a Billing Resource Order
+                {"messageExpiryInterval":360,"responseTopic":"replies/devices/${clientid}","correlationData":"${traceid}","userProperty":[{"key":"trace-id","value":"${traceid}"}]}
+                Specifies the BASE64-encoded value.
+                eyJtZXNzYWdlRXhwaXJ5SW50ZXJ2YWwiOjM2MCwicmVzcG9uc2VUb3BpYyI6InJlcGxpZXMvZGV2aWNlcy8ke2NsaWVudGlkfSIsImNvcnJlbGF0aW9uRGF0YSI6IiR7dHJhY2VpZH0iLCJ1c2VyUHJvcGVydHkiOlt7ImtleSI6InRyYWNlLWlkIiwidmFsdWUiOiIke3RyYWNlaWR9In1dfQ==
+            priority (Priority, required):
+                Rule priority. a smaller number indicates a higher priority. high
+                priority overwrites low-priority. the userproperty field will be
+                merged.
+            status (Status):
+                Rule status. valid values: 0 (undefined), 1 (activate), 2
+                (deactivate). default: deactivate.
+            remark (Remark):
+                Specifies the remark with length not exceeding 128 characters.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateMessageEnrichmentRuleRequest(**params)
+        elif params:
+            raise TypeError(
+                "create_message_enrichment_rule() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_CREATE_MESSAGE_ENRICHMENT_RULE, request)
+
+    @overload
+    async def create_topic(
+        self, request: models.CreateTopicRequest, /
+    ) -> models.CreateTopicResponse: ...
+
+    @overload
+    async def create_topic(
+        self,
+        *,
+        instance_id: str,
+        topic: str,
+        remark: str | None = None,
+    ) -> models.CreateTopicResponse: ...
+
+    async def create_topic(
+        self, request: models.CreateTopicRequest | None = None, **params: Any
+    ) -> models.CreateTopicResponse:
+        """创建主题
+
+        Pass either a prebuilt ``models.CreateTopicRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            topic (Topic, required):
+                <p>主题，不能为空，只能包含字母、数字、“-”及“_”，3-100 字符。</p>
+            remark (Remark):
+                <p>备注，最长 128 字符</p>
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.LimitExceededTopicNum: ``LimitExceeded.TopicNum``
+            errors.OperationDenied: ``OperationDenied``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateTopicRequest(**params)
+        elif params:
+            raise TypeError("create_topic() takes a request object or keyword arguments, not both")
+
+        return await self._invoke(_CREATE_TOPIC, request)
+
+    @overload
+    async def create_user(
+        self, request: models.CreateUserRequest, /
+    ) -> models.CreateUserResponse: ...
+
+    @overload
+    async def create_user(
+        self,
+        *,
+        instance_id: str,
+        username: str,
+        password: str | None = None,
+        remark: str | None = None,
+    ) -> models.CreateUserResponse: ...
+
+    async def create_user(
+        self, request: models.CreateUserRequest | None = None, **params: Any
+    ) -> models.CreateUserResponse:
+        """This API is used to add an MQTT role.
+
+        Pass either a prebuilt ``models.CreateUserRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            username (Username, required):
+                Specifies the username, which cannot be empty, only supports
+                numbers, uppercase and lowercase letters, and separators ("_", "-"),
+                and must not exceed 32 characters.
+            password (Password):
+                Specifies the password. if this field is empty, the backend performs
+                default generation. when using a user-defined password, the value
+                cannot be empty, only supports numbers, uppercase and lowercase
+                letters, and separators ("_", "-"), and must not exceed 64
+                characters.
+            remark (Remark):
+                Specifies the remark with length not exceeding 128 characters.
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.OperationDenied: ``OperationDenied``
+            errors.ResourceInUse: ``ResourceInUse``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.CreateUserRequest(**params)
+        elif params:
+            raise TypeError("create_user() takes a request object or keyword arguments, not both")
+
+        return await self._invoke(_CREATE_USER, request)
+
+    @overload
+    async def deactivate_ca_certificate(
+        self, request: models.DeactivateCaCertificateRequest, /
+    ) -> models.DeactivateCaCertificateResponse: ...
+
+    @overload
+    async def deactivate_ca_certificate(
+        self,
+        *,
+        instance_id: str,
+        ca_sn: str,
+    ) -> models.DeactivateCaCertificateResponse: ...
+
+    async def deactivate_ca_certificate(
+        self, request: models.DeactivateCaCertificateRequest | None = None, **params: Any
+    ) -> models.DeactivateCaCertificateResponse:
+        """失效Ca证书
+
+        Pass either a prebuilt ``models.DeactivateCaCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            ca_sn (CaSn, required):
+                证书序列号，可以从
+                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeactivateCaCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "deactivate_ca_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DEACTIVATE_CA_CERTIFICATE, request)
+
+    @overload
+    async def deactivate_device_certificate(
+        self, request: models.DeactivateDeviceCertificateRequest, /
+    ) -> models.DeactivateDeviceCertificateResponse: ...
+
+    @overload
+    async def deactivate_device_certificate(
+        self,
+        *,
+        instance_id: str,
+        device_certificate_sn: str,
+    ) -> models.DeactivateDeviceCertificateResponse: ...
+
+    async def deactivate_device_certificate(
+        self, request: models.DeactivateDeviceCertificateRequest | None = None, **params: Any
+    ) -> models.DeactivateDeviceCertificateResponse:
+        """失效Ca证书
+
+        Pass either a prebuilt ``models.DeactivateDeviceCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            device_certificate_sn (DeviceCertificateSn, required):
+                设备证书的SN序列号，可以从
+                [DescribeDeviceCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、设备证书文件中获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeactivateDeviceCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "deactivate_device_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DEACTIVATE_DEVICE_CERTIFICATE, request)
+
+    @overload
+    async def delete_authenticator(
+        self, request: models.DeleteAuthenticatorRequest, /
+    ) -> models.DeleteAuthenticatorResponse: ...
+
+    @overload
+    async def delete_authenticator(
+        self,
+        *,
+        instance_id: str,
+        type: str,
+    ) -> models.DeleteAuthenticatorResponse: ...
+
+    async def delete_authenticator(
+        self, request: models.DeleteAuthenticatorRequest | None = None, **params: Any
+    ) -> models.DeleteAuthenticatorResponse:
+        """根据认证器类型删除一个MQTT认证器
+
+        Pass either a prebuilt ``models.DeleteAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            type (Type, required):
+                <p>认证器类型:<br>JWT：JWT认证器<br>JWKS：JWKS认证器<br>HTTP：HTTP认证器</p>
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.ResourceNotFoundNoAuthenticator: ``ResourceNotFound.NoAuthenticator``
+            errors.ResourceNotFoundRole: ``ResourceNotFound.Role``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DELETE_AUTHENTICATOR, request)
+
+    @overload
+    async def delete_authorization_policy(
+        self, request: models.DeleteAuthorizationPolicyRequest, /
+    ) -> models.DeleteAuthorizationPolicyResponse: ...
+
+    @overload
+    async def delete_authorization_policy(
+        self,
+        *,
+        instance_id: str,
+        id: int,
+    ) -> models.DeleteAuthorizationPolicyResponse: ...
+
+    async def delete_authorization_policy(
+        self, request: models.DeleteAuthorizationPolicyRequest | None = None, **params: Any
+    ) -> models.DeleteAuthorizationPolicyResponse:
+        """This API is used to delete policy rules.
+
+        Pass either a prebuilt ``models.DeleteAuthorizationPolicyRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            id (Id, required):
+                Specifies the authorization policy rule id, which can be obtained
+                from the DescribeAuthorizationPolicies api
+                (https://www.tencentcloud.com/document/api/1778/111074?from_cn_redirect=1).
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundAuthorizationPolicy: ``ResourceNotFound.AuthorizationPolicy``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteAuthorizationPolicyRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_authorization_policy() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DELETE_AUTHORIZATION_POLICY, request)
+
+    @overload
+    async def delete_block_rule(
+        self, request: models.DeleteBlockRuleRequest, /
+    ) -> models.DeleteBlockRuleResponse: ...
+
+    @overload
+    async def delete_block_rule(
+        self,
+        *,
+        instance_id: str,
+        block_rule_name: str,
+    ) -> models.DeleteBlockRuleResponse: ...
+
+    async def delete_block_rule(
+        self, request: models.DeleteBlockRuleRequest | None = None, **params: Any
+    ) -> models.DeleteBlockRuleResponse:
+        """删除封禁规则
+
+        Pass either a prebuilt ``models.DeleteBlockRuleRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                实例ID
+            block_rule_name (BlockRuleName, required):
+                封禁规则名
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteBlockRuleRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_block_rule() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DELETE_BLOCK_RULE, request)
+
+    @overload
+    async def delete_ca_certificate(
+        self, request: models.DeleteCaCertificateRequest, /
+    ) -> models.DeleteCaCertificateResponse: ...
+
+    @overload
+    async def delete_ca_certificate(
+        self,
+        *,
+        instance_id: str,
+        ca_sn: str,
+    ) -> models.DeleteCaCertificateResponse: ...
+
+    async def delete_ca_certificate(
+        self, request: models.DeleteCaCertificateRequest | None = None, **params: Any
+    ) -> models.DeleteCaCertificateResponse:
+        """删除Ca证书
+
+        Pass either a prebuilt ``models.DeleteCaCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            ca_sn (CaSn, required):
+                CA证书序列号，可以从
+                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.FailedOperationRelatedDeviceCertificateExists: ``FailedOperation.RelatedDeviceCertificateExists``
+            errors.ResourceNotFoundCa: ``ResourceNotFound.Ca``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteCaCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_ca_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DELETE_CA_CERTIFICATE, request)
+
+    @overload
+    async def delete_client_subscription(
+        self, request: models.DeleteClientSubscriptionRequest, /
+    ) -> models.DeleteClientSubscriptionResponse: ...
+
+    @overload
+    async def delete_client_subscription(
+        self,
+        *,
+        instance_id: str,
+        client_id: str | None = None,
+        topic_filter: str | None = None,
+    ) -> models.DeleteClientSubscriptionResponse: ...
+
+    async def delete_client_subscription(
+        self, request: models.DeleteClientSubscriptionRequest | None = None, **params: Any
+    ) -> models.DeleteClientSubscriptionResponse:
+        """This API is used to delete a subscription of an MQTT client.
+
+        Pass either a prebuilt ``models.DeleteClientSubscriptionRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID.
+            client_id (ClientId):
+                Client ID.
+            topic_filter (TopicFilter):
+                Specifies the subscription.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.FailedOperationRelatedDeviceCertificateExists: ``FailedOperation.RelatedDeviceCertificateExists``
+            errors.ResourceNotFoundCa: ``ResourceNotFound.Ca``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteClientSubscriptionRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_client_subscription() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DELETE_CLIENT_SUBSCRIPTION, request)
+
+    @overload
+    async def delete_device_certificate(
+        self, request: models.DeleteDeviceCertificateRequest, /
+    ) -> models.DeleteDeviceCertificateResponse: ...
+
+    @overload
+    async def delete_device_certificate(
+        self,
+        *,
+        instance_id: str,
+        device_certificate_sn: str,
+    ) -> models.DeleteDeviceCertificateResponse: ...
+
+    async def delete_device_certificate(
+        self, request: models.DeleteDeviceCertificateRequest | None = None, **params: Any
+    ) -> models.DeleteDeviceCertificateResponse:
+        """删除设备证书
+
+        Pass either a prebuilt ``models.DeleteDeviceCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                集群id
+            device_certificate_sn (DeviceCertificateSn, required):
+                设备证书序列号
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteDeviceCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_device_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DELETE_DEVICE_CERTIFICATE, request)
+
+    @overload
+    async def delete_device_identity(
+        self, request: models.DeleteDeviceIdentityRequest, /
+    ) -> models.DeleteDeviceIdentityResponse: ...
+
+    @overload
+    async def delete_device_identity(
+        self,
+        *,
+        instance_id: str,
+        device_id: str,
+    ) -> models.DeleteDeviceIdentityResponse: ...
+
+    async def delete_device_identity(
+        self, request: models.DeleteDeviceIdentityRequest | None = None, **params: Any
+    ) -> models.DeleteDeviceIdentityResponse:
+        """Delete a device signature
+
+        Pass either a prebuilt ``models.DeleteDeviceIdentityRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Cluster ID.
+            device_id (DeviceId, required):
+                Device ID
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteDeviceIdentityRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_device_identity() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DELETE_DEVICE_IDENTITY, request)
+
+    @overload
+    async def delete_ins_public_endpoint(
+        self, request: models.DeleteInsPublicEndpointRequest, /
+    ) -> models.DeleteInsPublicEndpointResponse: ...
+
+    @overload
+    async def delete_ins_public_endpoint(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DeleteInsPublicEndpointResponse: ...
+
+    async def delete_ins_public_endpoint(
+        self, request: models.DeleteInsPublicEndpointRequest | None = None, **params: Any
+    ) -> models.DeleteInsPublicEndpointResponse:
+        """删除MQTT实例的公网接入点
+
+        Pass either a prebuilt ``models.DeleteInsPublicEndpointRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteInsPublicEndpointRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_ins_public_endpoint() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DELETE_INS_PUBLIC_ENDPOINT, request)
+
+    @overload
+    async def delete_instance(
+        self, request: models.DeleteInstanceRequest, /
+    ) -> models.DeleteInstanceResponse: ...
+
+    @overload
+    async def delete_instance(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DeleteInstanceResponse: ...
+
+    async def delete_instance(
+        self, request: models.DeleteInstanceRequest | None = None, **params: Any
+    ) -> models.DeleteInstanceResponse:
+        """This API is used to delete an MQTT instance.
+
+        Pass either a prebuilt ``models.DeleteInstanceRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationDeleteProtect: ``FailedOperation.DeleteProtect``
+            errors.ResourceInUse: ``ResourceInUse``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteInstanceRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_instance() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DELETE_INSTANCE, request)
+
+    @overload
+    async def delete_message_enrichment_rule(
+        self, request: models.DeleteMessageEnrichmentRuleRequest, /
+    ) -> models.DeleteMessageEnrichmentRuleResponse: ...
+
+    @overload
+    async def delete_message_enrichment_rule(
+        self,
+        *,
+        instance_id: str,
+        id: int,
+    ) -> models.DeleteMessageEnrichmentRuleResponse: ...
+
+    async def delete_message_enrichment_rule(
+        self, request: models.DeleteMessageEnrichmentRuleRequest | None = None, **params: Any
+    ) -> models.DeleteMessageEnrichmentRuleResponse:
+        """This API is used to delete the message enrichment rule.
+
+        Pass either a prebuilt ``models.DeleteMessageEnrichmentRuleRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            id (Id, required):
+                Message enrichment rule id.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteMessageEnrichmentRuleRequest(**params)
+        elif params:
+            raise TypeError(
+                "delete_message_enrichment_rule() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DELETE_MESSAGE_ENRICHMENT_RULE, request)
+
+    @overload
+    async def delete_topic(
+        self, request: models.DeleteTopicRequest, /
+    ) -> models.DeleteTopicResponse: ...
+
+    @overload
+    async def delete_topic(
+        self,
+        *,
+        instance_id: str,
+        topic: str,
+    ) -> models.DeleteTopicResponse: ...
+
+    async def delete_topic(
+        self, request: models.DeleteTopicRequest | None = None, **params: Any
+    ) -> models.DeleteTopicResponse:
+        """This API is used to delete an MQTT topic.
+
+        Pass either a prebuilt ``models.DeleteTopicRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID.
+            topic (Topic, required):
+                Topic.
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.ResourceNotFoundTopic: ``ResourceNotFound.Topic``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteTopicRequest(**params)
+        elif params:
+            raise TypeError("delete_topic() takes a request object or keyword arguments, not both")
+
+        return await self._invoke(_DELETE_TOPIC, request)
+
+    @overload
+    async def delete_user(
+        self, request: models.DeleteUserRequest, /
+    ) -> models.DeleteUserResponse: ...
+
+    @overload
+    async def delete_user(
+        self,
+        *,
+        instance_id: str,
+        username: str,
+    ) -> models.DeleteUserResponse: ...
+
+    async def delete_user(
+        self, request: models.DeleteUserRequest | None = None, **params: Any
+    ) -> models.DeleteUserResponse:
+        """This API is used to delete an MQTT user.
+
+        Pass either a prebuilt ``models.DeleteUserRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID.
+            username (Username, required):
+                Username.
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.ResourceNotFoundRole: ``ResourceNotFound.Role``
+            errors.ResourceNotFoundUsername: ``ResourceNotFound.Username``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DeleteUserRequest(**params)
+        elif params:
+            raise TypeError("delete_user() takes a request object or keyword arguments, not both")
+
+        return await self._invoke(_DELETE_USER, request)
+
+    @overload
+    async def describe_authenticator(
+        self, request: models.DescribeAuthenticatorRequest, /
+    ) -> models.DescribeAuthenticatorResponse: ...
+
+    @overload
+    async def describe_authenticator(
+        self,
+        *,
+        instance_id: str,
+        type: str | None = None,
+    ) -> models.DescribeAuthenticatorResponse: ...
+
+    async def describe_authenticator(
+        self, request: models.DescribeAuthenticatorRequest | None = None, **params: Any
+    ) -> models.DescribeAuthenticatorResponse:
+        """查询MQTT认证器
+
+        Pass either a prebuilt ``models.DescribeAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            type (Type):
+                认证器类型:
+                JWT：JWT认证器
+                JWKS：JWKS认证器
+                HTTP：HTTP认证器
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_AUTHENTICATOR, request)
+
+    @overload
+    async def describe_authorization_policies(
+        self, request: models.DescribeAuthorizationPoliciesRequest, /
+    ) -> models.DescribeAuthorizationPoliciesResponse: ...
+
+    @overload
+    async def describe_authorization_policies(
+        self,
+        *,
+        instance_id: str | None = None,
+    ) -> models.DescribeAuthorizationPoliciesResponse: ...
+
+    async def describe_authorization_policies(
+        self, request: models.DescribeAuthorizationPoliciesRequest | None = None, **params: Any
+    ) -> models.DescribeAuthorizationPoliciesResponse:
+        """This API is used to query authorization rules.
+
+        Pass either a prebuilt ``models.DescribeAuthorizationPoliciesRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeAuthorizationPoliciesRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_authorization_policies() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_AUTHORIZATION_POLICIES, request)
+
+    @overload
+    async def describe_block_rule_list(
+        self, request: models.DescribeBlockRuleListRequest, /
+    ) -> models.DescribeBlockRuleListResponse: ...
+
+    @overload
+    async def describe_block_rule_list(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeBlockRuleListResponse: ...
+
+    async def describe_block_rule_list(
+        self, request: models.DescribeBlockRuleListRequest | None = None, **params: Any
+    ) -> models.DescribeBlockRuleListResponse:
+        """封禁规则列表
+
+        Pass either a prebuilt ``models.DescribeBlockRuleListRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeBlockRuleListRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_block_rule_list() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_BLOCK_RULE_LIST, request)
+
+    @overload
+    async def describe_ca_certificate(
+        self, request: models.DescribeCaCertificateRequest, /
+    ) -> models.DescribeCaCertificateResponse: ...
+
+    @overload
+    async def describe_ca_certificate(
+        self,
+        *,
+        ca_sn: str,
+        instance_id: str,
+    ) -> models.DescribeCaCertificateResponse: ...
+
+    async def describe_ca_certificate(
+        self, request: models.DescribeCaCertificateRequest | None = None, **params: Any
+    ) -> models.DescribeCaCertificateResponse:
+        """查询Ca证书详情接口
+
+        Pass either a prebuilt ``models.DescribeCaCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            ca_sn (CaSn, required):
+                CA证书的SN序列号，可以从
+                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeCaCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_ca_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_CA_CERTIFICATE, request)
+
+    @overload
+    async def describe_ca_certificates(
+        self, request: models.DescribeCaCertificatesRequest, /
+    ) -> models.DescribeCaCertificatesResponse: ...
+
+    @overload
+    async def describe_ca_certificates(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeCaCertificatesResponse: ...
+
+    async def describe_ca_certificates(
+        self, request: models.DescribeCaCertificatesRequest | None = None, **params: Any
+    ) -> models.DescribeCaCertificatesResponse:
+        """查询集群下的ca证书信息
+
+        Pass either a prebuilt ``models.DescribeCaCertificatesRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeCaCertificatesRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_ca_certificates() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_CA_CERTIFICATES, request)
+
+    @overload
+    async def describe_client_events(
+        self, request: models.DescribeClientEventsRequest, /
+    ) -> models.DescribeClientEventsResponse: ...
+
+    @overload
+    async def describe_client_events(
+        self,
+        *,
+        instance_id: str,
+        start_time: int,
+        end_time: int,
+        client_id: str,
+    ) -> models.DescribeClientEventsResponse: ...
+
+    async def describe_client_events(
+        self, request: models.DescribeClientEventsRequest | None = None, **params: Any
+    ) -> models.DescribeClientEventsResponse:
+        """查询轨迹
+
+        Pass either a prebuilt ``models.DescribeClientEventsRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                集群id
+            start_time (StartTime, required):
+                开始时间
+            end_time (EndTime, required):
+                结束时间
+            client_id (ClientId, required):
+                客户端id
+
+        Raises:
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeClientEventsRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_client_events() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_CLIENT_EVENTS, request)
+
+    @overload
+    async def describe_client_list(
+        self, request: models.DescribeClientListRequest, /
+    ) -> models.DescribeClientListResponse: ...
+
+    @overload
+    async def describe_client_list(
+        self,
+        *,
+        instance_id: str,
+        client_id: str | None = None,
+        number: str | None = None,
+        online_status: int | None = None,
+        max_timestamp: int | None = None,
+    ) -> models.DescribeClientListResponse: ...
+
+    async def describe_client_list(
+        self, request: models.DescribeClientListRequest | None = None, **params: Any
+    ) -> models.DescribeClientListResponse:
+        """This API is used to query the MQTT client details.
+
+        Pass either a prebuilt ``models.DescribeClientListRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            client_id (ClientId):
+                Client ID
+            number (Number):
+                Limit on the number of clients. Maximum value: 1024. Default value:
+                1024.
+            online_status (OnlineStatus):
+                <p>0:查询在线和离线客户端（默认值）<br>1:查询在线客户端<br>2:查询离线客户端</p>
+            max_timestamp (MaxTimestamp):
+                <p>在线连接：表示最后的连接时间<br>离线连接：表示最后的断开连接时间</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeClientListRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_client_list() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_CLIENT_LIST, request)
+
+    @overload
+    async def describe_device_certificate(
+        self, request: models.DescribeDeviceCertificateRequest, /
+    ) -> models.DescribeDeviceCertificateResponse: ...
+
+    @overload
+    async def describe_device_certificate(
+        self,
+        *,
+        device_certificate_sn: str,
+        instance_id: str,
+    ) -> models.DescribeDeviceCertificateResponse: ...
+
+    async def describe_device_certificate(
+        self, request: models.DescribeDeviceCertificateRequest | None = None, **params: Any
+    ) -> models.DescribeDeviceCertificateResponse:
+        """This API is used to query device certificate details.
+
+        Pass either a prebuilt ``models.DescribeDeviceCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            device_certificate_sn (DeviceCertificateSn, required):
+                The SN serial number of the device certificate is used for unique
+                identification of a device certificate.
+            instance_id (InstanceId, required):
+                The instance ID of the TDMQ MQTT can be obtained from the
+                DescribeInstanceList API or the console.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeDeviceCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_device_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_DEVICE_CERTIFICATE, request)
+
+    @overload
+    async def describe_device_certificate_backup_history(
+        self, request: models.DescribeDeviceCertificateBackupHistoryRequest, /
+    ) -> models.DescribeDeviceCertificateBackupHistoryResponse: ...
+
+    @overload
+    async def describe_device_certificate_backup_history(
+        self,
+        *,
+        instance_id: str,
+        destination: str,
+        ca_sn: str | None = None,
+        device_certificate_sn: str | None = None,
+        modification_time_start: int | None = None,
+        modification_time_end: int | None = None,
+        limit: int | None = None,
+    ) -> models.DescribeDeviceCertificateBackupHistoryResponse: ...
+
+    async def describe_device_certificate_backup_history(
+        self,
+        request: models.DescribeDeviceCertificateBackupHistoryRequest | None = None,
+        **params: Any,
+    ) -> models.DescribeDeviceCertificateBackupHistoryResponse:
+        """跨集群灾备场景下查询设备证书同步记录
+
+        Pass either a prebuilt ``models.DescribeDeviceCertificateBackupHistoryRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            destination (Destination, required):
+                <p>目标集群的集群ID</p>
+            ca_sn (CaSn):
+                <p>CA证书的SN</p>
+            device_certificate_sn (DeviceCertificateSn):
+                <p>设备证书的SN</p>
+            modification_time_start (ModificationTimeStart):
+                <p>同步发生开始时间（毫秒级时间戳）</p>
+            modification_time_end (ModificationTimeEnd):
+                <p>同步结束时间（毫秒级时间戳）</p>
+            limit (Limit):
+                <p>查询条数，默认20，最大1024</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeDeviceCertificateBackupHistoryRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_device_certificate_backup_history() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_DEVICE_CERTIFICATE_BACKUP_HISTORY, request)
+
+    @overload
+    async def describe_device_certificates(
+        self, request: models.DescribeDeviceCertificatesRequest, /
+    ) -> models.DescribeDeviceCertificatesResponse: ...
+
+    @overload
+    async def describe_device_certificates(
+        self,
+        *,
+        instance_id: str,
+        filters: list[models.Filter] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        order_by: str | None = None,
+    ) -> models.DescribeDeviceCertificatesResponse: ...
+
+    async def describe_device_certificates(
+        self, request: models.DescribeDeviceCertificatesRequest | None = None, **params: Any
+    ) -> models.DescribeDeviceCertificatesResponse:
+        """Query device certificates with paging
+
+        Pass either a prebuilt ``models.DescribeDeviceCertificatesRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Tencent Cloud MQTT instance ID can be obtained from the console.
+            filters (Filters):
+                Support search parameter
+                Client id: Client id, obtained based on actual business operations.
+                CaSn: The SN serial number of the CA certificate belonging to it can
+                be obtained by querying the cluster CA certificate list
+                (https://www.tencentcloud.com/document/api/1778/116206?from_cn_redirect=1)
+                or through business operations.
+                DeviceCertificateSn: SN serial number of the device certificate. Can
+                be obtained from [Query Device Certificate
+                Detail](https://www.tencentcloud.com/document/api/1778/113748?from_cn_redirect=1).
+                DeviceCertificateCn: The device certificate CN.
+                OrganizationalUnit: Cert OU
+                NotAfterEnd: Certificates with expiration time less than or equal to
+                the specified time
+                NotAfterStart: Cert with expiration time equal to or greater than
+                the specified time
+                Status: Device certificate status. ACTIVE (activated); INACTIVE
+                (inactive); REVOKED (revoked); PENDING_ACTIVATION (to be activated).
+            limit (Limit):
+                Pagination limit. Default 20. Maximum 100.
+            offset (Offset):
+                Pagination offset, default 0
+            order_by (OrderBy):
+                Sorting rule
+                CREATE_TIME_DESC, descending order by creation time
+                CREATE_TIME_ASC, sort by creation time in ascending order
+                UPDATE_TIME_DESC, descending order by update time
+                UPDATE_TIME_ASC, update time in ascending order
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeDeviceCertificatesRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_device_certificates() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_DEVICE_CERTIFICATES, request)
+
+    @overload
+    def paginate_describe_device_certificates(
+        self, request: models.DescribeDeviceCertificatesRequest, /
+    ) -> AsyncIterator[models.DeviceCertificateItem]: ...
+
+    @overload
+    def paginate_describe_device_certificates(
+        self,
+        *,
+        instance_id: str,
+        filters: list[models.Filter] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        order_by: str | None = None,
+    ) -> AsyncIterator[models.DeviceCertificateItem]: ...
+
+    def paginate_describe_device_certificates(
+        self, request: models.DescribeDeviceCertificatesRequest | None = None, **params: Any
+    ) -> AsyncIterator[models.DeviceCertificateItem]:
+        """Every item of DescribeDeviceCertificates (``data``), walking the pages.
+
+        Takes the same arguments as :meth:`describe_device_certificates`; ``offset`` is
+        where to start and ``limit`` the page size. Pages are fetched
+        as the iterator (``async for``) advances.
+        """
+        if request is None:
+            request = models.DescribeDeviceCertificatesRequest(**params)
+        elif params:
+            raise TypeError(
+                "paginate_describe_device_certificates() takes a request object or keyword arguments, not both"
+            )
+
+        return aiter_items(
+            self.describe_device_certificates, request, _DESCRIBE_DEVICE_CERTIFICATES_PAGES
+        )
+
+    @overload
+    async def describe_device_identities(
+        self, request: models.DescribeDeviceIdentitiesRequest, /
+    ) -> models.DescribeDeviceIdentitiesResponse: ...
+
+    @overload
+    async def describe_device_identities(
+        self,
+        *,
+        instance_id: str,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> models.DescribeDeviceIdentitiesResponse: ...
+
+    async def describe_device_identities(
+        self, request: models.DescribeDeviceIdentitiesRequest | None = None, **params: Any
+    ) -> models.DescribeDeviceIdentitiesResponse:
+        """Query the list of device identifiers in a cluster
+
+        Pass either a prebuilt ``models.DescribeDeviceIdentitiesRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Cluster ID.
+            offset (Offset):
+                Query start position
+            limit (Limit):
+                Query result limit count
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeDeviceIdentitiesRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_device_identities() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_DEVICE_IDENTITIES, request)
+
+    @overload
+    def paginate_describe_device_identities(
+        self, request: models.DescribeDeviceIdentitiesRequest, /
+    ) -> AsyncIterator[models.DeviceIdentityItem]: ...
+
+    @overload
+    def paginate_describe_device_identities(
+        self,
+        *,
+        instance_id: str,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[models.DeviceIdentityItem]: ...
+
+    def paginate_describe_device_identities(
+        self, request: models.DescribeDeviceIdentitiesRequest | None = None, **params: Any
+    ) -> AsyncIterator[models.DeviceIdentityItem]:
+        """Every item of DescribeDeviceIdentities (``data``), walking the pages.
+
+        Takes the same arguments as :meth:`describe_device_identities`; ``offset`` is
+        where to start and ``limit`` the page size. Pages are fetched
+        as the iterator (``async for``) advances.
+        """
+        if request is None:
+            request = models.DescribeDeviceIdentitiesRequest(**params)
+        elif params:
+            raise TypeError(
+                "paginate_describe_device_identities() takes a request object or keyword arguments, not both"
+            )
+
+        return aiter_items(
+            self.describe_device_identities, request, _DESCRIBE_DEVICE_IDENTITIES_PAGES
+        )
+
+    @overload
+    async def describe_device_identity(
+        self, request: models.DescribeDeviceIdentityRequest, /
+    ) -> models.DescribeDeviceIdentityResponse: ...
+
+    @overload
+    async def describe_device_identity(
+        self,
+        *,
+        instance_id: str,
+        device_id: str,
+    ) -> models.DescribeDeviceIdentityResponse: ...
+
+    async def describe_device_identity(
+        self, request: models.DescribeDeviceIdentityRequest | None = None, **params: Any
+    ) -> models.DescribeDeviceIdentityResponse:
+        """Query device identification
+
+        Pass either a prebuilt ``models.DescribeDeviceIdentityRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Cluster ID.
+            device_id (DeviceId, required):
+                Device ID
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFound: ``ResourceNotFound``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeDeviceIdentityRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_device_identity() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_DEVICE_IDENTITY, request)
+
+    @overload
+    async def describe_device_identity_backup_history(
+        self, request: models.DescribeDeviceIdentityBackupHistoryRequest, /
+    ) -> models.DescribeDeviceIdentityBackupHistoryResponse: ...
+
+    @overload
+    async def describe_device_identity_backup_history(
+        self,
+        *,
+        instance_id: str,
+        destination: str,
+        device_id: str | None = None,
+        modification_time_start: int | None = None,
+        modification_time_end: int | None = None,
+        limit: int | None = None,
+    ) -> models.DescribeDeviceIdentityBackupHistoryResponse: ...
+
+    async def describe_device_identity_backup_history(
+        self,
+        request: models.DescribeDeviceIdentityBackupHistoryRequest | None = None,
+        **params: Any,
+    ) -> models.DescribeDeviceIdentityBackupHistoryResponse:
+        """跨集群容灾场景下查询设备标识同步记录
+
+        Pass either a prebuilt ``models.DescribeDeviceIdentityBackupHistoryRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>集群id</p>
+            destination (Destination, required):
+                <p>灾备集群的集群ID</p>
+            device_id (DeviceId):
+                <p>设备ID</p>
+            modification_time_start (ModificationTimeStart):
+                <p>同步发生的开始时间</p>
+            modification_time_end (ModificationTimeEnd):
+                <p>同步发生的结束时间</p>
+            limit (Limit):
+                <p>查询条数</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeDeviceIdentityBackupHistoryRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_device_identity_backup_history() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_DEVICE_IDENTITY_BACKUP_HISTORY, request)
+
+    @overload
+    async def describe_ins_public_endpoints(
+        self, request: models.DescribeInsPublicEndpointsRequest, /
+    ) -> models.DescribeInsPublicEndpointsResponse: ...
+
+    @overload
+    async def describe_ins_public_endpoints(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeInsPublicEndpointsResponse: ...
+
+    async def describe_ins_public_endpoints(
+        self, request: models.DescribeInsPublicEndpointsRequest | None = None, **params: Any
+    ) -> models.DescribeInsPublicEndpointsResponse:
+        """查询MQTT实例公网接入点
+
+        Pass either a prebuilt ``models.DescribeInsPublicEndpointsRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeInsPublicEndpointsRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_ins_public_endpoints() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_INS_PUBLIC_ENDPOINTS, request)
+
+    @overload
+    async def describe_ins_vpc_endpoints(
+        self, request: models.DescribeInsVPCEndpointsRequest, /
+    ) -> models.DescribeInsVPCEndpointsResponse: ...
+
+    @overload
+    async def describe_ins_vpc_endpoints(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeInsVPCEndpointsResponse: ...
+
+    async def describe_ins_vpc_endpoints(
+        self, request: models.DescribeInsVPCEndpointsRequest | None = None, **params: Any
+    ) -> models.DescribeInsVPCEndpointsResponse:
+        """查询MQTT实例公网接入点
+
+        Pass either a prebuilt ``models.DescribeInsVPCEndpointsRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeInsVPCEndpointsRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_ins_vpc_endpoints() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_INS_VPC_ENDPOINTS, request)
+
+    @overload
+    async def describe_instance(
+        self, request: models.DescribeInstanceRequest, /
+    ) -> models.DescribeInstanceResponse: ...
+
+    @overload
+    async def describe_instance(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeInstanceResponse: ...
+
+    async def describe_instance(
+        self, request: models.DescribeInstanceRequest | None = None, **params: Any
+    ) -> models.DescribeInstanceResponse:
+        """This API is used to query instance information.
+
+        Pass either a prebuilt ``models.DescribeInstanceRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>Tencent Cloud MQTT instance ID can be obtained from the api or
+                the console.</p>
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeInstanceRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_instance() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_INSTANCE, request)
+
+    @overload
+    async def describe_instance_list(
+        self, request: models.DescribeInstanceListRequest, /
+    ) -> models.DescribeInstanceListResponse: ...
+
+    @overload
+    async def describe_instance_list(
+        self,
+        *,
+        filters: list[models.Filter] | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+        tag_filters: list[models.TagFilter] | None = None,
+    ) -> models.DescribeInstanceListResponse: ...
+
+    async def describe_instance_list(
+        self, request: models.DescribeInstanceListRequest | None = None, **params: Any
+    ) -> models.DescribeInstanceListResponse:
+        """Get instance list. Description of the Filters parameter use is as follows:
+        1. InstanceName, fuzzy search by name
+        2. InstanceId, query by instance ID
+        3. InstanceStatus, instance status query, supports multiple selections
+
+        When using the TagFilters parameter for search, the filters parameter is
+        invalid.
+
+        Pass either a prebuilt ``models.DescribeInstanceListRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            filters (Filters):
+                Query criteria list, support the following fields
+                InstanceName: Fuzzy search for cluster name
+                InstanceId: Cluster id for exact search
+                InstanceStatus: Cluster status search (RUNNING - running, CREATING -
+                creating, MODIFYING - modifying, DELETING - deleting)
+                Note: The query condition is not effective when TagFilters is
+                configured.
+            offset (Offset):
+                Query start position, default 0
+            limit (Limit):
+                Query result limit count. Default 20. Maximum 100.
+            tag_filters (TagFilters):
+                Tag filter
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeInstanceListRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_instance_list() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_INSTANCE_LIST, request)
+
+    @overload
+    def paginate_describe_instance_list(
+        self, request: models.DescribeInstanceListRequest, /
+    ) -> AsyncIterator[models.MQTTInstanceItem]: ...
+
+    @overload
+    def paginate_describe_instance_list(
+        self,
+        *,
+        filters: list[models.Filter] | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+        tag_filters: list[models.TagFilter] | None = None,
+    ) -> AsyncIterator[models.MQTTInstanceItem]: ...
+
+    def paginate_describe_instance_list(
+        self, request: models.DescribeInstanceListRequest | None = None, **params: Any
+    ) -> AsyncIterator[models.MQTTInstanceItem]:
+        """Every item of DescribeInstanceList (``data``), walking the pages.
+
+        Takes the same arguments as :meth:`describe_instance_list`; ``offset`` is
+        where to start and ``limit`` the page size. Pages are fetched
+        as the iterator (``async for``) advances.
+        """
+        if request is None:
+            request = models.DescribeInstanceListRequest(**params)
+        elif params:
+            raise TypeError(
+                "paginate_describe_instance_list() takes a request object or keyword arguments, not both"
+            )
+
+        return aiter_items(self.describe_instance_list, request, _DESCRIBE_INSTANCE_LIST_PAGES)
+
+    @overload
+    async def describe_message_by_topic(
+        self, request: models.DescribeMessageByTopicRequest, /
+    ) -> models.DescribeMessageByTopicResponse: ...
+
+    @overload
+    async def describe_message_by_topic(
+        self,
+        *,
+        instance_id: str,
+        topic: str,
+        start_time: int,
+        max_number: int | None = None,
+        filter_expression: str | None = None,
+    ) -> models.DescribeMessageByTopicResponse: ...
+
+    async def describe_message_by_topic(
+        self, request: models.DescribeMessageByTopicRequest | None = None, **params: Any
+    ) -> models.DescribeMessageByTopicResponse:
+        """This API is used to query messages based on subscription.
+
+        Pass either a prebuilt ``models.DescribeMessageByTopicRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            topic (Topic, required):
+                home/room
+            start_time (StartTime, required):
+                Start time. millisecond-level timestamp.
+            max_number (MaxNumber):
+                Specifies the number of query messages. value range: 1-1024.
+                default: 100.
+            filter_expression (FilterExpression):
+                <p>消息 body 过滤表达式（Base64 编码），jq 1.6
+                语法</p><p>枚举值：</p><ul><li>LmxldmVsID09ICJFUlJPUiI=： .level ==
+                &quot;ERROR&quot; Base64编码后的字符串</li></ul>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeMessageByTopicRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_message_by_topic() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_MESSAGE_BY_TOPIC, request)
+
+    @overload
+    async def describe_message_details(
+        self, request: models.DescribeMessageDetailsRequest, /
+    ) -> models.DescribeMessageDetailsResponse: ...
+
+    @overload
+    async def describe_message_details(
+        self,
+        *,
+        instance_id: str,
+        message_id: str,
+        subscription: str | None = None,
+    ) -> models.DescribeMessageDetailsResponse: ...
+
+    async def describe_message_details(
+        self, request: models.DescribeMessageDetailsRequest | None = None, **params: Any
+    ) -> models.DescribeMessageDetailsResponse:
+        """This API is used to query the MQTT message details.
+
+        Pass either a prebuilt ``models.DescribeMessageDetailsRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            message_id (MessageId, required):
+                Message ID.
+            subscription (Subscription):
+                Subscription expression.
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.ResourceNotFoundMessage: ``ResourceNotFound.Message``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeMessageDetailsRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_message_details() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_MESSAGE_DETAILS, request)
+
+    @overload
+    async def describe_message_enrichment_rules(
+        self, request: models.DescribeMessageEnrichmentRulesRequest, /
+    ) -> models.DescribeMessageEnrichmentRulesResponse: ...
+
+    @overload
+    async def describe_message_enrichment_rules(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeMessageEnrichmentRulesResponse: ...
+
+    async def describe_message_enrichment_rules(
+        self, request: models.DescribeMessageEnrichmentRulesRequest | None = None, **params: Any
+    ) -> models.DescribeMessageEnrichmentRulesResponse:
+        """This API is used to query message enrichment rules.
+
+        Pass either a prebuilt ``models.DescribeMessageEnrichmentRulesRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Tencent cloud MQTT instance ID, obtained from the
+                DescribeInstanceList API or console.
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeMessageEnrichmentRulesRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_message_enrichment_rules() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_MESSAGE_ENRICHMENT_RULES, request)
+
+    @overload
+    async def describe_message_list(
+        self, request: models.DescribeMessageListRequest, /
+    ) -> models.DescribeMessageListResponse: ...
+
+    @overload
+    async def describe_message_list(
+        self,
+        *,
+        instance_id: str,
+        topic: str,
+        start_time: int,
+        end_time: int,
+        task_request_id: str,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> models.DescribeMessageListResponse: ...
+
+    async def describe_message_list(
+        self, request: models.DescribeMessageListRequest | None = None, **params: Any
+    ) -> models.DescribeMessageListResponse:
+        """根据一级Topic查询消息列表
+
+        Pass either a prebuilt ``models.DescribeMessageListRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            topic (Topic, required):
+                要查询的一级Topic，可从
+                [查询MQTT主题列表](https://cloud.tencent.com/document/product/1778/111082)
+                获取。
+            start_time (StartTime, required):
+                开始时间，毫秒级时间戳 。
+            end_time (EndTime, required):
+                结束时间，毫秒级时间戳 。
+            task_request_id (TaskRequestId, required):
+                请求任务id，用于相同查询参数下查询加速，第一次查询时无需传递，第一次查询会根据本次查询参数生成查询任务ID，保留查询条件，查询下一页消息时可传递第一次查询返回的任务ID。
+            offset (Offset):
+                查询起始位置，默认0
+            limit (Limit):
+                查询结果限制数量，默认20，最大50
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeMessageListRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_message_list() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_MESSAGE_LIST, request)
+
+    @overload
+    def paginate_describe_message_list(
+        self, request: models.DescribeMessageListRequest, /
+    ) -> AsyncIterator[models.MQTTMessageItem]: ...
+
+    @overload
+    def paginate_describe_message_list(
+        self,
+        *,
+        instance_id: str,
+        topic: str,
+        start_time: int,
+        end_time: int,
+        task_request_id: str,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[models.MQTTMessageItem]: ...
+
+    def paginate_describe_message_list(
+        self, request: models.DescribeMessageListRequest | None = None, **params: Any
+    ) -> AsyncIterator[models.MQTTMessageItem]:
+        """Every item of DescribeMessageList (``data``), walking the pages.
+
+        Takes the same arguments as :meth:`describe_message_list`; ``offset`` is
+        where to start and ``limit`` the page size. Pages are fetched
+        as the iterator (``async for``) advances.
+        """
+        if request is None:
+            request = models.DescribeMessageListRequest(**params)
+        elif params:
+            raise TypeError(
+                "paginate_describe_message_list() takes a request object or keyword arguments, not both"
+            )
+
+        return aiter_items(self.describe_message_list, request, _DESCRIBE_MESSAGE_LIST_PAGES)
+
+    @overload
+    async def describe_product_sku_list(
+        self, request: models.DescribeProductSKUListRequest, /
+    ) -> models.DescribeProductSKUListResponse: ...
+
+    @overload
+    async def describe_product_sku_list(
+        self,
+    ) -> models.DescribeProductSKUListResponse: ...
+
+    async def describe_product_sku_list(
+        self, request: models.DescribeProductSKUListRequest | None = None, **params: Any
+    ) -> models.DescribeProductSKUListResponse:
+        """This API is used to obtain product sales specifications.
+
+        Pass either a prebuilt ``models.DescribeProductSKUListRequest`` or its members
+        as keyword arguments.
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeProductSKUListRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_product_sku_list() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_PRODUCT_SKU_LIST, request)
+
+    @overload
+    async def describe_shared_subscription_client(
+        self, request: models.DescribeSharedSubscriptionClientRequest, /
+    ) -> models.DescribeSharedSubscriptionClientResponse: ...
+
+    @overload
+    async def describe_shared_subscription_client(
+        self,
+        *,
+        instance_id: str,
+        shared_name: str,
+        topic_filter: str,
+    ) -> models.DescribeSharedSubscriptionClientResponse: ...
+
+    async def describe_shared_subscription_client(
+        self, request: models.DescribeSharedSubscriptionClientRequest | None = None, **params: Any
+    ) -> models.DescribeSharedSubscriptionClientResponse:
+        """Query shared subscription group detailed information
+
+        Pass either a prebuilt ``models.DescribeSharedSubscriptionClientRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Tencent Cloud MQTT instance ID can be obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or the console.
+            shared_name (SharedName, required):
+                Shared subscription group name
+            topic_filter (TopicFilter, required):
+                Subscription expression.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFound: ``ResourceNotFound``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeSharedSubscriptionClientRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_shared_subscription_client() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_CLIENT, request)
+
+    @overload
+    async def describe_shared_subscription_groups(
+        self, request: models.DescribeSharedSubscriptionGroupsRequest, /
+    ) -> models.DescribeSharedSubscriptionGroupsResponse: ...
+
+    @overload
+    async def describe_shared_subscription_groups(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeSharedSubscriptionGroupsResponse: ...
+
+    async def describe_shared_subscription_groups(
+        self, request: models.DescribeSharedSubscriptionGroupsRequest | None = None, **params: Any
+    ) -> models.DescribeSharedSubscriptionGroupsResponse:
+        """This API is used to query the subscription group list shared within the cluster.
+
+        Pass either a prebuilt ``models.DescribeSharedSubscriptionGroupsRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Tencent Cloud MQTT instance ID can be obtained from the
+                DescribeInstanceList api or the console.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFound: ``ResourceNotFound``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeSharedSubscriptionGroupsRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_shared_subscription_groups() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_GROUPS, request)
+
+    @overload
+    async def describe_shared_subscription_groups_with_subscriptions(
+        self, request: models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest, /
+    ) -> models.DescribeSharedSubscriptionGroupsWithSubscriptionsResponse: ...
+
+    @overload
+    async def describe_shared_subscription_groups_with_subscriptions(
+        self,
+        *,
+        instance_id: str,
+    ) -> models.DescribeSharedSubscriptionGroupsWithSubscriptionsResponse: ...
+
+    async def describe_shared_subscription_groups_with_subscriptions(
+        self,
+        request: models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest | None = None,
+        **params: Any,
+    ) -> models.DescribeSharedSubscriptionGroupsWithSubscriptionsResponse:
+        """查询集群下共享订阅组列表
+
+        Pass either a prebuilt ``models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFound: ``ResourceNotFound``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_shared_subscription_groups_with_subscriptions() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_GROUPS_WITH_SUBSCRIPTIONS, request)
+
+    @overload
+    async def describe_shared_subscription_lag(
+        self, request: models.DescribeSharedSubscriptionLagRequest, /
+    ) -> models.DescribeSharedSubscriptionLagResponse: ...
+
+    @overload
+    async def describe_shared_subscription_lag(
+        self,
+        *,
+        instance_id: str,
+        shared_subscription: str,
+    ) -> models.DescribeSharedSubscriptionLagResponse: ...
+
+    async def describe_shared_subscription_lag(
+        self, request: models.DescribeSharedSubscriptionLagRequest | None = None, **params: Any
+    ) -> models.DescribeSharedSubscriptionLagResponse:
+        """查询共享订阅消息堆积量
+
+        Pass either a prebuilt ``models.DescribeSharedSubscriptionLagRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                集群id
+            shared_subscription (SharedSubscription, required):
+                共享订阅表达式
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeSharedSubscriptionLagRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_shared_subscription_lag() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_LAG, request)
+
+    @overload
+    async def describe_shared_subscriptions(
+        self, request: models.DescribeSharedSubscriptionsRequest, /
+    ) -> models.DescribeSharedSubscriptionsResponse: ...
+
+    @overload
+    async def describe_shared_subscriptions(
+        self,
+        *,
+        instance_id: str,
+        shared_name: str,
+    ) -> models.DescribeSharedSubscriptionsResponse: ...
+
+    async def describe_shared_subscriptions(
+        self, request: models.DescribeSharedSubscriptionsRequest | None = None, **params: Any
+    ) -> models.DescribeSharedSubscriptionsResponse:
+        """Query the subscription list of a shared subscription group
+
+        Pass either a prebuilt ``models.DescribeSharedSubscriptionsRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Tencent Cloud MQTT instance ID can be obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or the console.
+            shared_name (SharedName, required):
+                Shared subscription group name
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFound: ``ResourceNotFound``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeSharedSubscriptionsRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_shared_subscriptions() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_SHARED_SUBSCRIPTIONS, request)
+
+    @overload
+    async def describe_topic(
+        self, request: models.DescribeTopicRequest, /
+    ) -> models.DescribeTopicResponse: ...
+
+    @overload
+    async def describe_topic(
+        self,
+        *,
+        instance_id: str,
+        topic: str,
+    ) -> models.DescribeTopicResponse: ...
+
+    async def describe_topic(
+        self, request: models.DescribeTopicRequest | None = None, **params: Any
+    ) -> models.DescribeTopicResponse:
+        """This API is used to query the MQTT topic details.
+
+        Pass either a prebuilt ``models.DescribeTopicRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID.
+            topic (Topic, required):
+                Topic.
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            errors.ResourceNotFoundTopic: ``ResourceNotFound.Topic``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeTopicRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_topic() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_TOPIC, request)
+
+    @overload
+    async def describe_topic_list(
+        self, request: models.DescribeTopicListRequest, /
+    ) -> models.DescribeTopicListResponse: ...
+
+    @overload
+    async def describe_topic_list(
+        self,
+        *,
+        instance_id: str,
+        filters: list[models.Filter] | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> models.DescribeTopicListResponse: ...
+
+    async def describe_topic_list(
+        self, request: models.DescribeTopicListRequest | None = None, **params: Any
+    ) -> models.DescribeTopicListResponse:
+        """获取主题列表，Filter参数使用说明如下：
+
+        1. TopicName，主题名称模糊搜索
+        2. TopicType，主题类型查询，支持多选，可选值：Normal,Order,Transaction,DelayScheduled
+
+        Pass either a prebuilt ``models.DescribeTopicListRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            filters (Filters):
+                <p>查询条件列表:<br>支持TopicName模糊查询</p>
+            offset (Offset):
+                <p>查询起始位置，默认0。</p>
+            limit (Limit):
+                <p>查询结果限制数量，默认20，最大20</p>
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeTopicListRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_topic_list() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_TOPIC_LIST, request)
+
+    @overload
+    def paginate_describe_topic_list(
+        self, request: models.DescribeTopicListRequest, /
+    ) -> AsyncIterator[models.MQTTTopicItem]: ...
+
+    @overload
+    def paginate_describe_topic_list(
+        self,
+        *,
+        instance_id: str,
+        filters: list[models.Filter] | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[models.MQTTTopicItem]: ...
+
+    def paginate_describe_topic_list(
+        self, request: models.DescribeTopicListRequest | None = None, **params: Any
+    ) -> AsyncIterator[models.MQTTTopicItem]:
+        """Every item of DescribeTopicList (``data``), walking the pages.
+
+        Takes the same arguments as :meth:`describe_topic_list`; ``offset`` is
+        where to start and ``limit`` the page size. Pages are fetched
+        as the iterator (``async for``) advances.
+        """
+        if request is None:
+            request = models.DescribeTopicListRequest(**params)
+        elif params:
+            raise TypeError(
+                "paginate_describe_topic_list() takes a request object or keyword arguments, not both"
+            )
+
+        return aiter_items(self.describe_topic_list, request, _DESCRIBE_TOPIC_LIST_PAGES)
+
+    @overload
+    async def describe_user_list(
+        self, request: models.DescribeUserListRequest, /
+    ) -> models.DescribeUserListResponse: ...
+
+    @overload
+    async def describe_user_list(
+        self,
+        *,
+        instance_id: str,
+        filters: list[models.Filter] | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> models.DescribeUserListResponse: ...
+
+    async def describe_user_list(
+        self, request: models.DescribeUserListRequest | None = None, **params: Any
+    ) -> models.DescribeUserListResponse:
+        """This API is used to query the user list. Filter parameter usage instructions are
+        as follows:.
+
+        This API is used to perform Username fuzzy search.
+
+        Pass either a prebuilt ``models.DescribeUserListRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            filters (Filters):
+                Specifies the supported fields in the query criteria list.
+                Username: specifies the Username for filtering, supports fuzzy
+                filtering. type: String.
+            offset (Offset):
+                Query start position. default value: 0.
+            limit (Limit):
+                Specifies the query result limit count. default value: 20. maximum
+                value: 100.
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeUserListRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_user_list() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_USER_LIST, request)
+
+    @overload
+    def paginate_describe_user_list(
+        self, request: models.DescribeUserListRequest, /
+    ) -> AsyncIterator[models.MQTTUserItem]: ...
+
+    @overload
+    def paginate_describe_user_list(
+        self,
+        *,
+        instance_id: str,
+        filters: list[models.Filter] | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[models.MQTTUserItem]: ...
+
+    def paginate_describe_user_list(
+        self, request: models.DescribeUserListRequest | None = None, **params: Any
+    ) -> AsyncIterator[models.MQTTUserItem]:
+        """Every item of DescribeUserList (``data``), walking the pages.
+
+        Takes the same arguments as :meth:`describe_user_list`; ``offset`` is
+        where to start and ``limit`` the page size. Pages are fetched
+        as the iterator (``async for``) advances.
+        """
+        if request is None:
+            request = models.DescribeUserListRequest(**params)
+        elif params:
+            raise TypeError(
+                "paginate_describe_user_list() takes a request object or keyword arguments, not both"
+            )
+
+        return aiter_items(self.describe_user_list, request, _DESCRIBE_USER_LIST_PAGES)
+
+    @overload
+    async def describe_will_message(
+        self, request: models.DescribeWillMessageRequest, /
+    ) -> models.DescribeWillMessageResponse: ...
+
+    @overload
+    async def describe_will_message(
+        self,
+        *,
+        instance_id: str,
+        client_id: str,
+    ) -> models.DescribeWillMessageResponse: ...
+
+    async def describe_will_message(
+        self, request: models.DescribeWillMessageRequest | None = None, **params: Any
+    ) -> models.DescribeWillMessageResponse:
+        """遗嘱消息查询
+
+        Pass either a prebuilt ``models.DescribeWillMessageRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            client_id (ClientId, required):
+                <p>客户端id</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFound: ``ResourceNotFound``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.DescribeWillMessageRequest(**params)
+        elif params:
+            raise TypeError(
+                "describe_will_message() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_DESCRIBE_WILL_MESSAGE, request)
+
+    @overload
+    async def kick_out_client(
+        self, request: models.KickOutClientRequest, /
+    ) -> models.KickOutClientResponse: ...
+
+    @overload
+    async def kick_out_client(
+        self,
+        *,
+        instance_id: str,
+        client_id: str,
+        delete_session: bool | None = None,
+    ) -> models.KickOutClientResponse: ...
+
+    async def kick_out_client(
+        self, request: models.KickOutClientRequest | None = None, **params: Any
+    ) -> models.KickOutClientResponse:
+        """This API is used to kick out a client.
+
+        Pass either a prebuilt ``models.KickOutClientRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Cluster ID.
+            client_id (ClientId, required):
+                Client ID.
+            delete_session (DeleteSession):
+                是否清理session，默认false
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.KickOutClientRequest(**params)
+        elif params:
+            raise TypeError(
+                "kick_out_client() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_KICK_OUT_CLIENT, request)
+
+    @overload
+    async def modify_authorization_policy(
+        self, request: models.ModifyAuthorizationPolicyRequest, /
+    ) -> models.ModifyAuthorizationPolicyResponse: ...
+
+    @overload
+    async def modify_authorization_policy(
+        self,
+        *,
+        id: int,
+        instance_id: str,
+        policy_name: str | None = None,
+        policy_version: int | None = None,
+        priority: int | None = None,
+        effect: str | None = None,
+        actions: str | None = None,
+        resources: str | None = None,
+        username: str | None = None,
+        retain: int | None = None,
+        client_id: str | None = None,
+        ip: str | None = None,
+        qos: str | None = None,
+        remark: str | None = None,
+    ) -> models.ModifyAuthorizationPolicyResponse: ...
+
+    async def modify_authorization_policy(
+        self, request: models.ModifyAuthorizationPolicyRequest | None = None, **params: Any
+    ) -> models.ModifyAuthorizationPolicyResponse:
+        """This API is used to modify policy rules. See the data plane authorization policy
+        description
+        (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+
+        Pass either a prebuilt ``models.ModifyAuthorizationPolicyRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            id (Id, required):
+                Specifies the authorization policy ID, which can be obtained from
+                the query authorization policy API
+                (https://www.tencentcloud.com/document/product/1778/111074?from_cn_redirect=1).
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            policy_name (PolicyName):
+                Policy name, which cannot be empty, contains 3 to 64 characters, and
+                supports chinese, letters, digits, "-", and "_".
+            policy_version (PolicyVersion):
+                Policy version, defaults to 1. currently only support 1.
+            priority (Priority):
+                Policy priority. a smaller value indicates a higher priority. must
+                be unique.
+            effect (Effect):
+                Specifies the decision.
+                allow. specifies the permission.
+                Denies.
+            actions (Actions):
+                Operation, supports multiple selections separated by commas. see the
+                data plane policy description
+                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+                Specifies the connection.
+                Specifies the publish action.
+                Sub. specifies the subscription.
+            resources (Resources):
+                Specifies the resource and subscription to match. supports
+                configuration of multiple match rules, separated by commas. see the
+                data plane authorization policy description
+                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
+            username (Username):
+                Specifies the condition-username.
+            retain (Retain):
+                Condition - message retention.
+                Matches message retention.
+                Matches non-retention messages.
+                3. match retained and non-retained messages.
+            client_id (ClientId):
+                Client ID. supports regular expressions.
+            ip (Ip):
+                Condition: client IP address. supports IP or CIDR.
+            qos (Qos):
+                Condition: specifies the service quality.
+                0: at most once.
+                Minimum once.
+                2: exactly once.
+            remark (Remark):
+                Specifies the remark information with a maximum length of 128
+                characters.
+
+        Raises:
+            errors.FailedOperationDuplicatePolicy: ``FailedOperation.DuplicatePolicy``
+            errors.FailedOperationDuplicatePriority: ``FailedOperation.DuplicatePriority``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyAuthorizationPolicyRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_authorization_policy() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_MODIFY_AUTHORIZATION_POLICY, request)
+
+    @overload
+    async def modify_block_rule(
+        self, request: models.ModifyBlockRuleRequest, /
+    ) -> models.ModifyBlockRuleResponse: ...
+
+    @overload
+    async def modify_block_rule(
+        self,
+        *,
+        instance_id: str,
+        name: str,
+        include: str | None = None,
+        excludes: list[str] | None = None,
+        expire_time: int | None = None,
+        remark: str | None = None,
+    ) -> models.ModifyBlockRuleResponse: ...
+
+    async def modify_block_rule(
+        self, request: models.ModifyBlockRuleRequest | None = None, **params: Any
+    ) -> models.ModifyBlockRuleResponse:
+        """修改封禁规则
+
+        Pass either a prebuilt ``models.ModifyBlockRuleRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            name (Name, required):
+                待修改的封禁规则名
+            include (Include):
+                包含表达式支持*（多个字符）和？（一个字符）
+            excludes (Excludes):
+                排除表达式支持*（多个字符）和？（一个字符），最多三条。
+            expire_time (ExpireTime):
+                过期时间，毫秒级时间戳
+            remark (Remark):
+                备注，最长 128 字符
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyBlockRuleRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_block_rule() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_MODIFY_BLOCK_RULE, request)
+
+    @overload
+    async def modify_device_identity(
+        self, request: models.ModifyDeviceIdentityRequest, /
+    ) -> models.ModifyDeviceIdentityResponse: ...
+
+    @overload
+    async def modify_device_identity(
+        self,
+        *,
+        instance_id: str,
+        device_id: str,
+        status: str | None = None,
+        primary_key: str | None = None,
+        secondary_key: str | None = None,
+        propagating_properties: list[models.PropagatingProperty] | None = None,
+    ) -> models.ModifyDeviceIdentityResponse: ...
+
+    async def modify_device_identity(
+        self, request: models.ModifyDeviceIdentityRequest | None = None, **params: Any
+    ) -> models.ModifyDeviceIdentityResponse:
+        """Modify the device signature
+
+        Pass either a prebuilt ``models.ModifyDeviceIdentityRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Tencent Cloud MQTT instance ID can be obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or the console.
+            device_id (DeviceId, required):
+                Device ID
+            status (Status):
+                1:ENABLED-Available
+                2: DISABLED - Unavailable
+            primary_key (PrimaryKey):
+                Primary signature key, Base64 encode is required.
+            secondary_key (SecondaryKey):
+                Secondary signature key, must be Base64 encoded.
+            propagating_properties (PropagatingProperties):
+                Device id spread attribute setting
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyDeviceIdentityRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_device_identity() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_MODIFY_DEVICE_IDENTITY, request)
+
+    @overload
+    async def modify_http_authenticator(
+        self, request: models.ModifyHttpAuthenticatorRequest, /
+    ) -> models.ModifyHttpAuthenticatorResponse: ...
+
+    @overload
+    async def modify_http_authenticator(
+        self,
+        *,
+        instance_id: str,
+        endpoint: str | None = None,
+        status: str | None = None,
+        concurrency: int | None = None,
+        connect_timeout: int | None = None,
+        read_timeout: int | None = None,
+        remark: str | None = None,
+        method: str | None = None,
+        header: list[models.HeaderItem] | None = None,
+        body: list[models.BodyItem] | None = None,
+        including_user_properties: bool | None = None,
+    ) -> models.ModifyHttpAuthenticatorResponse: ...
+
+    async def modify_http_authenticator(
+        self, request: models.ModifyHttpAuthenticatorRequest | None = None, **params: Any
+    ) -> models.ModifyHttpAuthenticatorResponse:
+        """修改MQTT HTTP 认证器
+
+        Pass either a prebuilt ``models.ModifyHttpAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            endpoint (Endpoint):
+                服务地址
+            status (Status):
+                认证器状态：open-启用；close-关闭
+            concurrency (Concurrency):
+                最大并发连接数，默认8，范围：1-10
+            connect_timeout (ConnectTimeout):
+                连接超时时间，单位：秒，范围：1-30
+            read_timeout (ReadTimeout):
+                请求超时时间，单位：秒，范围：1-30
+            remark (Remark):
+                说明，最多支持128个字符。
+            method (Method):
+                请求方法，GET 或者 POST
+            header (Header):
+                请求header
+            body (Body):
+                请求body
+            including_user_properties (IncludingUserProperties):
+                连接UserProperty作为Header转发，默认false
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyHttpAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_http_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_MODIFY_HTTP_AUTHENTICATOR, request)
+
+    @overload
+    async def modify_ins_public_endpoint(
+        self, request: models.ModifyInsPublicEndpointRequest, /
+    ) -> models.ModifyInsPublicEndpointResponse: ...
+
+    @overload
+    async def modify_ins_public_endpoint(
+        self,
+        *,
+        instance_id: str,
+        bandwidth: int,
+        rules: list[models.PublicAccessRule],
+    ) -> models.ModifyInsPublicEndpointResponse: ...
+
+    async def modify_ins_public_endpoint(
+        self, request: models.ModifyInsPublicEndpointRequest | None = None, **params: Any
+    ) -> models.ModifyInsPublicEndpointResponse:
+        """更新MQTT实例公网接入点
+
+        Pass either a prebuilt ``models.ModifyInsPublicEndpointRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            bandwidth (Bandwidth, required):
+                <p>带宽，单位：Mbps</p>
+            rules (Rules, required):
+                <p>公网访问规则</p>
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyInsPublicEndpointRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_ins_public_endpoint() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_MODIFY_INS_PUBLIC_ENDPOINT, request)
+
+    @overload
+    async def modify_instance(
+        self, request: models.ModifyInstanceRequest, /
+    ) -> models.ModifyInstanceResponse: ...
+
+    @overload
+    async def modify_instance(
+        self,
+        *,
+        instance_id: str,
+        name: str | None = None,
+        remark: str | None = None,
+        sku_code: str | None = None,
+        device_certificate_provision_type: str | None = None,
+        automatic_activation: bool | None = None,
+        authorization_policy: bool | None = None,
+        use_default_server_cert: bool | None = None,
+        x509_mode: str | None = None,
+        message_rate: int | None = None,
+    ) -> models.ModifyInstanceResponse: ...
+
+    async def modify_instance(
+        self, request: models.ModifyInstanceRequest | None = None, **params: Any
+    ) -> models.ModifyInstanceResponse:
+        """This API is used to modify instance attributes. Only running clusters can call
+        this API to perform configuration change.
+
+        Pass either a prebuilt ``models.ModifyInstanceRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            name (Name):
+                Specifies the instance name to be modified, cannot be empty, 3-64
+                characters, only comprised of digits, letters, "-", and "_".
+            remark (Remark):
+                Specifies the remark information to be modified, with a maximum of
+                128 characters.
+            sku_code (SkuCode):
+                Specifies the configuration specification to be changed.
+                Basic version and professional edition clusters cannot be upgraded
+                to platinum version specifications. platinum edition clusters cannot
+                be downgraded to basic version and enhanced specifications.
+            device_certificate_provision_type (DeviceCertificateProvisionType):
+                Specifies the registration method for the client certificate.
+                JITP: automatically register.
+                API: register manually through api.
+            automatic_activation (AutomaticActivation):
+                Specifies whether to automatically activate the cert after automatic
+                registration.
+            authorization_policy (AuthorizationPolicy):
+                Authorization policy switch.
+            use_default_server_cert (UseDefaultServerCert):
+                Specifies whether to use the default server certificate.
+            x509_mode (X509Mode):
+                TLS: one-way authentication.
+                mTLS. specifies mutual authentication.
+                BYOC: one device, one certificate.
+            message_rate (MessageRate):
+                Specifies the speed limit unit for client message send and receive
+                in messages per second.
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationCallTrade: ``FailedOperation.CallTrade``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.FailedOperationNotSupportDisableAuthorizationPolicy: ``FailedOperation.NotSupportDisableAuthorizationPolicy``
+            errors.ResourceUnavailable: ``ResourceUnavailable``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyInstanceRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_instance() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_MODIFY_INSTANCE, request)
+
+    @overload
+    async def modify_instance_cert_binding(
+        self, request: models.ModifyInstanceCertBindingRequest, /
+    ) -> models.ModifyInstanceCertBindingResponse: ...
+
+    @overload
+    async def modify_instance_cert_binding(
+        self,
+        *,
+        instance_id: str,
+        x509_mode: str,
+        ssl_server_cert_id: str | None = None,
+        ssl_ca_cert_id: str | None = None,
+        device_certificate_provision_type: str | None = None,
+        automatic_activation: bool | None = None,
+    ) -> models.ModifyInstanceCertBindingResponse: ...
+
+    async def modify_instance_cert_binding(
+        self, request: models.ModifyInstanceCertBindingRequest | None = None, **params: Any
+    ) -> models.ModifyInstanceCertBindingResponse:
+        """更新MQTT集群绑定证书
+        参数传空，则为删除证书
+
+        Pass either a prebuilt ``models.ModifyInstanceCertBindingRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            x509_mode (X509Mode, required):
+                加密通信方式
+                TLS：单向证书认证
+                mTLS：双向证书认证
+                BYOC：一设备一证书认证
+            ssl_server_cert_id (SSLServerCertId):
+                服务端证书id，从 [获取证书列表](https://cloud.tencent.com/document/api/400/41671)
+                或者腾讯云证书服务控制台获取。X509Mode为mTLS或BYOC时为必填。
+            ssl_ca_cert_id (SSLCaCertId):
+                CA证书id，从 [获取证书列表](https://cloud.tencent.com/document/api/400/41671)
+                或者腾讯云证书服务控制台获取。X509Mode为mTLS时为必填
+            device_certificate_provision_type (DeviceCertificateProvisionType):
+                设备证书注册类型：
+                JITP：自动注册；
+                API：手动注册
+                默认值：API
+            automatic_activation (AutomaticActivation):
+                是否自动激活，默认为false
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            errors.FailedOperationCallTrade: ``FailedOperation.CallTrade``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.FailedOperationNotSupportDisableAuthorizationPolicy: ``FailedOperation.NotSupportDisableAuthorizationPolicy``
+            errors.ResourceUnavailable: ``ResourceUnavailable``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyInstanceCertBindingRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_instance_cert_binding() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_MODIFY_INSTANCE_CERT_BINDING, request)
+
+    @overload
+    async def modify_jwks_authenticator(
+        self, request: models.ModifyJWKSAuthenticatorRequest, /
+    ) -> models.ModifyJWKSAuthenticatorResponse: ...
+
+    @overload
+    async def modify_jwks_authenticator(
+        self,
+        *,
+        instance_id: str,
+        endpoint: str | None = None,
+        status: str | None = None,
+        refresh_interval: int | None = None,
+        text: str | None = None,
+        from_: str | None = None,
+        remark: str | None = None,
+    ) -> models.ModifyJWKSAuthenticatorResponse: ...
+
+    async def modify_jwks_authenticator(
+        self, request: models.ModifyJWKSAuthenticatorRequest | None = None, **params: Any
+    ) -> models.ModifyJWKSAuthenticatorResponse:
+        """修改MQTT JWKS 认证器，全量配置修改，需要提交完整的修改后配置。
+
+        Pass either a prebuilt ``models.ModifyJWKSAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            endpoint (Endpoint):
+                <p>JWKS服务器地址，（Text字段和Endpoint字段必须选择一个填写）</p>
+            status (Status):
+                <p>认证器状态：open-启用（默认）；close-关闭</p>
+            refresh_interval (RefreshInterval):
+                <p>认证文本刷新间隔时间，单位：秒，最小值60，默认值60，最大值1000。填写认证服务器地址时生效。</p>
+            text (Text):
+                <p>JWKS文本，认证服务器地址为空时生效。（Text字段和Endpoint字段必须选择一个填写）</p>
+            from_ (From):
+                <p>认证字段；<br>username-对应 MQTT CONNECT Packet 中 username
+                字段，<br>password-对应 MQTT CONNECT Packet 中 password 字段。默认username</p>
+            remark (Remark):
+                <p>说明，不能超过 128 个字符</p>
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyJWKSAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_jwks_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_MODIFY_JWKS_AUTHENTICATOR, request)
+
+    @overload
+    async def modify_jwt_authenticator(
+        self, request: models.ModifyJWTAuthenticatorRequest, /
+    ) -> models.ModifyJWTAuthenticatorResponse: ...
+
+    @overload
+    async def modify_jwt_authenticator(
+        self,
+        *,
+        instance_id: str,
+        algorithm: str | None = None,
+        from_: str | None = None,
+        secret: str | None = None,
+        public_key: str | None = None,
+        status: str | None = None,
+        remark: str | None = None,
+    ) -> models.ModifyJWTAuthenticatorResponse: ...
+
+    async def modify_jwt_authenticator(
+        self, request: models.ModifyJWTAuthenticatorRequest | None = None, **params: Any
+    ) -> models.ModifyJWTAuthenticatorResponse:
+        """修改MQTT JWKS 认证器
+
+        Pass either a prebuilt ``models.ModifyJWTAuthenticatorRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            algorithm (Algorithm):
+                签名方式：hmac-based，public-key
+            from_ (From):
+                认证字段
+                password：对应 MQTT CONNECT Packet 中 password 字段，
+                username：对应 MQTT CONNECT Packet 中 username 字段
+            secret (Secret):
+                密钥，Algorithm为hmac-based需要传递该字段。
+            public_key (PublicKey):
+                公钥，Algorithm为public-key时需要传递该字段。
+            status (Status):
+                认证器是否开启：open-启用；close-关闭
+            remark (Remark):
+                说明，不能超过 128 个字符
+
+        Raises:
+            errors.FailedOperationPublicKeyVerifyFailed: ``FailedOperation.PublicKeyVerifyFailed``
+            errors.MissingParameter: ``MissingParameter``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyJWTAuthenticatorRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_jwt_authenticator() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_MODIFY_JWT_AUTHENTICATOR, request)
+
+    @overload
+    async def modify_message_enrichment_rule(
+        self, request: models.ModifyMessageEnrichmentRuleRequest, /
+    ) -> models.ModifyMessageEnrichmentRuleResponse: ...
+
+    @overload
+    async def modify_message_enrichment_rule(
+        self,
+        *,
+        id: int,
+        instance_id: str,
+        rule_name: str | None = None,
+        condition: str | None = None,
+        actions: str | None = None,
+        priority: int | None = None,
+        status: int | None = None,
+        remark: str | None = None,
+    ) -> models.ModifyMessageEnrichmentRuleResponse: ...
+
+    async def modify_message_enrichment_rule(
+        self, request: models.ModifyMessageEnrichmentRuleRequest | None = None, **params: Any
+    ) -> models.ModifyMessageEnrichmentRuleResponse:
+        """This API is used to modify message enrichment rules.
+        Note: All attributes of the current rule must be submitted, even if specific
+        fields are not modified.
+
+        Pass either a prebuilt ``models.ModifyMessageEnrichmentRuleRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            id (Id, required):
+                Message enrichment rule ID.
+            instance_id (InstanceId, required):
+                Tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            rule_name (RuleName):
+                Rule name, which cannot be empty, contains 3 to 64 characters, and
+                supports chinese, letters, digits, "-", and "_".
+            condition (Condition):
+                Rule matching conditions in JSON format, Base64 encoding is
+                required.
+                Creating a Billing Resource Order
+                {"clientId":"client-1","username":"client-1","topic":"home/room1"}
+                Specifies the Base64-encoded content.
+                eyJjbGllbnRJZCI6ImNsaWVudC0xIiwidXNlcm5hbWUiOiJjbGllbnQtMSIsInRvcGljIjoiaG9tZS9yb29tMSJ9
+            actions (Actions):
+                Specifies the action of rule execution in JSON format, which must be
+                Base64 encoded.
+                Creating a Billing Resource Order
+                {"messageExpiryInterval":360,"responseTopic":"replies/${clientid}","correlationData":"${traceid}","userProperty":[{"key":"trace-id","value":"${traceid}"}]}
+                Specifies the BASE64-encoded string
+                eyJtZXNzYWdlRXhwaXJ5SW50ZXJ2YWwiOjM2MCwicmVzcG9uc2VUb3BpYyI6InJlcGxpZXMvJHtjbGllbnRpZH0iLCJjb3JyZWxhdGlvbkRhdGEiOiIke3RyYWNlaWR9IiwidXNlclByb3BlcnR5IjpbeyJrZXkiOiJ0cmFjZS1pZCIsInZhbHVlIjoiJHt0cmFjZWlkfSJ9XX0=.
+            priority (Priority):
+                Rule priority. a smaller number indicates a higher priority. high
+                priority overrides low priority. the UserProperty field will be
+                merged.
+            status (Status):
+                Rule status. valid values: 0 (undefined), 1 (activate), 2
+                (deactivate). default: deactivate.
+            remark (Remark):
+                Specifies the remark information with a maximum length of 128
+                characters.
+
+        Raises:
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyMessageEnrichmentRuleRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_message_enrichment_rule() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_MODIFY_MESSAGE_ENRICHMENT_RULE, request)
+
+    @overload
+    async def modify_topic(
+        self, request: models.ModifyTopicRequest, /
+    ) -> models.ModifyTopicResponse: ...
+
+    @overload
+    async def modify_topic(
+        self,
+        *,
+        instance_id: str,
+        topic: str,
+        remark: str | None = None,
+    ) -> models.ModifyTopicResponse: ...
+
+    async def modify_topic(
+        self, request: models.ModifyTopicRequest | None = None, **params: Any
+    ) -> models.ModifyTopicResponse:
+        """修改主题属性
+
+        Pass either a prebuilt ``models.ModifyTopicRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            topic (Topic, required):
+                <p>主题，不能为空，只能包含字母、数字、“-”及“_”，3-100 字符。</p>
+            remark (Remark):
+                <p>备注信息，最长 128 字符</p>
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyTopicRequest(**params)
+        elif params:
+            raise TypeError("modify_topic() takes a request object or keyword arguments, not both")
+
+        return await self._invoke(_MODIFY_TOPIC, request)
+
+    @overload
+    async def modify_user(
+        self, request: models.ModifyUserRequest, /
+    ) -> models.ModifyUserResponse: ...
+
+    @overload
+    async def modify_user(
+        self,
+        *,
+        instance_id: str,
+        username: str,
+        remark: str | None = None,
+    ) -> models.ModifyUserResponse: ...
+
+    async def modify_user(
+        self, request: models.ModifyUserRequest | None = None, **params: Any
+    ) -> models.ModifyUserResponse:
+        """This API is used to modify an MQTT role.
+
+        Pass either a prebuilt ``models.ModifyUserRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                Instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            username (Username, required):
+                Username.
+            remark (Remark):
+                Specifies the remark with length not exceeding 128 characters.
+
+        Raises:
+            errors.FailedOperation: ``FailedOperation``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyUserRequest(**params)
+        elif params:
+            raise TypeError("modify_user() takes a request object or keyword arguments, not both")
+
+        return await self._invoke(_MODIFY_USER, request)
+
+    @overload
+    async def modify_x509_config(
+        self, request: models.ModifyX509ConfigRequest, /
+    ) -> models.ModifyX509ConfigResponse: ...
+
+    @overload
+    async def modify_x509_config(
+        self,
+        *,
+        instance_id: str,
+        x509_mode: str | None = None,
+        device_certificate_provision_type: str | None = None,
+        automatic_activation: bool | None = None,
+    ) -> models.ModifyX509ConfigResponse: ...
+
+    async def modify_x509_config(
+        self, request: models.ModifyX509ConfigRequest | None = None, **params: Any
+    ) -> models.ModifyX509ConfigResponse:
+        """修改集群X509配置
+
+        Pass either a prebuilt ``models.ModifyX509ConfigRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            x509_mode (X509Mode):
+                <p>证书验证模式</p><p>枚举值：</p><ul><li>TLS： 单向认证</li><li>mTLS：
+                双向认证</li><li>BYOC： 一机一证</li></ul>
+            device_certificate_provision_type (DeviceCertificateProvisionType):
+                <p>证书注册方式</p><p>枚举值：</p><ul><li>JITP： 自动注册</li><li>API：
+                手工注册</li></ul>
+            automatic_activation (AutomaticActivation):
+                <p>证书自动后激活状态</p><p>枚举值：</p><ul><li>true： 自动激活</li><li>false：
+                不激活</li></ul>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.ModifyX509ConfigRequest(**params)
+        elif params:
+            raise TypeError(
+                "modify_x509_config() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_MODIFY_X509_CONFIG, request)
+
+    @overload
+    async def publish_message(
+        self, request: models.PublishMessageRequest, /
+    ) -> models.PublishMessageResponse: ...
+
+    @overload
+    async def publish_message(
+        self,
+        *,
+        instance_id: str,
+        payload: str,
+        target_topic: str | None = None,
+        target_client_id: str | None = None,
+        encoding: str | None = None,
+        qos: int | None = None,
+        retain: bool | None = None,
+    ) -> models.PublishMessageResponse: ...
+
+    async def publish_message(
+        self, request: models.PublishMessageRequest | None = None, **params: Any
+    ) -> models.PublishMessageResponse:
+        """发布 MQTT 消息到消息主题或客户端
+
+        Pass either a prebuilt ``models.PublishMessageRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                <p>腾讯云MQTT实例ID，从 <a
+                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            payload (Payload, required):
+                <p>消息负载 Payload，是消息的实际内容，需要按 encoding 指定的编码方式进行编码</p>
+            target_topic (TargetTopic):
+                <p>消息目的主题，该参数与 TargetClientId 二选一</p>
+            target_client_id (TargetClientId):
+                <p>消息目的客户端 ID，该参数与 TargetTopic 二选一</p>
+            encoding (Encoding):
+                <p>消息 payload 编码，可选 plain 或 base64，默认为 plain（即不编码）</p>
+            qos (Qos):
+                <p>消息的服务质量等级，默认为 1<br>QoS 0（至多一次）消息发送后，不保证接收方一定收到，也不要求接收方确认。<br>QoS
+                1（至少一次）消息至少被接收方成功接收一次，但可能重复。<br>QoS 2（恰好一次）消息确保被接收方接收且仅接收一次，无重复。</p>
+            retain (Retain):
+                <p>是否为保留消息，默认为 false，且仅支持发布到主题的消息设置为 true</p>
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.PublishMessageRequest(**params)
+        elif params:
+            raise TypeError(
+                "publish_message() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_PUBLISH_MESSAGE, request)
+
+    @overload
+    async def register_ca_certificate(
+        self, request: models.RegisterCaCertificateRequest, /
+    ) -> models.RegisterCaCertificateResponse: ...
+
+    @overload
+    async def register_ca_certificate(
+        self,
+        *,
+        instance_id: str,
+        ca_certificate: str,
+        verification_certificate: str | None = None,
+        format: str | None = None,
+        status: str | None = None,
+    ) -> models.RegisterCaCertificateResponse: ...
+
+    async def register_ca_certificate(
+        self, request: models.RegisterCaCertificateRequest | None = None, **params: Any
+    ) -> models.RegisterCaCertificateResponse:
+        """注册CA证书（仅一机一证场景支持），可参考 [自定义 X.509 证书实现
+        “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
+
+        Pass either a prebuilt ``models.RegisterCaCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            ca_certificate (CaCertificate, required):
+                CA证书内容，自签CA可参考 [自定义 X.509 证书实现
+                “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
+                签发自签CA
+            verification_certificate (VerificationCertificate):
+                验证证书内容，可参考 [自定义 X.509 证书实现
+                “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
+                手动注册CA证书章节
+            format (Format):
+                证书格式，不传默认PEM格式，当前仅支持PEM格式
+            status (Status):
+                证书状态，不传默认ACTIVE状态
+                    ACTIVE：激活
+                    INACTIVE：未激活
+
+        Raises:
+            errors.FailedOperationCertificateVerificationFailed: ``FailedOperation.CertificateVerificationFailed``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.FailedOperationInstanceRegistrationCodeEmpty: ``FailedOperation.InstanceRegistrationCodeEmpty``
+            errors.FailedOperationRegistrationCodeVerifyFailed: ``FailedOperation.RegistrationCodeVerifyFailed``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.RegisterCaCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "register_ca_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_REGISTER_CA_CERTIFICATE, request)
+
+    @overload
+    async def register_device_certificate(
+        self, request: models.RegisterDeviceCertificateRequest, /
+    ) -> models.RegisterDeviceCertificateResponse: ...
+
+    @overload
+    async def register_device_certificate(
+        self,
+        *,
+        instance_id: str,
+        device_certificate: str,
+        ca_sn: str,
+        client_id: str | None = None,
+        format: str | None = None,
+        status: str | None = None,
+    ) -> models.RegisterDeviceCertificateResponse: ...
+
+    async def register_device_certificate(
+        self, request: models.RegisterDeviceCertificateRequest | None = None, **params: Any
+    ) -> models.RegisterDeviceCertificateResponse:
+        """注册设备证书（仅一机一证场景生效），可参考 [自定义 X.509 证书实现
+        “一机一证”](https://cloud.tencent.com/document/product/1778/114817#6cb39d46-efad-4220-8f11-2e7fab207bc8)
+
+        Pass either a prebuilt ``models.RegisterDeviceCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                腾讯云MQTT实例ID，从
+                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+            device_certificate (DeviceCertificate, required):
+                设备证书内容，可参考 [使用 CA
+                证书生成服务端/客户端证书](https://cloud.tencent.com/document/product/1778/114817#aab79cc8-a148-412e-beb8-9c9e158eb944)
+                生成
+            ca_sn (CaSn, required):
+                关联的CA证书SN
+            client_id (ClientId):
+                客户端ID，需要关联该证书的客户端ID。根据实际业务使用填写
+            format (Format):
+                证书格式，默认为PEM，当前仅支持PEM格式
+            status (Status):
+                客户端证书状态，默认激活状态（ACTIVE）
+                ACTIVE：激活
+                INACTIVE：未激活
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundCa: ``ResourceNotFound.Ca``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.RegisterDeviceCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "register_device_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_REGISTER_DEVICE_CERTIFICATE, request)
+
+    @overload
+    async def revoked_device_certificate(
+        self, request: models.RevokedDeviceCertificateRequest, /
+    ) -> models.RevokedDeviceCertificateResponse: ...
+
+    @overload
+    async def revoked_device_certificate(
+        self,
+        *,
+        instance_id: str,
+        device_certificate_sn: str,
+    ) -> models.RevokedDeviceCertificateResponse: ...
+
+    async def revoked_device_certificate(
+        self, request: models.RevokedDeviceCertificateRequest | None = None, **params: Any
+    ) -> models.RevokedDeviceCertificateResponse:
+        """吊销设备证书
+
+        Pass either a prebuilt ``models.RevokedDeviceCertificateRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                集群id
+            device_certificate_sn (DeviceCertificateSn, required):
+                设备证书序列号
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundCertificate: ``ResourceNotFound.Certificate``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.RevokedDeviceCertificateRequest(**params)
+        elif params:
+            raise TypeError(
+                "revoked_device_certificate() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_REVOKED_DEVICE_CERTIFICATE, request)
+
+    @overload
+    async def update_authorization_policy_priority(
+        self, request: models.UpdateAuthorizationPolicyPriorityRequest, /
+    ) -> models.UpdateAuthorizationPolicyPriorityResponse: ...
+
+    @overload
+    async def update_authorization_policy_priority(
+        self,
+        *,
+        instance_id: str,
+        priorities: list[models.AuthorizationPolicyPriority] | None = None,
+    ) -> models.UpdateAuthorizationPolicyPriorityResponse: ...
+
+    async def update_authorization_policy_priority(
+        self, request: models.UpdateAuthorizationPolicyPriorityRequest | None = None, **params: Any
+    ) -> models.UpdateAuthorizationPolicyPriorityResponse:
+        """This API is used to modify policy rule priority.
+
+        Pass either a prebuilt ``models.UpdateAuthorizationPolicyPriorityRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            priorities (Priorities):
+                Policy ID and priority.
+
+        Raises:
+            errors.FailedOperationDuplicateAuthorizationIdOrPriority: ``FailedOperation.DuplicateAuthorizationIdOrPriority``
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.UpdateAuthorizationPolicyPriorityRequest(**params)
+        elif params:
+            raise TypeError(
+                "update_authorization_policy_priority() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_UPDATE_AUTHORIZATION_POLICY_PRIORITY, request)
+
+    @overload
+    async def update_message_enrichment_rule_priority(
+        self, request: models.UpdateMessageEnrichmentRulePriorityRequest, /
+    ) -> models.UpdateMessageEnrichmentRulePriorityResponse: ...
+
+    @overload
+    async def update_message_enrichment_rule_priority(
+        self,
+        *,
+        instance_id: str,
+        priorities: list[models.MessageEnrichmentRulePriority] | None = None,
+    ) -> models.UpdateMessageEnrichmentRulePriorityResponse: ...
+
+    async def update_message_enrichment_rule_priority(
+        self,
+        request: models.UpdateMessageEnrichmentRulePriorityRequest | None = None,
+        **params: Any,
+    ) -> models.UpdateMessageEnrichmentRulePriorityResponse:
+        """This API is used to modify the priority for message enrichment rule.
+
+        Pass either a prebuilt ``models.UpdateMessageEnrichmentRulePriorityRequest`` or its members
+        as keyword arguments.
+
+        Args:
+            instance_id (InstanceId, required):
+                tencent cloud MQTT instance ID, obtained from the
+                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
+                api or console.
+            priorities (Priorities):
+                Policy ID and priority.
+
+        Raises:
+            errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
+            errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
+            tcapi.errors.ApiError: any other error the API returns.
+            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        """
+        if request is None:
+            request = models.UpdateMessageEnrichmentRulePriorityRequest(**params)
+        elif params:
+            raise TypeError(
+                "update_message_enrichment_rule_priority() takes a request object or keyword arguments, not both"
+            )
+
+        return await self._invoke(_UPDATE_MESSAGE_ENRICHMENT_RULE_PRIORITY, request)

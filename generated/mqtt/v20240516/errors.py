@@ -172,7 +172,7 @@ class FailedOperationDuplicatePriority(FailedOperation):
 
 
 class FailedOperationInstanceNotReady(FailedOperation):
-    """``FailedOperation.InstanceNotReady``: The instance is not ready yet (still being created or changed)."""
+    """``FailedOperation.InstanceNotReady``"""
 
     CODE = "FailedOperation.InstanceNotReady"
 
@@ -280,7 +280,7 @@ class ResourceNotFoundUsername(ResourceNotFound):
 
 
 class UnsupportedOperationResourceAlreadyExists(UnsupportedOperation):
-    """``UnsupportedOperation.ResourceAlreadyExists``: The resource already exists."""
+    """``UnsupportedOperation.ResourceAlreadyExists``"""
 
     CODE = "UnsupportedOperation.ResourceAlreadyExists"
 

@@ -1,0 +1,1 @@
+"""Importers: write spec/ YAML from official definitions (tccli) or API doc pages."""

@@ -1,0 +1,75 @@
+"""Walk Offset/Limit pages: the engine behind the generated ``paginate_*`` methods.
+
+Which actions page, and through which members, is declared in the spec; the
+generated method passes those member names here. Paging stops at an empty
+page, when ``TotalCount`` (if the action has one) is reached, or at a short
+page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import attrs
+
+Req = TypeVar("Req")
+
+
+@attrs.frozen
+class PageSpec:
+    """The Python names of the paging members of one action."""
+
+    offset: str
+    limit: str
+    items: str
+    total: str | None = None
+    page_size: int | None = None
+
+
+class _Pages:
+    """The paging state machine, shared by the sync and async walkers."""
+
+    def __init__(self, request: Any, spec: PageSpec) -> None:
+        self.spec = spec
+        self.request = request
+        self.offset: int = getattr(request, spec.offset) or 0
+        self.limit: int | None = getattr(request, spec.limit) or spec.page_size
+
+    def next_request(self) -> Any:
+        return attrs.evolve(
+            self.request, **{self.spec.offset: self.offset, self.spec.limit: self.limit}
+        )
+
+    def take(self, response: Any) -> tuple[list[Any], bool]:
+        """The page's items, and whether another page should be fetched."""
+        items = list(getattr(response, self.spec.items) or [])
+        self.offset += len(items)
+        total = getattr(response, self.spec.total) if self.spec.total else None
+        more = bool(items)
+        if total is not None and self.offset >= total:
+            more = False
+        if self.limit is not None and len(items) < self.limit:
+            more = False
+        return items, more
+
+
+def iter_items(call: Callable[[Req], Any], request: Req, spec: PageSpec) -> Iterator[Any]:
+    """Every item of every page, fetched lazily, one page at a time."""
+    pages = _Pages(request, spec)
+    more = True
+    while more:
+        items, more = pages.take(call(pages.next_request()))
+        yield from items
+
+
+async def aiter_items(
+    call: Callable[[Req], Awaitable[Any]], request: Req, spec: PageSpec
+) -> AsyncIterator[Any]:
+    """The asyncio twin of :func:`iter_items`."""
+    pages = _Pages(request, spec)
+    more = True
+    while more:
+        items, more = pages.take(await call(pages.next_request()))
+        for item in items:
+            yield item
