@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["check", "lint", "typecheck", "tests"]
@@ -42,6 +44,59 @@ def generate(session: nox.Session) -> None:
     """Regenerate generated/ from spec/ (only changed files are rewritten)."""
     session.install("-r", "requirements-generator.txt")
     session.run("python", "-m", "generator", "generate")
+
+
+@nox.session(name="import")
+def import_definitions(session: nox.Session) -> None:
+    """Re-import every imported spec folder from the definitions pinned in
+    requirements-import.txt (bump the pins there to pick up new API docs)."""
+    session.install("-r", "requirements-generator.txt")
+    defs = Path("build/defs")
+    session.run(
+        "python",
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--no-deps",
+        "-r",
+        "requirements-import.txt",
+        "-d",
+        str(defs),
+    )
+    pins = dict(
+        line.split("==")
+        for line in Path("requirements-import.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    cn = defs / f"tccli-{pins['tccli']}-py2.py3-none-any.whl"
+    en = defs / f"tccli_intl_en-{pins['tccli-intl-en']}-py2.py3-none-any.whl"
+    for service_file in sorted(Path("spec").glob("*/*/service.yaml")):
+        if not service_file.read_text(encoding="utf-8").startswith("# Imported by"):
+            continue  # a hand-written service: nothing to import
+        version_dir = service_file.parent
+        session.run(
+            "python",
+            "-m",
+            "generator",
+            "import",
+            "tccli",
+            "--service",
+            version_dir.parent.name,
+            "--version",
+            version_dir.name,
+            "--cn",
+            str(cn),
+            "--en",
+            str(en),
+        )
+
+
+@nox.session
+def diff(session: nox.Session) -> None:
+    """What changed between two specs: `nox -s diff -- HEAD~1 spec` (add --fail-on-breaking)."""
+    session.install("-r", "requirements-generator.txt")
+    session.run("python", "-m", "generator", "diff", *(session.posargs or ["HEAD", "spec"]))
 
 
 @nox.session
