@@ -136,13 +136,17 @@ class EmulatorApp:
             body=ctx.body,
             credentials=self.credentials,
             now=ctx.received_at,
-            allow_unsigned=self.allow_unsigned,
+            allow_unsigned=True,  # decided in route(), once the action is known
         )
 
     def route(self, ctx: RequestContext) -> None:
         service = ctx.caller.service if ctx.caller else None
         if not service:
             service = ctx.headers.get("host", "").split(".", 1)[0].split(":", 1)[0].lower()
+            if not self.catalog.has_service(service):
+                # Unsigned and sent to a bare address: the action names the service
+                # when exactly one known service version has it.
+                service = self._service_of_action(ctx) or service
         ctx.service = service
         if not self.catalog.has_service(service):
             raise ApiError("NoSuchProduct", f"The product `{service}` does not exist.")
@@ -161,10 +165,22 @@ class EmulatorApp:
         ctx.action_spec = ctx.spec.actions.get(ctx.action)
         if ctx.action_spec is None:
             raise ApiError("InvalidAction", f"The requested action `{ctx.action}` does not exist.")
+        unsigned = ctx.caller is not None and ctx.caller.secret_id is None
+        if unsigned and not (self.allow_unsigned or ctx.action_spec.unsigned):
+            raise ApiError(
+                "AuthFailure.InvalidAuthorization",
+                "Unsigned requests (Authorization: SKIP) are refused for this action.",
+            )
         ctx.region = ctx.headers.get("x-tc-region", "").strip() or None
         ctx.language = ctx.headers.get("x-tc-language", "").strip() or None
         if ctx.region is None and ctx.spec.region_required:
             raise missing("X-TC-Region")
+
+    def _service_of_action(self, ctx: RequestContext) -> str | None:
+        action = ctx.headers.get("x-tc-action", "").strip()
+        version = ctx.headers.get("x-tc-version", "").strip()
+        owners = {s.service for s in self.catalog if s.version == version and action in s.actions}
+        return owners.pop() if len(owners) == 1 else None
 
     def parse_params(self, ctx: RequestContext) -> None:
         if ctx.method == "GET":

@@ -48,6 +48,8 @@ class ActionSpec:
     rate_limit: int | None = None
     idempotent: bool = False
     deprecated: bool = False
+    unsigned: bool = False
+    """The API accepts this action with ``Authorization: SKIP``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,7 @@ def parse_service(desc: Mapping[str, Any]) -> ServiceVersion:
             rate_limit=body.get("rate_limit"),
             idempotent=bool(body.get("idempotent", False)),
             deprecated=bool(body.get("deprecated", False)),
+            unsigned=bool(body.get("unsigned", False)),
         )
     service = str(desc["service"])
     for sname, members in structures.items():

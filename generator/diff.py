@@ -19,6 +19,9 @@ The rules below are :data:`RULES`; a test keeps this table and the code equal.
 cover outputs and structures reachable from them. A structure reachable from
 both is judged by both sets of rules; one reachable from neither is judged as
 if it were reachable from both, since its model class is public all the same.
+On requests, ``required`` and ``nullable`` count; on responses,
+``output_required`` and ``nullable`` (``required`` there is documentation).
+Breaking messages end with the rule's effect, so a report says why.
 
 ========================  ========  ===============================================================
 kind                      breaking  effect
@@ -100,11 +103,14 @@ Side = Literal["in", "out"]
 
 @attrs.frozen
 class Rule:
+    """Whether a kind of change breaks users, and the effect that makes it so."""
+
     breaking: bool
     effect: str
 
 
 def _rule(breaking: str, effect: str) -> Rule:
+    """``"yes"``/``"no"``, so :data:`RULES` reads like the docstring's table."""
     return Rule(breaking == "yes", effect)
 
 
@@ -188,8 +194,8 @@ ACTION_FLAGS: Final = (
          ("idempotency-changed", "no longer idempotent (retried on fewer failures)")),
 )  # fmt: skip
 SERVICE_FLAGS: Final = (
-    Flag("region_required", ("region-now-required", "region now required"),
-         ("region-now-optional", "region no longer required")),
+    Flag("region_required", ("region-now-required", "now true"),
+         ("region-now-optional", "now false")),
 )  # fmt: skip
 
 _SCOPE_ORDER: Final[dict[str, int]] = {"service": 0, "action": 1, "structure": 2}

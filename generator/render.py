@@ -240,6 +240,7 @@ def _service_json(service: Service) -> str:
                 "rate_limit": a.rate_limit,
                 "idempotent": a.idempotent,
                 "deprecated": a.deprecated,
+                "unsigned": a.unsigned,
                 "input": [member(m) for m in a.input],
                 "output": [member(m) for m in a.output],
                 "errors": list(a.errors),
@@ -335,7 +336,7 @@ def _modules(service: Service) -> list[ModuleView]:
             ModuleView(
                 module_of[s.name],
                 f"The {s.name} structure.",
-                s.source,
+                s.source.removeprefix(service.root + "/"),
                 (model,),
                 imports((model,), {s.name}),
             )
@@ -364,7 +365,7 @@ def _modules(service: Service) -> list[ModuleView]:
             ModuleView(
                 name,
                 f"Request and response models of {a.name}.",
-                a.source,
+                a.source.removeprefix(service.root + "/"),
                 (req, resp),
                 imports((req, resp), set()),
             )
@@ -421,6 +422,7 @@ def render_service(service: Service, versions: list[str], newest: bool) -> dict[
                 "doc": a.description or a.name,
                 "idempotent": a.idempotent,
                 "deprecated": a.deprecated,
+                "unsigned": a.unsigned,
                 "rate_limit": a.rate_limit,
                 "params": req.members,
                 "errors": [f"errors.{error_class_name(c)}: ``{c}``" for c in codes],

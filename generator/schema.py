@@ -309,6 +309,7 @@ _ACTION_FIELDS: dict[str, Schema] = {
     "rate_limit": Scalar("number"),
     "idempotent": _bool,
     "deprecated": _bool,
+    "unsigned": _bool,
     "paginate": PAGINATE,
     "input": Seq(MEMBER),
     "output": Seq(MEMBER),

@@ -101,6 +101,7 @@ class Action:
     rate_limit: float | None
     idempotent: bool
     deprecated: bool
+    unsigned: bool
     paginate: Paginate | None
     input: tuple[Member, ...]
     output: tuple[Member, ...]
@@ -371,6 +372,7 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
                 rate_limit=a.get("rate_limit", data.get("rate_limit")),
                 idempotent=bool(idem) if idem is not None else name.startswith("Describe"),
                 deprecated=bool(a.get("deprecated", False)),
+                unsigned=bool(a.get("unsigned", False)),
                 paginate=paginate,
                 input=inputs,
                 output=outputs,

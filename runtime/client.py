@@ -54,6 +54,9 @@ class Operation(Generic[R]):
     parse: Callable[[Mapping[str, Any]], R]
     idempotent: bool = False
     rate_limit: float | None = None
+    unsigned: bool = False
+    """Sent with ``Authorization: SKIP`` and no credentials, as the API documents
+    for a few actions (STS AssumeRoleWithWebIdentity/WithSAML)."""
 
 
 @attrs.frozen
@@ -168,11 +171,14 @@ class _ClientCore:
 
     def _sign(self, op: Operation[Any], body: bytes) -> dict[str, str]:
         """Headers for one attempt: a fresh timestamp and signature each time."""
-        cred: Credential = self._credentials.get_credential()
         ts = int(time.time())
         headers = dict(self._base_headers)
         headers["X-TC-Action"] = op.action
         headers["X-TC-Timestamp"] = str(ts)
+        if op.unsigned:
+            headers["Authorization"] = "SKIP"
+            return headers
+        cred: Credential = self._credentials.get_credential()
         if cred.token:
             headers["X-TC-Token"] = cred.token
         headers["Authorization"] = self._signer.authorization(

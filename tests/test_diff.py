@@ -3,6 +3,7 @@ exit codes, and git revisions, on real spec trees copied from spec/ and changed.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import yaml
 
 from generator import diff as spec_diff
 from generator.diff import Change, diff_trees, load_folder
+from generator.importers import tccli
 
 REPO = Path(__file__).resolve().parents[1]
 MQTT = REPO / "spec" / "mqtt" / "2024-05-16"
@@ -430,7 +432,7 @@ def test_service_facts(pair: SpecPair) -> None:
             False,
             "default endpoint mqtt.intl.tencentcloudapi.com -> mqtt.example.com",
         ),
-        ("region_required", "region-now-optional", False, "region no longer required"),
+        ("region_required", "region-now-optional", False, "region_required: now false"),
     ]
 
 
@@ -440,7 +442,8 @@ def test_descriptions_are_ignored_unless_asked_for(pair: SpecPair) -> None:
     assert pair.diff() == []
     changes = pair.diff(descriptions=True)
     assert [(c.owner, c.path, c.kind, c.breaking, c.message) for c in changes] == [
-        ("DescribeWidgets", "input.Limit", "description-changed", False, "input.Limit: description changed"),
+        ("DescribeWidgets", "input.Limit", "description-changed", False,
+         "input.Limit: description changed"),
         ("Widget", "", "description-changed", False, "description changed"),
     ]  # fmt: skip
     assert (changes[0].old, changes[0].new) == ("", "At most 100.")
@@ -488,14 +491,15 @@ def _sample(pair: SpecPair) -> list[Change]:
         "actions/DescribeWidgets.yaml",
         lambda d: d["input"].append({"name": "Colour", "type": "string"}),
     )
-    pair.path("actions/CreateDeviceIdentity.yaml").unlink()
+    gadgets = {"action": "DescribeGadgets", "input": [{"name": "GadgetId", "type": "string"}]}
+    _write(pair.path("actions/DescribeGadgets.yaml", old=True), gadgets)  # removed in new
     return pair.diff()
 
 
 def test_text_report(pair: SpecPair) -> None:
     assert spec_diff.render_text(_sample(pair)) == (
         "mqtt 2024-05-16\n"
-        "BREAKING  action CreateDeviceIdentity: removed; the client method disappears\n"
+        "BREAKING  action DescribeGadgets: removed; the client method disappears\n"
         "          action DescribeWidgets\n"
         "            input.Colour: added\n"
         "BREAKING    output.Total: may now be null; code reading the response may now get None\n"
@@ -508,7 +512,7 @@ def test_markdown_report(pair: SpecPair) -> None:
     assert spec_diff.render_markdown(_sample(pair)) == (
         "### mqtt 2024-05-16\n"
         "\n"
-        "- **BREAKING** action `CreateDeviceIdentity`: removed; the client method disappears\n"
+        "- **BREAKING** action `DescribeGadgets`: removed; the client method disappears\n"
         "- action `DescribeWidgets`\n"
         "  - input.Colour: added\n"
         "  - **BREAKING** output.Total: may now be null; code reading the response may now get "
@@ -528,7 +532,7 @@ def test_json_report_is_sorted_and_stable(pair: SpecPair) -> None:
         "service": "mqtt",
         "version": "2024-05-16",
         "scope": "action",
-        "owner": "CreateDeviceIdentity",
+        "owner": "DescribeGadgets",
         "path": "",
         "kind": "action-removed",
         "breaking": True,
@@ -648,3 +652,41 @@ def test_spec_path_inside_revisions_and_errors_name_the_revision(repo: Path) -> 
     missing = run_cli("HEAD~1", "HEAD", cwd=repo)  # no spec/ at the top of this repository
     assert missing.returncode == 2
     assert "cannot read 'spec' at that revision" in missing.stderr
+
+
+# --------------------------------------------------------------------------- a real change
+
+REAL_OLD, REAL_NEW = "3.1.50.1", "3.1.189.1"
+"""Two tccli releases whose MQTT 2024-05-16 definitions differ (api.json, gzipped,
+in tests/fixtures/diff/); the committed reports are what diff makes of them."""
+
+
+def _import_release(release: str, tmp: Path) -> Path:
+    """Import MQTT 2024-05-16 from one release's api.json; return the spec root."""
+    package = tmp / f"tccli-{release}"
+    api = package / "tccli" / "services" / "mqtt" / "v20240516" / "api.json"
+    api.parent.mkdir(parents=True)
+    gz = FIXTURES / f"tccli-{release}-mqtt-2024-05-16-api.json.gz"
+    api.write_bytes(gzip.decompress(gz.read_bytes()))
+    root = tmp / f"spec-{release}"
+    tccli.import_service(service="mqtt", version="2024-05-16", cn=package, en=None, spec_root=root)
+    return root
+
+
+def test_real_mqtt_change_between_two_tccli_releases(tmp_path: Path) -> None:
+    """Set UPDATE_DIFF_FIXTURES=1 to rewrite the reports after a deliberate change."""
+    old = load_folder(_import_release(REAL_OLD, tmp_path))
+    new = load_folder(_import_release(REAL_NEW, tmp_path))
+    changes = diff_trees(old, new)
+    reports = {
+        FIXTURES / f"mqtt-{REAL_OLD}-to-{REAL_NEW}.txt": spec_diff.render_text(changes),
+        FIXTURES / f"mqtt-{REAL_OLD}-to-{REAL_NEW}.json": spec_diff.render_json(changes),
+    }
+    if os.environ.get("UPDATE_DIFF_FIXTURES"):
+        for path, text in reports.items():
+            path.write_text(text, encoding="utf-8")
+    for path, text in reports.items():
+        assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale"
+    removed = [c for c in changes if c.kind == "member-removed"]
+    assert removed and all(c.breaking for c in removed)
+    assert any(c.kind == "action-added" and c.owner == "DescribeClientEvents" for c in changes)

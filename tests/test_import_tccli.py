@@ -14,6 +14,7 @@ import yaml
 
 from generator import cli
 from generator.importers import tccli
+from generator.schema import SpecError
 from generator.spec import load_service
 from tcapi import TencentCloudError
 
@@ -135,10 +136,10 @@ def test_an_override_for_something_that_no_longer_exists_is_an_error(tmp_path: P
     root = copy_spec(tmp_path)
     ov = root / MQTT / "overrides.yaml"
     ov.write_text(ov.read_text().replace("  CreateUser:\n", "  CreateUserGone:\n"))
-    with pytest.raises(cli.SpecError, match=r"overrides.yaml:\d+.*no action 'CreateUserGone'"):
+    with pytest.raises(SpecError, match=r"overrides.yaml:\d+.*no action 'CreateUserGone'"):
         load_service(root / MQTT, root)
     ov.write_text((SPEC / MQTT / "overrides.yaml").read_text().replace("Password:", "Passwd:", 1))
-    with pytest.raises(cli.SpecError, match=r"overrides.yaml:\d+.*no member 'Passwd'"):
+    with pytest.raises(SpecError, match=r"overrides.yaml:\d+.*no member 'Passwd'"):
         load_service(root / MQTT, root)
 
 

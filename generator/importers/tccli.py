@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import attrs
 
@@ -246,18 +247,92 @@ def _referenced(api: Mapping[str, Any], roots: Iterable[str]) -> list[str]:
     return sorted(seen)
 
 
-def parse_example(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+_COMMON_QUERY = frozenset(
+    {
+        "Action",
+        "Version",
+        "Region",
+        "Timestamp",
+        "Nonce",
+        "SecretId",
+        "Signature",
+        "SignatureMethod",
+        "Token",
+        "Language",
+    }
+)
+
+
+def _typed(value: str, member: Mapping[str, Any] | None) -> Any:
+    """A query-string value as the JSON type its member has."""
+    kind = _type_of(member, "query").get("type") if member else "string"
+    if kind in ("int64", "uint64"):
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "boolean":
+        return value.lower() == "true"
+    return value
+
+
+def params_from_query(query: str, request_obj: str, api: Mapping[str, Any]) -> dict[str, Any]:
+    """Rebuild typed parameters from a documented GET-style example.
+
+    Keys are flattened (``Tags.0.Key``); values are URL-encoded once for
+    transport, and typed by the members of the request object.
+    """
+    objects = api["objects"]
+    params: dict[str, Any] = {}
+    for part in query.replace("\n", "").split("&"):
+        key, sep, value = part.partition("=")
+        key = unquote(key.strip())
+        if not sep or key.split(".")[0] in _COMMON_QUERY or key.startswith("<"):
+            continue
+        node: Any = params
+        obj = request_obj
+        path = key.split(".")
+        for i, name in enumerate(path):
+            last = i == len(path) - 1
+            if isinstance(node, list):
+                index = int(name)
+                while len(node) <= index:
+                    node.append({})
+                if last:
+                    node[index] = _typed(unquote(value), {"type": "string", "member": obj})
+                    break
+                node = node[index]
+                continue
+            member = next(
+                (m for m in objects.get(obj, {}).get("members", []) if m["name"] == name), None
+            )
+            if last:
+                node[name] = _typed(unquote(value), member)
+                break
+            is_list = bool(member and member.get("type") == "list")
+            node = node.setdefault(name, [] if is_list else {})
+            obj = str(member.get("member")) if member else ""
+    return params
+
+
+def parse_example(
+    raw: Mapping[str, Any], request_obj: str = "", api: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(request params, Response object) of one documented example, or None.
 
-    ``input`` is raw HTTP request text; the JSON body follows the first blank
-    line. ``output`` is JSON in the documentation wrapper
-    ``{"Error": null, "RequestId": null, "Response": {...}}``.
+    ``input`` is raw HTTP request text whose JSON body follows the first blank
+    line, or a URL whose query string carries the parameters. ``output`` is JSON
+    in the documentation wrapper ``{"Error": null, "RequestId": null, "Response": {...}}``.
     """
-    text = str(raw.get("input", "")).replace("\r\n", "\n")
-    _, sep, body = text.partition("\n\n")
+    text = str(raw.get("input", "")).replace("\r\n", "\n").strip()
     try:
-        request = json.loads(body) if sep and body.strip() else {}
         output = json.loads(str(raw.get("output", "")))
+        if text.startswith(("http://", "https://")) and "?" in text:
+            if api is None:
+                return None
+            request = params_from_query(text.partition("?")[2], request_obj, api)
+        else:
+            _, sep, body = text.partition("\n\n")
+            request = json.loads(body) if sep and body.strip() else {}
     except ValueError:
         return None
     response = output.get("Response") if isinstance(output, dict) else None
@@ -314,7 +389,7 @@ def convert(
             "actions", {}
         ).get(name, [])
         for i, raw in enumerate(raw_examples):
-            parsed = parse_example(raw)
+            parsed = parse_example(raw, req_name, api)
             if parsed is None:
                 report.skipped_examples.append(f"{name}[{i}]")
                 continue
