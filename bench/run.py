@@ -573,7 +573,10 @@ def bench_imports(runs: int) -> dict[str, dict[str, float]]:
     return result
 
 
-def _time_generator(args: list[str]) -> float:
+def _time_generator(args: list[str], cache: str | None = None) -> float:
+    env = dict(os.environ)
+    if cache is not None:
+        env["TCAPI_GENERATOR_CACHE"] = cache
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "generator", *args],
@@ -581,6 +584,7 @@ def _time_generator(args: list[str]) -> float:
         text=True,
         cwd=ROOT,
         check=False,
+        env=env,
     )
     elapsed = time.perf_counter() - t0
     if proc.returncode:
@@ -592,13 +596,22 @@ def bench_generator(runs: int) -> dict[str, float]:
     """Wall time of ``python -m generator`` run from the repo root.
 
     Output goes to scratch directories (never to generated/, which others may be
-    editing): "fresh" writes every file, "up to date" and "check" find nothing to do.
+    editing): "cold" writes every file with an empty formatting cache (the worst
+    case: black formats everything), "fresh" writes every file with the cache
+    warm, "up to date" and "check" find nothing to do.
     """
     spec = ["--spec", str(ROOT / "spec")]
+    cold: list[float] = []
     fresh: list[float] = []
     same: list[float] = []
     check: list[float] = []
     with tempfile.TemporaryDirectory(prefix="tcapi-bench-gen-") as tmp:
+        for i in range(runs):
+            cold.append(
+                _time_generator(
+                    [*spec, "--out", f"{tmp}/cold{i}", "generate"], cache=f"{tmp}/cache{i}"
+                )
+            )
         for i in range(runs):
             fresh.append(_time_generator([*spec, "--out", f"{tmp}/fresh{i}", "generate"]))
         out = f"{tmp}/same"
@@ -609,6 +622,7 @@ def bench_generator(runs: int) -> dict[str, float]:
             same.append(_time_generator([*spec, "--out", out, "generate"]))
             check.append(_time_generator([*spec, "--out", out, "check"]))
     return {
+        "generate_cold_s": statistics.median(cold),
         "generate_fresh_s": statistics.median(fresh),
         "generate_up_to_date_s": statistics.median(same),
         "check_s": statistics.median(check),
@@ -801,6 +815,7 @@ def render_table(res: Results) -> str:
     if res.generator:
         g = res.generator
         for label, key in [
+            ("python -m generator generate, empty format cache (s)", "generate_cold_s"),
             ("python -m generator generate, fresh out dir (s)", "generate_fresh_s"),
             ("python -m generator generate, up to date (s)", "generate_up_to_date_s"),
             ("python -m generator check (s)", "check_s"),

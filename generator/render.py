@@ -267,10 +267,21 @@ def _format(path: str, source: str) -> str:
         ) from exc
 
 
-CACHE_DIR = REPO / "build" / "generator-cache"
-"""Formatted sources keyed by a hash of (black version, mode, unformatted
-source): black is by far the slowest step, and its output is a pure function
-of its input, so unchanged files are never formatted twice."""
+CACHE_ENV = "TCAPI_GENERATOR_CACHE"
+
+
+def cache_dir() -> Path | None:
+    """Where formatted sources are cached: ``$TCAPI_GENERATOR_CACHE`` (``off`` to
+    disable), else build/generator-cache/.
+
+    Entries are keyed by a hash of (black version, mode, unformatted source):
+    black is by far the slowest step and its output is a pure function of its
+    input, so an unchanged file is never formatted twice.
+    """
+    value = os.environ.get(CACHE_ENV)
+    if value is None:
+        return REPO / "build" / "generator-cache"
+    return None if value.strip().lower() in ("", "off", "0", "no") else Path(value)
 
 
 def _cache_key(source: str) -> str:
@@ -284,8 +295,9 @@ def _format_job(job: tuple[str, str]) -> str:
     return _format(*job)
 
 
-def format_all(files: dict[str, str], cache: Path | None = CACHE_DIR) -> dict[str, str]:
+def format_all(files: dict[str, str]) -> dict[str, str]:
     """black over every file; cached, and spread over the CPUs when there is work."""
+    cache = cache_dir()
     out: dict[str, str] = {}
     todo: list[tuple[str, str, str]] = []
     for path, source in files.items():
