@@ -99,8 +99,9 @@ class ImportReport:
 
 
 def _package_of(names: Iterable[str], read: Any) -> tuple[str, str]:
+    # A wheel holds one dist-info; a site-packages folder holds many: take tccli's.
     for name in names:
-        if re.fullmatch(r"[^/]+\.dist-info/METADATA", name):
+        if re.fullmatch(r"tccli[^/]*\.dist-info/METADATA", name, re.IGNORECASE):
             meta = read(name).decode("utf-8", "replace")
             pkg = re.search(r"^Name: (.+)$", meta, re.M)
             ver = re.search(r"^Version: (.+)$", meta, re.M)
