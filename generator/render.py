@@ -415,6 +415,49 @@ def _paginator(a: Any, resp: ModelView, structures: set[str]) -> PaginatorView |
     )
 
 
+def _waiter_views(service: Service, actions: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the client template needs of each waiter: Python names throughout."""
+    structs = {s.name: s for s in service.structures}
+    views = []
+    for w in service.waiters:
+        action = next(a for a in service.actions if a.name == w.action)
+        members = action.output
+        path: list[str] = []
+        for part in w.field:
+            member = next(m for m in members if m.name == part)
+            path.append(member.py_name)
+            if member.element in structs:
+                members = structs[member.element].members
+        py = safe_attr_name(snake_case(w.name))
+        taken = {p.py for p in actions[w.action]["params"]} & {"delay", "max_attempts"}
+        if taken:
+            raise SpecError(
+                f"spec/{service.root}/service.yaml",
+                None,
+                f"waiter {w.name}: {w.action} has members named {sorted(taken)}, which the "
+                "waiter's own delay/max_attempts arguments would shadow",
+            )
+        views.append(
+            {
+                "py": py,
+                "const": py.upper(),
+                "action": actions[w.action],
+                "field": ".".join(w.field),
+                "path": tuple(path),
+                "success": tuple(w.success),
+                "failure": tuple(w.failure),
+                "success_text": " or ".join(repr(v) for v in w.success),
+                "failure_text": (
+                    " or ".join(repr(v) for v in w.failure) if w.failure else "no failure state"
+                ),
+                "delay": w.delay,
+                "max_attempts": w.max_attempts,
+                "doc": w.description,
+            }
+        )
+    return views
+
+
 def render_service(service: Service, versions: list[str], newest: bool) -> dict[str, str]:
     """All files of one service version, keyed by path relative to generated/."""
     env = _environment()
@@ -441,6 +484,7 @@ def render_service(service: Service, versions: list[str], newest: bool) -> dict[
                 "paginate": _paginator(a, resp, structures),
             }
         )
+    waiters = _waiter_views(service, {a["name"]: a for a in actions})
     errors = _error_views(service, common)
     all_names = sorted(
         {"ApiError", "COMMON_ERRORS", "ERRORS", *common.values(), *(e.cls for e in errors)}
@@ -454,6 +498,7 @@ def render_service(service: Service, versions: list[str], newest: bool) -> dict[
         "actions": actions,
         "any_deprecated": any(a["deprecated"] for a in actions),
         "any_paginated": any(a["paginate"] for a in actions),
+        "waiters": waiters,
         "errors": errors,
         "common": sorted({"ApiError", "COMMON_ERRORS", *common.values()}),
         "all_names": all_names,

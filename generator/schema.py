@@ -258,6 +258,21 @@ EXAMPLE = Map(
     required=frozenset({"request", "response"}),
 )
 
+WAITER = Map(
+    {
+        "action": Scalar("str", IDENT),
+        "field": Scalar("str", r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*"),
+        "success": Seq(Scalar("any")),
+        "failure": Seq(Scalar("any")),
+        "delay": Scalar("number"),
+        "max_attempts": Scalar("int"),
+        "description": _str,
+    },
+    required=frozenset({"action", "field", "success"}),
+)
+"""Poll ``action`` until the output member at ``field`` (dotted wire path) takes a
+``success`` value; a ``failure`` value stops the wait with an error."""
+
 _SERVICE_FIELDS: dict[str, Schema] = {
     "service": Scalar("str", r"[a-z][a-z0-9]*"),
     "version": Scalar("str", r"\d{4}-\d{2}-\d{2}"),
@@ -272,6 +287,7 @@ _SERVICE_FIELDS: dict[str, Schema] = {
     "errors": Seq(ERROR),
     "offline_actions": Seq(Scalar("str", IDENT)),
     "source": AnyValue(),
+    "waiters": MapOf(WAITER),
 }
 
 SERVICE = Map(

@@ -112,6 +112,18 @@ class Action:
 
 
 @attrs.frozen
+class Waiter:
+    name: str
+    action: str
+    field: tuple[str, ...]  # wire names, outermost first
+    success: tuple[Any, ...]
+    failure: tuple[Any, ...]
+    delay: float
+    max_attempts: int
+    description: str
+
+
+@attrs.frozen
 class ErrorCode:
     code: str
     description: str
@@ -130,6 +142,7 @@ class Service:
     rate_limit: float | None
     errors: tuple[ErrorCode, ...]
     offline_actions: tuple[str, ...]
+    waiters: tuple[Waiter, ...]
     actions: tuple[Action, ...]
     structures: tuple[Structure, ...]
     root: str  # the spec folder, relative to the spec root ("mqtt/2024-05-16")
@@ -215,10 +228,11 @@ def _patch_members(
 
 def _apply_overrides(
     folder: Path, svc: _RawFile, structures: list[_RawFile], actions: list[_RawFile]
-) -> None:
+) -> _RawFile | None:
+    """Merge overrides.yaml into the loaded files; returns it (for error lines)."""
     path = folder / OVERRIDES_FILE
     if not path.is_file():
-        return
+        return None
     ov = _RawFile(path, *schema.load_yaml(path, schema.OVERRIDES))
     service_patch = dict(ov.data.get("service") or {})
     extra_errors = service_patch.pop("errors", [])
@@ -253,6 +267,7 @@ def _apply_overrides(
         )
         target["examples"] = [*target.get("examples", []), *patch.pop("examples", [])]
         target.update(patch)
+    return ov
 
 
 def _members(raw: _RawFile, where: tuple[str, ...], owner: str) -> tuple[Member, ...]:
@@ -317,7 +332,7 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
     rel = _relative(folder, root)
     if rel not in (expected, folder.name):
         raise svc.error(f"folder {rel!r} does not match service/version {expected!r}", "service")
-    _apply_overrides(folder, svc, raw_structures, raw_actions)
+    overrides = _apply_overrides(folder, svc, raw_structures, raw_actions)
     endpoints = data.get("endpoints") or {}
     if not isinstance(endpoints, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in endpoints.items()
@@ -385,6 +400,11 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
 
     _check_references(structures, raw_structures, actions, raw_actions, struct_names)
     offline = tuple(data.get("offline_actions", []))
+    # Waiter errors point at the file that declares them.
+    declared_in, where = svc, ("waiters",)
+    if overrides is not None and "waiters" in (overrides.data.get("service") or {}):
+        declared_in, where = overrides, ("service", "waiters")
+    waiters = _waiters(declared_in, where, data.get("waiters") or {}, actions, structures)
     return Service(
         service=data["service"],
         version=data["version"],
@@ -400,10 +420,60 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
             for e in data.get("errors", [])
         ),
         offline_actions=offline,
+        waiters=waiters,
         actions=tuple(actions),
         structures=tuple(structures),
         root=expected,
     )
+
+
+DEFAULT_WAITER_DELAY = 2.0
+DEFAULT_WAITER_ATTEMPTS = 60
+
+
+def _waiters(
+    svc: _RawFile,
+    prefix: tuple[str, ...],
+    raw: dict[str, Any],
+    actions: list[Action],
+    structures: list[Structure],
+) -> tuple[Waiter, ...]:
+    """Waiters are data: check that each names an action and an output path."""
+    by_action = {a.name: a for a in actions}
+    by_struct = {s.name: s for s in structures}
+    out = []
+    for name, w in sorted(raw.items()):
+        where = (*prefix, name)
+        action = by_action.get(w["action"])
+        if action is None:
+            raise svc.error(f"waiter {name}: no action {w['action']!r}", *where, "action")
+        members: tuple[Member, ...] = action.output
+        path = tuple(w["field"].split("."))
+        for i, part in enumerate(path):
+            member = next((m for m in members if m.name == part), None)
+            if member is None or (i < len(path) - 1 and member.element not in by_struct):
+                raise svc.error(
+                    f"waiter {name}: {w['field']!r} is not an output path of {action.name}",
+                    *where,
+                    "field",
+                )
+            if member.is_list:
+                raise svc.error(f"waiter {name}: {part!r} is a list", *where, "field")
+            if i < len(path) - 1:
+                members = by_struct[member.element].members
+        out.append(
+            Waiter(
+                name=name,
+                action=action.name,
+                field=path,
+                success=tuple(w["success"]),
+                failure=tuple(w.get("failure", [])),
+                delay=float(w.get("delay", DEFAULT_WAITER_DELAY)),
+                max_attempts=int(w.get("max_attempts", DEFAULT_WAITER_ATTEMPTS)),
+                description=str(w.get("description", "")).strip(),
+            )
+        )
+    return tuple(out)
 
 
 def _paginate(

@@ -10,6 +10,7 @@ from typing import Any, overload
 
 from tcapi.client import AsyncClient, Operation, ServiceInfo, SyncClient
 from tcapi.pagination import PageSpec, aiter_items, iter_items
+from tcapi.waiters import WaiterSpec, async_wait, wait
 
 from . import models
 from .errors import ERRORS
@@ -706,6 +707,15 @@ _UPDATE_MESSAGE_ENRICHMENT_RULE_PRIORITY = Operation(
     parse=lambda data: models.UpdateMessageEnrichmentRulePriorityResponse.from_dict(data),
     idempotent=False,
     rate_limit=20,
+)
+
+_WAIT_INSTANCE_READY = WaiterSpec(
+    name="wait_until_instance_ready",
+    path=("instance_status",),
+    success=frozenset(("RUNNING",)),
+    failure=frozenset(("ABNORMAL", "CREATE_FAILURE", "MODIFY_FAILURE", "DESTROYED", "OVERDUE")),
+    delay=2.0,
+    max_attempts=90,
 )
 
 
@@ -5069,6 +5079,57 @@ class MqttClient(SyncClient):
             )
 
         return self._invoke(_UPDATE_MESSAGE_ENRICHMENT_RULE_PRIORITY, request)
+
+    @overload
+    def wait_until_instance_ready(
+        self,
+        request: models.DescribeInstanceRequest,
+        /,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+    ) -> models.DescribeInstanceResponse: ...
+
+    @overload
+    def wait_until_instance_ready(
+        self,
+        *,
+        instance_id: str,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+    ) -> models.DescribeInstanceResponse: ...
+
+    def wait_until_instance_ready(
+        self,
+        request: models.DescribeInstanceRequest | None = None,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **params: Any,
+    ) -> models.DescribeInstanceResponse:
+        """Poll DescribeInstance until ``InstanceStatus`` is 'RUNNING'.
+
+        Wait until a new or modified instance serves requests.
+
+        Takes the arguments of :meth:`describe_instance`, plus ``delay`` (seconds between
+        polls, default 2.0) and ``max_attempts`` (default 90).
+        Returns the last response. Raises ``tcapi.waiters.WaiterFailedError`` on
+        'ABNORMAL' or 'CREATE_FAILURE' or 'MODIFY_FAILURE' or 'DESTROYED' or 'OVERDUE', ``tcapi.waiters.WaiterTimeoutError`` when attempts run out.
+        """
+        if request is None:
+            request = models.DescribeInstanceRequest(**params)
+        elif params:
+            raise TypeError(
+                "wait_until_instance_ready() takes a request object or keyword arguments, not both"
+            )
+
+        return wait(
+            self.describe_instance,
+            request,
+            _WAIT_INSTANCE_READY,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
 
 
 class AsyncMqttClient(AsyncClient):
@@ -9443,3 +9504,54 @@ class AsyncMqttClient(AsyncClient):
             )
 
         return await self._invoke(_UPDATE_MESSAGE_ENRICHMENT_RULE_PRIORITY, request)
+
+    @overload
+    async def wait_until_instance_ready(
+        self,
+        request: models.DescribeInstanceRequest,
+        /,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+    ) -> models.DescribeInstanceResponse: ...
+
+    @overload
+    async def wait_until_instance_ready(
+        self,
+        *,
+        instance_id: str,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+    ) -> models.DescribeInstanceResponse: ...
+
+    async def wait_until_instance_ready(
+        self,
+        request: models.DescribeInstanceRequest | None = None,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **params: Any,
+    ) -> models.DescribeInstanceResponse:
+        """Poll DescribeInstance until ``InstanceStatus`` is 'RUNNING'.
+
+        Wait until a new or modified instance serves requests.
+
+        Takes the arguments of :meth:`describe_instance`, plus ``delay`` (seconds between
+        polls, default 2.0) and ``max_attempts`` (default 90).
+        Returns the last response. Raises ``tcapi.waiters.WaiterFailedError`` on
+        'ABNORMAL' or 'CREATE_FAILURE' or 'MODIFY_FAILURE' or 'DESTROYED' or 'OVERDUE', ``tcapi.waiters.WaiterTimeoutError`` when attempts run out.
+        """
+        if request is None:
+            request = models.DescribeInstanceRequest(**params)
+        elif params:
+            raise TypeError(
+                "wait_until_instance_ready() takes a request object or keyword arguments, not both"
+            )
+
+        return await async_wait(
+            self.describe_instance,
+            request,
+            _WAIT_INSTANCE_READY,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
