@@ -465,7 +465,7 @@ def render_service(service: Service, versions: list[str], newest: bool) -> dict[
     structures = {s.name for s in service.structures}
     modules = _modules(service)
     by_model = {model.name: model for module in modules for model in module.models}
-    actions = []
+    actions: list[dict[str, Any]] = []
     for a in service.actions:
         req, resp = by_model[a.name + "Request"], by_model[a.name + "Response"]
         codes = sorted(a.errors)

@@ -401,7 +401,8 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
     _check_references(structures, raw_structures, actions, raw_actions, struct_names)
     offline = tuple(data.get("offline_actions", []))
     # Waiter errors point at the file that declares them.
-    declared_in, where = svc, ("waiters",)
+    where: tuple[str, ...] = ("waiters",)
+    declared_in = svc
     if overrides is not None and "waiters" in (overrides.data.get("service") or {}):
         declared_in, where = overrides, ("service", "waiters")
     waiters = _waiters(declared_in, where, data.get("waiters") or {}, actions, structures)
