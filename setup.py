@@ -28,5 +28,7 @@ setup(
     entry_points={
         "console_scripts": ["tcapi-emulator = tcapi.emulator.__main__:main"],
         "tcapi.services": [f"{s} = tcapi.{s}" for s in services],
+        # Users' test suites get the tcapi_emulator fixtures without configuration.
+        "pytest11": ["tcapi_emulator = tcapi.emulator.pytest_plugin"],
     },
 )

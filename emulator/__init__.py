@@ -1,8 +1,13 @@
 """A local Tencent Cloud API 3.0 emulator, driven by the generated services' descriptions.
 
-It checks what the real API checks — TC3 signature, timestamp, service, version,
-action, region, parameter names and types — and answers with the real API's
-error envelopes, so SDK code can be tested without credentials or network.
+It checks what the real API checks — TC3 (v3) and HmacSHA1/HmacSHA256 (v1)
+signatures, temporary-credential tokens, timestamp, service, version, action,
+region, parameter names and types, per-action rate limits — and answers with
+the real API's error envelopes, so SDK code can be tested without credentials
+or network. On demand it also fails like a real network does (``faults.py``:
+resets, 502 pages, truncated bodies, throttling, latency), and it has control
+endpoints under ``/_admin/`` (``admin.py``). ``pytest -p
+tcapi.emulator.pytest_plugin`` gives test suites a ``tcapi_emulator`` fixture.
 
 Extending it: ``EmulatorApp.stages`` is the ordered list of checks every request
 passes (add throttling or fault injection there), and ``EmulatorApp.register``
@@ -10,10 +15,12 @@ passes (add throttling or fault injection there), and ``EmulatorApp.register``
 of the default that answers the documented example.
 """
 
-from .app import EmulatorApp
+from .app import EmulatorApp, Response
 from .catalog import ActionSpec, Catalog, Member, ServiceVersion
 from .errors import ApiError
+from .faults import FaultConfig, FaultInjector
 from .handlers import Handler, RequestContext, Stage, answer_with_example
+from .ratelimit import RateLimiter
 from .records import RecordedRequest
 from .runner import Emulator, make_test_credentials
 
@@ -23,10 +30,14 @@ __all__ = [
     "Catalog",
     "Emulator",
     "EmulatorApp",
+    "FaultConfig",
+    "FaultInjector",
     "Handler",
     "Member",
+    "RateLimiter",
     "RecordedRequest",
     "RequestContext",
+    "Response",
     "ServiceVersion",
     "Stage",
     "answer_with_example",

@@ -1,7 +1,14 @@
 """``tcapi-emulator`` / ``python -m tcapi.emulator``: serve until Ctrl-C.
 
 The secret key is printed only when it was made up for this run; a key given
-on the command line is never echoed.
+on the command line is never echoed. The admin URL (``/_admin/health``,
+``/_admin/reset``, ``/_admin/faults``) is printed too, and the fault seed when
+faults are on, so that a failing run can be repeated with ``--seed``.
+
+Example::
+
+    tcapi-emulator --port 8086 --db state.sqlite \\
+        --faults "reset_before=0.05,reset_after=0.05,latency_ms=20" --seed 1
 """
 
 from __future__ import annotations
@@ -28,6 +35,34 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--allow-unsigned", action="store_true", help="accept `Authorization: SKIP` requests"
     )
+    p.add_argument(
+        "--db",
+        default=":memory:",
+        metavar="PATH",
+        help="SQLite file for the emulator's state (default: in memory, lost on exit)",
+    )
+    p.add_argument(
+        "--instance-ready-delay",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="seconds a created instance takes to become ready (default 2.0)",
+    )
+    p.add_argument(
+        "--no-rate-limit",
+        dest="rate_limit",
+        action="store_false",
+        help="do not enforce the actions' documented requests-per-second limits",
+    )
+    p.add_argument(
+        "--faults",
+        metavar="SPEC",
+        help="inject faults, e.g. 'reset_before=0.05,reset_after=0.05,internal_error=0.05,"
+        "http_502=0.02,truncated=0.01,throttle=0.05,latency_ms=20'",
+    )
+    p.add_argument(
+        "--seed", type=int, help="seed of the fault generator (default: random, printed)"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log one line per request")
     return p
 
@@ -40,13 +75,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(message)s",
     )
-    emulator = Emulator(
-        args.secret_id,
-        args.secret_key,
-        host=args.host,
-        port=args.port,
-        allow_unsigned=args.allow_unsigned,
-    )
+    try:
+        emulator = Emulator(
+            args.secret_id,
+            args.secret_key,
+            host=args.host,
+            port=args.port,
+            allow_unsigned=args.allow_unsigned,
+            db=args.db,
+            instance_ready_delay=args.instance_ready_delay,
+            rate_limit=args.rate_limit,
+            faults=args.faults,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        _parser().error(str(exc))
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -67,6 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"SecretId:  {emulator.secret_id}")
     if args.secret_id is None:
         print(f"SecretKey: {emulator.secret_key}  (made up for this run)")
+    print(f"admin:     {emulator.admin_url}/health  (also /reset, /faults)")
+    print(f"state:     {args.db}")
+    print(f"limits:    {'per-action rate limits' if args.rate_limit else 'off'}")
+    if emulator.app.faults.active:
+        faults = emulator.app.faults.config.spec()
+        print(f"faults:    {faults}  (seed {emulator.seed})")
     print("ready (Ctrl-C to stop)", flush=True)
     try:
         while not stop.wait(0.5):

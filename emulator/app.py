@@ -1,29 +1,50 @@
-"""The sans-IO emulator: bytes in, (status, headers, bytes) out.
+"""The sans-IO emulator: bytes in, a :class:`Response` out.
 
-A request passes a list of stages — size, authentication, routing, parameter
-parsing, validation — and then the handler registered for its (service, action),
-or the default one that answers the documented example. Every stage is a plain
-callable on ``app.stages``, so later features (state, throttling, fault
-injection) are new stages or handlers rather than edits to this file. No
-sockets here: the HTTP server in ``server.py`` is a thin adapter, and tests can
-call ``handle`` directly.
+A request passes a list of stages — size, authentication (signature v3 or v1,
+temporary-credential tokens), routing, rate limiting, parameter parsing,
+validation — and then the handler registered for its (service, action), or the
+default one that answers the documented example. Every stage is a plain
+callable on ``app.stages``, so later features are new stages or handlers rather
+than edits to this file. No sockets here: the HTTP server in ``server.py`` is a
+thin adapter, and tests can call ``handle`` directly.
+
+Two things happen outside the stages. Paths under ``/_admin/`` go to the
+control endpoints (``admin.py``), unsigned and unrecorded. Every other request
+first asks the fault injector (``faults.py``) whether to fail it; a fault that
+needs the socket (a reset, a truncated body, a delay) is named in
+``Response.fault`` / ``Response.delay`` for the adapter to carry out.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
+from urllib.parse import urlencode
 
-from .auth import authenticate
+from . import sigv1
+from .admin import handle_admin, is_admin_path
+from .auth import MAX_CLOCK_SKEW, TC3_ALGORITHM, Caller, authenticate
 from .catalog import Catalog
 from .errors import ApiError, missing
+from .faults import (
+    BEFORE_PROCESSING,
+    HTTP_502,
+    INTERNAL_ERROR,
+    RESET_BEFORE,
+    THROTTLE,
+    FaultDecision,
+    FaultInjector,
+)
 from .handlers import Handler, RequestContext, Stage, answer_with_example
 from .query import params_from_query
+from .ratelimit import RateLimiter
 from .records import RecordedRequest, RequestLog, safe_headers
 from .validation import validate_params
 
@@ -33,8 +54,43 @@ MAX_POST_BYTES = 10 * 1024 * 1024
 MAX_GET_BYTES = 32 * 1024
 JSON_CONTENT_TYPE = "application/json"
 """Exactly this: the official Python SDK only parses error bodies with this content type."""
+HTML_CONTENT_TYPE = "text/html"
+SIGV1_STATE = "sigv1"
+"""``ctx.state`` key of the verified :class:`sigv1.V1Request` of a v1-signed request."""
+FAULT_STATE = "fault"
+"""``ctx.state`` key of the fault injected into the request, if any."""
 
-HttpResponse = tuple[int, dict[str, str], bytes]
+BAD_GATEWAY_PAGE = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What to send back. Unpacks as ``status, headers, body``.
+
+    ``fault`` names an injected fault the HTTP adapter must carry out:
+    ``reset_before``/``reset_after`` (reset the connection instead of answering),
+    ``truncated`` (send half of ``body`` under its full Content-Length, then
+    close); the other kinds are already in the answer. ``delay`` is how many
+    seconds to wait before answering (or resetting).
+    """
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    fault: str | None = None
+    delay: float = 0.0
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.status, self.headers, self.body))
+
+    def __getitem__(self, index: int) -> Any:
+        return (self.status, self.headers, self.body)[index]
+
+    def __len__(self) -> int:
+        return 3
 
 
 def _reject_constant(name: str) -> Any:
@@ -45,6 +101,22 @@ def _media_type(content_type: str) -> str:
     msg = Message()
     msg["content-type"] = content_type
     return msg.get_content_type()
+
+
+@dataclass
+class _Stats:
+    started: float = field(default_factory=time.monotonic)
+    requests: int = 0
+    errors: int = 0
+    error_codes: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, error_code: str | None) -> None:
+        with self.lock:
+            self.requests += 1
+            if error_code is not None:
+                self.errors += 1
+                self.error_codes[error_code] = self.error_codes.get(error_code, 0) + 1
 
 
 class EmulatorApp:
@@ -59,10 +131,21 @@ class EmulatorApp:
         clock: Callable[[], float] = time.time,
         record_limit: int = 1000,
         semantics: bool = True,
+        db: str = ":memory:",
+        instance_ready_delay: float = 2.0,
+        rate_limit: bool = True,
+        faults: str | None = None,
+        seed: int | None = None,
+        tokens: Mapping[str, str] | None = None,
     ) -> None:
         self.catalog = catalog
         self.credentials = dict(credentials)
         """SecretId → SecretKey; add pairs to accept more callers."""
+        self.tokens: dict[str, str] = dict(tokens or {})
+        """Token → SecretId of temporary credentials. A SecretId named here is
+        temporary: its requests must carry that token (X-TC-Token / Token)."""
+        self.token_expiry: dict[str, float] = {}
+        """Token → expiry time (``clock()`` seconds); tokens not here never expire."""
         self.allow_unsigned = allow_unsigned
         self.clock = clock
         self.max_post_bytes = MAX_POST_BYTES
@@ -70,15 +153,26 @@ class EmulatorApp:
         self.requests = RequestLog(record_limit)
         self.handlers: dict[tuple[str, str], Handler] = {}
         self.default_handler: Handler = answer_with_example
+        self.rate_limiter = RateLimiter(enabled=rate_limit)
+        """Per-action limits; ``app.rate_limiter.enabled = False`` switches it off."""
+        self.faults = FaultInjector(faults, seed)
+        """Injected faults; ``app.faults.configure(spec, seed)`` changes them."""
         self.stages: list[Stage] = [
             self.check_request,
             self.authenticate,
             self.route,
+            self.rate_limiter,
             self.parse_params,
             self.validate,
         ]
+        self._stats = _Stats()
         self.state: dict[str, Any] = {}
-        """Per-app state of the handlers that model real semantics."""
+        """Per-app state of the handlers that model real semantics. A service may put
+        a callable at ``state["reset"]``; the admin reset calls it."""
+        self.db_path = db
+        """Where stateful services keep their data (SQLite path; ``:memory:`` by default)."""
+        self.instance_ready_delay = instance_ready_delay
+        """Seconds a newly created instance-like resource takes to become ready."""
         if semantics:
             from .services import install_all  # noqa: PLC0415 - services import this module
 
@@ -88,13 +182,66 @@ class EmulatorApp:
         """Answer (service, action) with ``handler`` instead of the example."""
         self.handlers[(service, action)] = handler
 
+    def add_temporary_credentials(
+        self, secret_id: str, secret_key: str, token: str, expires_at: float | None = None
+    ) -> None:
+        """Accept a temporary key pair, only together with ``token``, until ``expires_at``."""
+        self.credentials[secret_id] = secret_key
+        self.tokens[token] = secret_id
+        if expires_at is not None:
+            self.token_expiry[token] = expires_at
+
+    def reset(self) -> bool:
+        """Back to a clean slate: the services' reset hook, the request log, the
+        rate limiter. Returns whether a reset hook (``state["reset"]``) was called."""
+        hook = self.state.get("reset")
+        if callable(hook):
+            hook()
+        self.requests.clear()
+        self.rate_limiter.reset()
+        return callable(hook)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts since start-up, JSON-ready (what ``/_admin/health`` reports)."""
+        s = self._stats
+        with s.lock:
+            return {
+                "uptime_seconds": round(time.monotonic() - s.started, 3),
+                "requests": s.requests,
+                "errors": s.errors,
+                "error_codes": dict(s.error_codes),
+                "recorded": len(self.requests.snapshot()),
+            }
+
     # -- entry points -------------------------------------------------------------
 
-    def handle(
-        self, method: str, path: str, headers: Mapping[str, str], body: bytes
-    ) -> HttpResponse:
+    def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Response:
         """Answer one HTTP request. ``path`` may carry the query string."""
         ctx = self._context(method, path, headers, body)
+        if is_admin_path(ctx.path):
+            status, answer = handle_admin(self, ctx.method, ctx.path, ctx.body)
+            payload = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+            return Response(status, self._json_headers(payload), payload)
+        decision = self.faults.decide()
+        if decision.kind is not None:
+            ctx.state[FAULT_STATE] = decision.kind
+        if decision.kind in BEFORE_PROCESSING:
+            return self._inject(ctx, decision)
+        response = self._process(ctx)
+        if decision.kind is None and not decision.delay:
+            return response
+        return Response(
+            response.status, response.headers, response.body, decision.kind, decision.delay
+        )
+
+    def refuse(
+        self, method: str, path: str, headers: Mapping[str, str], error: ApiError
+    ) -> Response:
+        """Answer an error without running the stages (e.g. a body too big to read)."""
+        ctx = self._context(method, path, headers, b"")
+        return self._finish(ctx, self._error_body(ctx, error), error.code)
+
+    def _process(self, ctx: RequestContext) -> Response:
         try:
             for stage in self.stages:
                 stage(ctx)
@@ -109,12 +256,41 @@ class EmulatorApp:
             failure = ApiError("InternalError", "The emulator failed to handle the request.")
             return self._finish(ctx, self._error_body(ctx, failure), failure.code)
 
-    def refuse(
-        self, method: str, path: str, headers: Mapping[str, str], error: ApiError
-    ) -> HttpResponse:
-        """Answer an error without running the stages (e.g. a body too big to read)."""
-        ctx = self._context(method, path, headers, b"")
-        return self._finish(ctx, self._error_body(ctx, error), error.code)
+    def _inject(self, ctx: RequestContext, decision: FaultDecision) -> Response:
+        """Answer a fault that replaces processing; nothing reaches the handler."""
+        ctx.action = self._action_for_log(ctx)
+        kind = decision.kind
+        if kind == RESET_BEFORE:
+            self._record(ctx, None)
+            return Response(0, {}, b"", kind, decision.delay)
+        if kind == HTTP_502:
+            self._record(ctx, None)
+            length = str(len(BAD_GATEWAY_PAGE))
+            headers = {"Content-Type": HTML_CONTENT_TYPE, "Content-Length": length}
+            return Response(502, headers, BAD_GATEWAY_PAGE, kind, decision.delay)
+        if kind == THROTTLE:
+            err = ApiError(
+                "RequestLimitExceeded",
+                "Your current request times exceeds the frequency limit. "
+                "Please reduce the frequency of calls.",
+            )
+        else:
+            assert kind == INTERNAL_ERROR, kind
+            err = ApiError("InternalError", "An internal error occurred. Please try again later.")
+        response = self._finish(ctx, self._error_body(ctx, err), err.code)
+        return Response(response.status, response.headers, response.body, kind, decision.delay)
+
+    @staticmethod
+    def _action_for_log(ctx: RequestContext) -> str | None:
+        """The action a request names (v3 header or v1 parameter), unverified."""
+        action = ctx.headers.get("x-tc-action", "").strip()
+        if not action:
+            try:
+                pairs = sigv1.form_pairs(ctx.method, ctx.query, ctx.headers, ctx.body) or []
+            except ApiError:
+                pairs = []
+            action = next((v for k, v in pairs if k == "Action"), "").strip()
+        return action or None
 
     # -- stages -------------------------------------------------------------------
 
@@ -129,33 +305,81 @@ class EmulatorApp:
             raise ApiError("RequestSizeLimitExceeded", "The GET request exceeds 32 KB.")
 
     def authenticate(self, ctx: RequestContext) -> None:
-        ctx.caller = authenticate(
-            method=ctx.method,
-            query=ctx.query,
-            headers=ctx.headers,
-            body=ctx.body,
-            credentials=self.credentials,
-            now=ctx.received_at,
-            allow_unsigned=True,  # decided in route(), once the action is known
-        )
+        pairs = sigv1.form_pairs(ctx.method, ctx.query, ctx.headers, ctx.body)
+        if pairs is not None:
+            if ctx.method == "POST" and len(ctx.body) > sigv1.MAX_POST_BYTES:
+                raise ApiError(
+                    "RequestSizeLimitExceeded", "A v1-signed request body may not exceed 1 MB."
+                )
+            v1 = sigv1.verify(
+                method=ctx.method,
+                pairs=pairs,
+                host=ctx.headers.get("host", ""),
+                credentials=self.credentials,
+                now=ctx.received_at,
+                max_skew=MAX_CLOCK_SKEW,
+            )
+            ctx.state[SIGV1_STATE] = v1
+            ctx.caller = Caller(secret_id=v1.secret_id, service=None)
+            token = v1.token
+        else:
+            ctx.caller = authenticate(
+                method=ctx.method,
+                query=ctx.query,
+                headers=ctx.headers,
+                body=ctx.body,
+                credentials=self.credentials,
+                now=ctx.received_at,
+                allow_unsigned=True,  # decided in route(), once the action is known
+            )
+            token = ctx.headers.get("x-tc-token", "").strip() or None
+        self._check_token(ctx, token)
+
+    def _check_token(self, ctx: RequestContext, token: str | None) -> None:
+        """A temporary SecretId is only good with its own, unexpired token."""
+        secret_id = ctx.caller.secret_id if ctx.caller is not None else None
+        if secret_id is None or secret_id not in list(self.tokens.values()):
+            return
+        if token is None:
+            raise ApiError(
+                "AuthFailure.TokenFailure",
+                "The SecretId is a temporary one: the request must carry its token.",
+            )
+        if self.tokens.get(token) != secret_id:
+            raise ApiError("AuthFailure.TokenFailure", "The token is invalid for this SecretId.")
+        expires_at = self.token_expiry.get(token)
+        if expires_at is not None and ctx.received_at >= expires_at:
+            raise ApiError("AuthFailure.TokenFailure", "The token has expired.")
 
     def route(self, ctx: RequestContext) -> None:
+        v1: sigv1.V1Request | None = ctx.state.get(SIGV1_STATE)
+        if v1 is not None:
+            action, version = v1.action, v1.version
+            region, language = v1.region, v1.language
+            action_name, version_name, region_name = "Action", "Version", "Region"
+        else:
+            h = ctx.headers
+            action = h.get("x-tc-action", "").strip() or None
+            version = h.get("x-tc-version", "").strip() or None
+            region = h.get("x-tc-region", "").strip() or None
+            language = h.get("x-tc-language", "").strip() or None
+            action_name, version_name, region_name = "X-TC-Action", "X-TC-Version", "X-TC-Region"
         service = ctx.caller.service if ctx.caller else None
         if not service:
             service = ctx.headers.get("host", "").split(".", 1)[0].split(":", 1)[0].lower()
             if not self.catalog.has_service(service):
-                # Unsigned and sent to a bare address: the action names the service
-                # when exactly one known service version has it.
-                service = self._service_of_action(ctx) or service
+                # Sent to a bare address without a credential scope (unsigned or v1):
+                # the action names the service when one known service version has it.
+                service = self._service_of_action(action, version) or service
         ctx.service = service
         if not self.catalog.has_service(service):
             raise ApiError("NoSuchProduct", f"The product `{service}` does not exist.")
-        ctx.action = ctx.headers.get("x-tc-action", "").strip() or None
+        ctx.action = action
         if ctx.action is None:
-            raise missing("X-TC-Action")
-        ctx.version = ctx.headers.get("x-tc-version", "").strip() or None
+            raise missing(action_name)
+        ctx.version = version
         if ctx.version is None:
-            raise missing("X-TC-Version")
+            raise missing(version_name)
         ctx.spec = self.catalog.get(service, ctx.version)
         if ctx.spec is None:
             raise ApiError(
@@ -171,20 +395,23 @@ class EmulatorApp:
                 "AuthFailure.InvalidAuthorization",
                 "Unsigned requests (Authorization: SKIP) are refused for this action.",
             )
-        ctx.region = ctx.headers.get("x-tc-region", "").strip() or None
-        ctx.language = ctx.headers.get("x-tc-language", "").strip() or None
+        ctx.region = region
+        ctx.language = language
         if ctx.region is None and ctx.spec.region_required:
-            raise missing("X-TC-Region")
+            raise missing(region_name)
 
-    def _service_of_action(self, ctx: RequestContext) -> str | None:
-        action = ctx.headers.get("x-tc-action", "").strip()
-        version = ctx.headers.get("x-tc-version", "").strip()
+    def _service_of_action(self, action: str | None, version: str | None) -> str | None:
         owners = {s.service for s in self.catalog if s.version == version and action in s.actions}
         return owners.pop() if len(owners) == 1 else None
 
     def parse_params(self, ctx: RequestContext) -> None:
+        assert ctx.spec is not None and ctx.action_spec is not None
+        v1: sigv1.V1Request | None = ctx.state.get(SIGV1_STATE)
+        if v1 is not None:
+            query = urlencode(v1.params)
+            ctx.params = params_from_query(query, ctx.action_spec.input, ctx.spec.structures)
+            return
         if ctx.method == "GET":
-            assert ctx.spec is not None and ctx.action_spec is not None
             ctx.params = params_from_query(ctx.query, ctx.action_spec.input, ctx.spec.structures)
             return
         media = _media_type(ctx.headers.get("content-type", ""))
@@ -224,16 +451,21 @@ class EmulatorApp:
     def _error_body(ctx: RequestContext, err: ApiError) -> dict[str, Any]:
         return {"Error": {"Code": err.code, "Message": err.message}, "RequestId": ctx.request_id}
 
-    def _finish(
-        self, ctx: RequestContext, answer: dict[str, Any], error_code: str | None
-    ) -> HttpResponse:
-        try:
-            text = json.dumps({"Response": answer}, ensure_ascii=False, separators=(",", ":"))
-        except (TypeError, ValueError):
-            logger.exception("answer for %s %s is not JSON", ctx.service, ctx.action)
-            err = ApiError("InternalError", "The emulator produced an answer that is not JSON.")
-            error_code = err.code
-            text = json.dumps({"Response": self._error_body(ctx, err)})
+    @staticmethod
+    def _json_headers(payload: bytes) -> dict[str, str]:
+        return {"Content-Type": JSON_CONTENT_TYPE, "Content-Length": str(len(payload))}
+
+    @staticmethod
+    def _signature_kind(ctx: RequestContext) -> str | None:
+        v1: sigv1.V1Request | None = ctx.state.get(SIGV1_STATE)
+        if v1 is not None:
+            return str(v1.signature_method)
+        if ctx.caller is not None and ctx.caller.secret_id is not None:
+            return TC3_ALGORITHM
+        return None
+
+    def _record(self, ctx: RequestContext, error_code: str | None) -> None:
+        self._stats.count(error_code)
         self.requests.append(
             RecordedRequest(
                 method=ctx.method,
@@ -246,19 +478,30 @@ class EmulatorApp:
                 params=ctx.params,
                 request_id=ctx.request_id,
                 error_code=error_code,
+                fault=ctx.state.get(FAULT_STATE),
+                signature=self._signature_kind(ctx),
             )
         )
         logger.info(
-            "%s %s %s %s -> %s",
+            "%s %s %s %s -> %s%s",
             ctx.method,
             ctx.service,
             ctx.version,
             ctx.action,
             error_code or "OK",
+            f" (fault: {ctx.state[FAULT_STATE]})" if FAULT_STATE in ctx.state else "",
         )
+
+    def _finish(
+        self, ctx: RequestContext, answer: dict[str, Any], error_code: str | None
+    ) -> Response:
+        try:
+            text = json.dumps({"Response": answer}, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError):
+            logger.exception("answer for %s %s is not JSON", ctx.service, ctx.action)
+            err = ApiError("InternalError", "The emulator produced an answer that is not JSON.")
+            error_code = err.code
+            text = json.dumps({"Response": self._error_body(ctx, err)})
+        self._record(ctx, error_code)
         payload = text.encode("utf-8")
-        return (
-            200,
-            {"Content-Type": JSON_CONTENT_TYPE, "Content-Length": str(len(payload))},
-            payload,
-        )
+        return Response(200, self._json_headers(payload), payload)

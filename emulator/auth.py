@@ -1,5 +1,7 @@
 """TC3-HMAC-SHA256 verification: who is calling, and did they sign correctly.
 
+(Signature v1, the legacy form-parameter signature, is verified in ``sigv1.py``.)
+
 The signature is recomputed with the runtime's own signer over exactly the
 headers the caller lists in SignedHeaders, using the values received. Reusing
 the signer means the emulator and the SDK can never disagree on the algorithm
@@ -13,6 +15,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from tcapi.signing import ALGORITHM as TC3_ALGORITHM
 from tcapi.signing import UNSIGNED_PAYLOAD, Tc3Signer, parse_authorization
 
 from .errors import ApiError, missing
@@ -23,9 +26,14 @@ MAX_CLOCK_SKEW = 300
 _REQUIRED_SIGNED = ("content-type", "host")
 
 
+__all__ = ["MAX_CLOCK_SKEW", "TC3_ALGORITHM", "Caller", "authenticate"]
+
+
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The authenticated caller; both fields are None for an accepted unsigned request."""
+    """The authenticated caller; both fields are None for an accepted unsigned request.
+
+    ``service`` is the credential scope's service (signature v3 only)."""
 
     secret_id: str | None
     service: str | None

@@ -1,9 +1,10 @@
 """A bounded, thread-safe log of the requests the emulator received.
 
 Tests assert on what a client really put on the wire (headers, action, typed
-parameters). Credentials never enter the log: the Authorization and X-TC-Token
-headers are dropped before a request is recorded, and repr() leaves the
-parameters out.
+parameters, signature method) and on the faults injected into it. Credentials
+never enter the log: the Authorization and X-TC-Token headers are dropped
+before a request is recorded, v1 signatures and tokens (form parameters) are
+not among the recorded parameters, and repr() leaves the parameters out.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ class RecordedRequest:
     request_id: str
     error_code: str | None
     """The error code answered, or None for a success."""
+    fault: str | None = None
+    """The fault injected into this request (``faults.py``), if any."""
+    signature: str | None = None
+    """How the request was signed: ``TC3-HMAC-SHA256``, ``HmacSHA1`` or ``HmacSHA256``
+    (v1), or None when it was unsigned or not authenticated."""
 
 
 def safe_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import secrets
 import string
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
+
+from tcapi.credentials import Credential
 
 from .app import EmulatorApp
 from .catalog import Catalog
@@ -21,6 +24,8 @@ from .records import RecordedRequest
 from .server import EmulatorHTTPServer
 
 _ALPHABET = string.ascii_letters + string.digits
+DEFAULT_REGION = "ap-guangzhou"
+ClientT = TypeVar("ClientT")
 
 
 def make_test_credentials() -> tuple[str, str]:
@@ -35,6 +40,13 @@ class Emulator:
 
     ``services`` are service.json descriptions (dicts) or a Catalog; None means
     every generated service installed with tcapi.
+
+    ``rate_limit`` enforces each action's documented requests-per-second limit
+    (``RequestLimitExceeded``); ``faults`` and ``seed`` inject network and gateway
+    failures (see ``tcapi.emulator.faults``); ``tokens`` maps token → SecretId for
+    temporary credentials; ``clock`` is the time the app sees (signature
+    timestamps, rate-limit windows, token expiry). ``db`` and
+    ``instance_ready_delay`` are for the stateful services.
     """
 
     def __init__(
@@ -48,6 +60,13 @@ class Emulator:
         allow_unsigned: bool = False,
         record_limit: int = 1000,
         semantics: bool = True,
+        db: str = ":memory:",
+        instance_ready_delay: float = 2.0,
+        rate_limit: bool = True,
+        faults: str | None = None,
+        seed: int | None = None,
+        tokens: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if (secret_id is None) != (secret_key is None):
             raise ValueError("give both secret_id and secret_key, or neither")
@@ -67,6 +86,13 @@ class Emulator:
             allow_unsigned=allow_unsigned,
             record_limit=record_limit,
             semantics=semantics,
+            db=db,
+            instance_ready_delay=instance_ready_delay,
+            rate_limit=rate_limit,
+            faults=faults,
+            seed=seed,
+            tokens=tokens,
+            clock=clock,
         )
         self._address = (host, port)
         self._server: EmulatorHTTPServer | None = None
@@ -145,3 +171,73 @@ class Emulator:
     def register(self, service: str, action: str, handler: Handler) -> None:
         """Answer (service, action) with ``handler``; see EmulatorApp.register."""
         self.app.register(service, action, handler)
+
+    # -- temporary credentials, faults, admin -------------------------------------
+
+    def issue_temporary_credentials(
+        self, duration: float = 7200, secret_id: str | None = None
+    ) -> tuple[str, str, str, float]:
+        """A new temporary key pair the emulator accepts with its token until it expires.
+
+        Returns ``(tmp_secret_id, tmp_secret_key, token, expires_at)``;
+        ``expires_at`` is in the app's clock (Unix seconds by default).
+        """
+        tmp_id, tmp_key = make_test_credentials()
+        if secret_id is not None:
+            tmp_id = secret_id
+        token = secrets.token_urlsafe(48)
+        expires_at = self.app.clock() + duration
+        self.app.add_temporary_credentials(tmp_id, tmp_key, token, expires_at)
+        return tmp_id, tmp_key, token, expires_at
+
+    def set_faults(self, faults: str | None, seed: int | None = None) -> None:
+        """Replace the injected faults (``None`` or ``""`` turns them off); restarts
+        the counts and the random sequence. Raises ValueError for a bad spec."""
+        self.app.faults.configure(faults, seed)
+
+    @property
+    def fault_counts(self) -> dict[str, int]:
+        """How many faults of each kind were injected since the last ``set_faults``."""
+        counts: dict[str, int] = self.app.faults.snapshot()["counts"]
+        return counts
+
+    @property
+    def seed(self) -> int:
+        """The fault generator's seed (made up when none was given)."""
+        return self.app.faults.seed
+
+    @property
+    def rate_limit(self) -> bool:
+        return self.app.rate_limiter.enabled
+
+    @rate_limit.setter
+    def rate_limit(self, enabled: bool) -> None:
+        self.app.rate_limiter.enabled = enabled
+
+    def reset(self) -> bool:
+        """Reset the services' state, the request log and the rate limiter (as
+        ``POST /_admin/reset`` does); returns whether a state reset hook ran."""
+        return self.app.reset()
+
+    @property
+    def admin_url(self) -> str:
+        """``http://HOST:PORT/_admin``: the control endpoints (health, reset, faults)."""
+        return f"{self.endpoint}/_admin"
+
+    # -- clients ------------------------------------------------------------------
+
+    def credential(self) -> Credential:
+        """A ``tcapi.Credential`` for this emulator's key pair."""
+        return Credential(self.secret_id, self.secret_key)
+
+    def client(self, client_class: Callable[..., ClientT], **options: Any) -> ClientT:
+        """A client of ``client_class`` (e.g. ``MqttClient``) pointed at this emulator.
+
+        It signs with the emulator's credentials, uses region ``ap-guangzhou``
+        and the emulator's endpoint; ``options`` are passed on and override those
+        (``region=``, ``credential=``, ``retry=``, ...). Start the emulator first.
+        """
+        options.setdefault("credential", self.credential())
+        options.setdefault("region", DEFAULT_REGION)
+        options.setdefault("endpoint", self.endpoint)
+        return client_class(**options)

@@ -5,6 +5,12 @@ only shows on a reused connection (a stale body, a wrong Content-Length) should
 show here too. Every answer carries Content-Length. Open connections are tracked
 so that stopping the emulator really closes them instead of leaving idle
 keep-alive threads answering after shutdown.
+
+Injected faults that need the socket are carried out here, as the app's
+``Response`` names them: ``delay`` is slept before answering; ``reset_before``
+and ``reset_after`` reset the connection (SO_LINGER 0, so the peer gets a TCP
+RST rather than a clean close) without writing a byte; ``truncated`` writes the
+headers with the full Content-Length but only half of the body, then closes.
 """
 
 from __future__ import annotations
@@ -13,12 +19,15 @@ import contextlib
 import logging
 import socket
 import socketserver
+import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .app import EmulatorApp
+from .app import EmulatorApp, Response
 from .errors import ApiError
+from .faults import RESET_AFTER, RESET_BEFORE, TRUNCATED
 
 logger = logging.getLogger("tcapi.emulator.http")
 
@@ -136,12 +145,33 @@ class _RequestHandler(BaseHTTPRequestHandler):
             parts.append(self.rfile.read(chunk))
             self.rfile.readline(8)  # the CRLF after the chunk
 
-    def _send(self, response: tuple[int, dict[str, str], bytes]) -> None:
-        status, headers, payload = response
-        self.send_response(status)
-        for name, value in headers.items():
+    def _send(self, response: Response) -> None:
+        if response.delay > 0:
+            time.sleep(response.delay)
+        if response.fault in (RESET_BEFORE, RESET_AFTER):
+            self._reset_connection()
+            return
+        payload = response.body
+        if response.fault == TRUNCATED:
+            self.close_connection = True
+            payload = payload[: len(payload) // 2]
+        self.send_response(response.status)
+        for name, value in response.headers.items():
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(payload)
+
+    def _reset_connection(self) -> None:
+        """Abort the connection: the client reads a TCP RST, not an answer."""
+        self.close_connection = True
+        conn = self.connection
+        with contextlib.suppress(OSError):
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # Closing the reader first (it holds a reference through makefile()) lets
+        # close() release the descriptor now, before socketserver's shutdown(SHUT_WR)
+        # could send a polite FIN. The writer wraps the socket without a reference.
+        with contextlib.suppress(OSError):
+            self.rfile.close()
+        conn.close()

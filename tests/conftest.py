@@ -10,10 +10,13 @@ from tcapi import Credential, RetryPolicy
 from tcapi.emulator import Emulator
 from tcapi.mqtt import AsyncMqttClient, MqttClient
 
+from .seeds import seed_doc_instance
+
 
 @pytest.fixture
 def emulator() -> Iterator[Emulator]:
     with Emulator() as emu:
+        seed_doc_instance(emu)
         yield emu
 
 

@@ -15,9 +15,11 @@ from tcapi import (
     RetryPolicy,
 )
 from tcapi.emulator import Emulator
+from tcapi.emulator.services.mqtt import seed_instance
 from tcapi.errors import ConfigurationError
 from tcapi.mqtt import AsyncMqttClient, MqttClient, errors, models
 
+from .seeds import DOC_INSTANCE
 from .test_models import doc_example_request
 
 SEED: dict[str, Any] = {
@@ -156,7 +158,7 @@ def test_language_is_configurable_and_checked(emulator: Emulator, credential: Cr
     with MqttClient(
         credential=credential, region="ap-guangzhou", endpoint=emulator.endpoint, language="zh-CN"
     ) as c:
-        c.create_device_identity(instance_id="i", device_id="d")
+        c.create_device_identity(instance_id=DOC_INSTANCE, device_id="d")
     assert emulator.requests[0].headers.get("x-tc-language") == "zh-CN"
     with pytest.raises(ConfigurationError, match="language"):
         MqttClient(credential=credential, region="ap-guangzhou", language="fr-FR")
@@ -169,8 +171,9 @@ def test_region_is_required_and_read_from_the_environment(
     with pytest.raises(ConfigurationError, match="region"):
         MqttClient(credential=credential)
     monkeypatch.setenv("TENCENTCLOUD_REGION", "ap-shanghai")
+    shanghai = seed_instance(emulator.app, region="ap-shanghai")
     with MqttClient(credential=credential, endpoint=emulator.endpoint) as c:
-        c.create_device_identity(instance_id="i", device_id="d")
+        c.create_device_identity(instance_id=shanghai, device_id="d")
     assert emulator.requests[0].region == "ap-shanghai"
 
 
@@ -190,7 +193,9 @@ def test_credentials_from_environment(monkeypatch: pytest.MonkeyPatch, emulator:
     monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", emulator.secret_id)
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", emulator.secret_key)
     with MqttClient(region="ap-guangzhou", endpoint=emulator.endpoint) as c:
-        assert_fresh_request_id(c.create_device_identity(instance_id="i", device_id="d").request_id)
+        assert_fresh_request_id(
+            c.create_device_identity(instance_id=DOC_INSTANCE, device_id="d").request_id
+        )
 
 
 def test_credentials_from_profile_file(
@@ -204,7 +209,9 @@ def test_credentials_from_profile_file(
         f"[default]\nsecret_id = {emulator.secret_id}\nsecret_key = {emulator.secret_key}\n"
     )
     with MqttClient(region="ap-guangzhou", endpoint=emulator.endpoint) as c:
-        assert_fresh_request_id(c.create_device_identity(instance_id="i", device_id="d").request_id)
+        assert_fresh_request_id(
+            c.create_device_identity(instance_id=DOC_INSTANCE, device_id="d").request_id
+        )
 
 
 def test_no_credentials_says_where_it_looked(
@@ -215,7 +222,7 @@ def test_no_credentials_says_where_it_looked(
     monkeypatch.setenv("HOME", str(tmp_path))
     with MqttClient(region="ap-guangzhou", endpoint=emulator.endpoint) as c:
         with pytest.raises(CredentialsError) as info:
-            c.create_device_identity(instance_id="i", device_id="d")
+            c.create_device_identity(instance_id=DOC_INSTANCE, device_id="d")
     text = str(info.value)
     assert "TENCENTCLOUD_SECRET_ID" in text and str(tmp_path / ".tencentcloud/credentials") in text
     assert emulator.requests == []
@@ -241,9 +248,9 @@ def test_retry_policy_does_not_swallow_success(emulator: Emulator, credential: C
         endpoint=emulator.endpoint,
         retry=RetryPolicy(max_attempts=5),
     ) as c:
-        c.create_device_identity(instance_id="i", device_id="d")
+        c.create_device_identity(instance_id=DOC_INSTANCE, device_id="d")
         with pytest.raises(errors.UnsupportedOperationResourceAlreadyExists):
-            c.create_device_identity(instance_id="i", device_id="d")
+            c.create_device_identity(instance_id=DOC_INSTANCE, device_id="d")
     # A business error is final: exactly one request each, no retries.
     assert len(emulator.requests) == 2
 
@@ -261,6 +268,6 @@ def test_caller_supplied_http_client_is_used_and_left_open(
             endpoint=emulator.endpoint,
             http_client=http,
         ) as c:
-            c.create_device_identity(instance_id="i", device_id="d")
+            c.create_device_identity(instance_id=DOC_INSTANCE, device_id="d")
         assert seen == ["127.0.0.1"]
         assert not http.is_closed  # the caller owns it

@@ -12,6 +12,7 @@ from tcapi.emulator import Emulator
 from tcapi.mqtt import MqttClient, errors, models
 
 from .scripted_server import Reply, scripted_server
+from .seeds import DOC_INSTANCE, seed_doc_instance
 
 SECRET_KEY = "Gu5t9xGARNpq86cd98joQYCN3SuperSecretValue"
 TOKEN = "TokenValue-8b1f0c9a7e6d5c4b3a2918273645"
@@ -37,12 +38,16 @@ def test_no_secret_surfaces_on_any_path(
     signatures: list[str] = []
     caplog.set_level(logging.DEBUG)  # every logger, httpx and httpcore included
     with Emulator(secret_key=SECRET_KEY, secret_id="AKIDsecretstest0000000000000000000000") as emu:
+        seed_doc_instance(emu)
         cred = Credential(emu.secret_id, SECRET_KEY)
         seen += [repr(cred), str(cred), repr(emu)]
         with MqttClient(credential=cred, region="ap-guangzhou", endpoint=emu.endpoint) as c:
             seen.append(repr(c))
             req = models.CreateDeviceIdentityRequest(
-                instance_id="i", device_id="d", primary_key=PRIMARY, secondary_key=SECONDARY
+                instance_id=DOC_INSTANCE,
+                device_id="d",
+                primary_key=PRIMARY,
+                secondary_key=SECONDARY,
             )
             seen += [repr(req), str(req)]
             resp = c.create_device_identity(req)  # success
@@ -52,7 +57,7 @@ def test_no_secret_surfaces_on_any_path(
             seen.append(chain_text(dup.value))
             with pytest.raises(InvalidParameterError) as bad:  # client-side error
                 c.create_device_identity(
-                    instance_id="i", device_id="d", primary_key=WRONG_TYPED_SECRET
+                    instance_id=DOC_INSTANCE, device_id="d", primary_key=WRONG_TYPED_SECRET
                 )  # type: ignore[call-overload]
             seen.append(chain_text(bad.value))
         signatures += [r.headers.get("authorization", "") for r in emu.requests]
@@ -70,7 +75,9 @@ def test_no_secret_surfaces_on_any_path(
             retry=RetryPolicy(max_attempts=3, base_delay=0.001),
         ) as c:
             with pytest.raises(errors.InternalError) as internal:
-                c.create_device_identity(instance_id="i", device_id="d", primary_key=PRIMARY)
+                c.create_device_identity(
+                    instance_id=DOC_INSTANCE, device_id="d", primary_key=PRIMARY
+                )
             seen.append(chain_text(internal.value))
     assert all(r["headers"]["X-TC-Token"] == TOKEN for r in script.received)  # it was sent...
     signatures += [str(r["headers"]["Authorization"]) for r in script.received]
@@ -83,7 +90,9 @@ def test_no_secret_surfaces_on_any_path(
         retry=RetryPolicy(max_attempts=2, base_delay=0.001),
     ) as c:
         with pytest.raises(ConnectError) as conn:
-            c.create_device_identity(instance_id="i", device_id="d", secondary_key=SECONDARY)
+            c.create_device_identity(
+                instance_id=DOC_INSTANCE, device_id="d", secondary_key=SECONDARY
+            )
         seen.append(chain_text(conn.value))
 
     out, err = capsys.readouterr()
