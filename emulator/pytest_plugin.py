@@ -1,11 +1,10 @@
 """pytest fixtures for testing code that calls Tencent Cloud through tcapi.
 
-Enable the plugin for a run or for a project::
-
-    pytest -p tcapi.emulator.pytest_plugin
-
-    # or in conftest.py
-    pytest_plugins = ["tcapi.emulator.pytest_plugin"]
+Installing tcapi registers the plugin with pytest (entry point
+``tcapi_emulator``), so its fixtures are there in any test suite with no
+configuration. ``pytest -p no:tcapi_emulator`` turns it off for a run; when
+plugin autoloading is disabled (``PYTEST_DISABLE_PLUGIN_AUTOLOAD``), enable it
+with ``pytest -p tcapi_emulator``.
 
 Fixtures:
 
