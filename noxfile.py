@@ -122,6 +122,14 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/run.py", *session.posargs)
 
 
+@nox.session(name="emulator-load")
+def emulator_load(session: nox.Session) -> None:
+    """32 clients x 1,000 mixed operations against the emulator: throughput, latency,
+    and a consistency check of the final state."""
+    session.install(".[test]")
+    session.run("python", "bench/emulator_load.py", *session.posargs)
+
+
 @nox.session
 def quickstart(session: nox.Session) -> None:
     """The main job: start the local emulator and walk CreateDeviceIdentity end to end."""
