@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 
 from tcapi import Credential, RetryPolicy
 from tcapi.emulator import Emulator, RequestContext, answer_with_example
-from tcapi.mqtt import AsyncMqttClient, MqttClient
+from tcapi.mqtt import AsyncMqttClient, MqttClient, errors
 from tcapi.waiters import WaiterFailedError, WaiterTimeoutError
 
 
@@ -101,3 +102,67 @@ def test_waiter_spec_errors_name_the_file(tmp_path: Any) -> None:
     ov.write_text(ov.read_text().replace("field: InstanceStatus", "field: InstanceState"))
     with pytest.raises(SpecError, match=r"overrides.yaml:\d+.*'InstanceState' is not an output"):
         load_service(root / "mqtt/2024-05-16", root)
+
+
+# -- against the emulator's own instance lifecycle ----------------------------------
+
+
+@pytest.fixture
+def slow_emu() -> Iterator[Emulator]:
+    """New and resized instances take 0.3 s to become ready."""
+    with Emulator(instance_ready_delay=0.3) as e:
+        yield e
+
+
+def test_create_instance_then_wait_until_it_serves(slow_emu: Emulator) -> None:
+    with slow_emu.client(MqttClient, retry=RetryPolicy(max_attempts=1)) as c:
+        created = c.create_instance(instance_type="BASIC", name="waiter-1", sku_code="basic_1k")
+        iid = created.instance_id
+        assert c.describe_instance(instance_id=iid).instance_status == "CREATING"
+        with pytest.raises(errors.FailedOperationInstanceNotReady):
+            c.create_device_identity(instance_id=iid, device_id="too-early")
+        t0 = time.monotonic()
+        ready = c.wait_until_instance_ready(instance_id=iid, delay=0.05)
+        waited = time.monotonic() - t0
+        assert ready.instance_status == "RUNNING" and ready.instance_id == iid
+        assert 0.15 < waited < 2  # it waited for the instance, not longer
+        assert c.create_device_identity(instance_id=iid, device_id="on-time").request_id
+    polls = [r for r in slow_emu.requests if r.action == "DescribeInstance"]
+    assert len(polls) >= 3  # one describe above, then several polls
+
+
+def test_a_resize_makes_the_instance_modifying_until_ready(slow_emu: Emulator) -> None:
+    with slow_emu.client(MqttClient) as c:
+        iid = c.create_instance(
+            instance_type="BASIC", name="waiter-2", sku_code="basic_1k"
+        ).instance_id
+        c.wait_until_instance_ready(instance_id=iid, delay=0.05)
+        c.modify_instance(instance_id=iid, sku_code="basic_2k")
+        assert c.describe_instance(instance_id=iid).instance_status == "MODIFYING"
+        ready = c.wait_until_instance_ready(instance_id=iid, delay=0.05)
+        assert ready.instance_status == "RUNNING" and ready.sku_code == "basic_2k"
+
+
+def test_waiting_for_an_instance_that_never_existed_raises_the_api_error(
+    slow_emu: Emulator,
+) -> None:
+    with slow_emu.client(MqttClient) as c, pytest.raises(errors.ResourceNotFoundInstance):
+        c.wait_until_instance_ready(instance_id="mqtt-nope0000", delay=0)
+
+
+@pytest.mark.anyio
+async def test_async_waiter_on_a_new_instance(slow_emu: Emulator) -> None:
+    async with slow_emu.client(AsyncMqttClient) as c:
+        iids = [
+            (
+                await c.create_instance(
+                    instance_type="BASIC", name=f"waiter-a{n}", sku_code="basic_1k"
+                )
+            ).instance_id
+            for n in range(3)
+        ]
+        ready = await asyncio.gather(
+            *(c.wait_until_instance_ready(instance_id=i, delay=0.05) for i in iids)
+        )
+    assert [r.instance_status for r in ready] == ["RUNNING"] * 3
+    assert [r.instance_id for r in ready] == iids
