@@ -169,16 +169,17 @@ class _ClientCore:
             )
         return data
 
-    def _sign(self, op: Operation[Any], body: bytes) -> dict[str, str]:
-        """Headers for one attempt: a fresh timestamp and signature each time."""
+    def _sign(self, op: Operation[Any], body: bytes, cred: Credential | None) -> dict[str, str]:
+        """Headers for one attempt: a fresh timestamp and signature each time.
+
+        ``cred`` is None only for unsigned actions."""
         ts = int(time.time())
         headers = dict(self._base_headers)
         headers["X-TC-Action"] = op.action
         headers["X-TC-Timestamp"] = str(ts)
-        if op.unsigned:
+        if op.unsigned or cred is None:
             headers["Authorization"] = "SKIP"
             return headers
-        cred: Credential = self._credentials.get_credential()
         if cred.token:
             headers["X-TC-Token"] = cred.token
         headers["Authorization"] = self._signer.authorization(
@@ -299,7 +300,8 @@ class SyncClient(_ClientCore):
             started = time.perf_counter()
             status: int | None = None
             try:
-                headers = self._sign(op, body)
+                cred = None if op.unsigned else self._credentials.get_credential()
+                headers = self._sign(op, body, cred)
                 try:
                     status, content = self._http.post(headers, body)
                 except self._http_errors as exc:
@@ -348,7 +350,8 @@ class AsyncClient(_ClientCore):
             started = time.perf_counter()
             status: int | None = None
             try:
-                headers = self._sign(op, body)
+                cred = None if op.unsigned else await self._credential_async()
+                headers = self._sign(op, body, cred)
                 try:
                     status, content = await self._http.post(headers, body)
                 except self._http_errors as exc:
@@ -365,6 +368,16 @@ class AsyncClient(_ClientCore):
                 continue
             self._log_attempt(op, attempt, started, result, status)
             return result
+
+    async def _credential_async(self) -> Credential:
+        """The provider's ``aget_credential()`` when it has one (a refresh over the
+        network must not block the event loop), else ``get_credential()``."""
+        provider = self._credentials
+        aget = getattr(provider, "aget_credential", None)
+        if aget is not None:
+            cred: Credential = await aget()
+            return cred
+        return provider.get_credential()
 
     async def aclose(self) -> None:
         """Close the connection pool (a caller-supplied ``http_client`` stays open)."""

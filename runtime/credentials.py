@@ -52,7 +52,12 @@ class Credential:
 
 @runtime_checkable
 class CredentialProvider(Protocol):
-    """Anything that can hand out the credential to sign the next request with."""
+    """Anything that can hand out the credential to sign the next request with.
+
+    Async clients call ``async aget_credential()`` instead when the provider has
+    one, so that a provider that refreshes over the network does not block the
+    event loop.
+    """
 
     def get_credential(self) -> Credential: ...
 
