@@ -20,6 +20,7 @@ import logging
 import socket
 import socketserver
 import struct
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,6 +60,13 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
                 self._connections.add(conn)
             else:
                 self._connections.discard(conn)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer is routine (timeouts, cancelled tasks);
+        only other failures get socketserver's traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         with self._lock:

@@ -12,6 +12,8 @@ import json
 import os
 import random
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import textwrap
@@ -843,3 +845,18 @@ def test_a_handler_sees_the_v1_caller(emu: Emulator, http: httpx.Client) -> None
     emu.register("mqtt", "CreateDeviceIdentity", handler)
     v1_send(http, emu, "POST", EXAMPLE_REQUEST, tamper={})
     assert seen == [(emu.secret_id, None)]
+
+
+def test_a_client_hanging_up_mid_request_is_not_reported_as_a_server_error(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    with Emulator() as emu:
+        for _ in range(20):  # abortive closes (RST) while the server reads or answers
+            sock = socket.create_connection((emu.host, emu.port))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            sock.close()
+        with emu.client(MqttClient) as client:  # and it still serves
+            assert client.describe_instance_list().request_id
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "ConnectionResetError" not in err
