@@ -8,9 +8,11 @@ about a particular service.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import hashlib
 import importlib.util
 import json
+import math
 import os
 import re
 import sys
@@ -24,9 +26,9 @@ import black
 import jinja2
 
 from .cli_io import write_atomic
-from .names import error_class_name, safe_attr_name, snake_case
+from .names import ERROR_MODULE_NAMES, error_class_name, module_name
 from .schema import SpecError
-from .spec import SCALARS, Member, Service
+from .spec import SCALARS, Member, Service, waiter_name
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPO = Path(__file__).resolve().parent.parent
@@ -52,12 +54,19 @@ def _wrap_text(text: str, width: int = 72) -> str:
 
 
 def _pyrepr(value: object) -> str:
-    """A Python literal for a spec value (strings, numbers, bools, None)."""
-    if isinstance(value, float) and value.is_integer():
+    """A Python expression for a spec value (strings, numbers, bools, None, and
+    tuples of them); ``repr`` of a str escapes everything that could end it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({str(value)!r})"
+    if isinstance(value, tuple):
+        inner = ", ".join(_pyrepr(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if value is None or isinstance(value, str | int | float):
         return repr(value)
-    return repr(value)
+    raise TypeError(f"no Python literal for {type(value).__name__}")
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -86,7 +95,12 @@ def _runtime_errors() -> ModuleType:
 
 def runtime_common_errors() -> dict[str, str]:
     """The common API 3.0 codes the runtime defines: code → class name."""
-    return {code: cls.__name__ for code, cls in _runtime_errors().COMMON_ERRORS.items()}
+    return dict(_common_errors())
+
+
+@functools.cache
+def _common_errors() -> tuple[tuple[str, str], ...]:
+    return tuple((code, cls.__name__) for code, cls in _runtime_errors().COMMON_ERRORS.items())
 
 
 # --------------------------------------------------------------------------- views
@@ -163,6 +177,9 @@ class ModelView:
     name: str
     doc: str
     members: tuple[MemberView, ...]
+    strict: bool
+    """from_dict checks member types (responses, and structures responses use);
+    request models leave that to validate(), which runs before sending."""
 
 
 @attrs.frozen
@@ -174,6 +191,9 @@ class ModuleView:
     sources: str
     models: tuple[ModelView, ...]
     imports: tuple[tuple[str, str], ...]  # (module, class) of structures it uses
+    late_imports: tuple[tuple[str, str], ...] = ()
+    """Structures that (indirectly) use this one back: imported at the end of the
+    module, once its own class exists, so that mutually recursive structures load."""
 
 
 @attrs.frozen
@@ -195,14 +215,20 @@ def _error_views(service: Service, common: dict[str, str]) -> list[ErrorView]:
                 wanted[ancestor] = ""
     classes: dict[str, str] = dict(common)
     taken: dict[str, str] = {cls: code for code, cls in common.items()}
+    taken.update({name: f"the module's own {name}" for name in ERROR_MODULE_NAMES})
+    declared_by = {c: c for c in service.error_lines}
+    for code in service.error_lines:  # a synthesized ancestor is blamed on its first child
+        for i in range(code.count(".")):
+            declared_by.setdefault(code.rsplit(".", i + 1)[0], code)
     views: list[ErrorView] = []
     for code in sorted(wanted, key=lambda c: (c.count("."), c)):
         cls = error_class_name(code)
         if cls in taken:
+            path, line = service.error_lines.get(
+                declared_by.get(code, code), (f"spec/{service.root}/service.yaml", None)
+            )
             raise SpecError(
-                f"spec/{service.root}/service.yaml",
-                None,
-                f"error codes {taken[cls]!r} and {code!r} both become class {cls!r}",
+                path, line, f"error codes {taken[cls]!r} and {code!r} both become class {cls!r}"
             )
         taken[cls] = code
         parent_code = code.rpartition(".")[0]
@@ -320,7 +346,7 @@ def format_all(files: dict[str, str]) -> dict[str, str]:
 
 
 def _module_name(name: str) -> str:
-    return safe_attr_name(snake_case(name))
+    return module_name(name)
 
 
 def _modules(service: Service) -> list[ModuleView]:
@@ -334,6 +360,22 @@ def _modules(service: Service) -> list[ModuleView]:
         used = {m.pytype for model in models for m in model.members if m.kind == "struct"}
         return tuple(sorted((module_of[n], n) for n in used - own))
 
+    uses = {
+        s.name: {m.element for m in s.members if m.element in structures}
+        for s in service.structures
+    }
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            name = todo.pop()
+            if name == goal:
+                return True
+            if name not in seen:
+                seen.add(name)
+                todo.extend(uses[name])
+        return False
+
     for s in service.structures:
         output_only = usage[s.name] == {"out"}
         model = ModelView(
@@ -343,14 +385,18 @@ def _modules(service: Service) -> list[ModuleView]:
                 _member_view(m, response=False, structures=structures, output_only=output_only)
                 for m in s.members
             ),
+            strict="out" in usage[s.name] or not usage[s.name],
         )
+        used = imports((model,), {s.name})
+        cyclic = tuple(i for i in used if reaches(i[1], s.name))
         modules.append(
             ModuleView(
                 module_of[s.name],
                 f"The {s.name} structure.",
                 s.source.removeprefix(service.root + "/"),
                 (model,),
-                imports((model,), {s.name}),
+                tuple(i for i in used if i not in cyclic),
+                cyclic,
             )
         )
     taken = {m.name: f"structure {m.models[0].name}" for m in modules}
@@ -359,11 +405,13 @@ def _modules(service: Service) -> list[ModuleView]:
             a.name + "Request",
             f"Parameters of {a.name}.",
             tuple(_member_view(m, response=False, structures=structures) for m in a.input),
+            strict=False,
         )
         resp = ModelView(
             a.name + "Response",
             f"What {a.name} returns.",
             tuple(_member_view(m, response=True, structures=structures) for m in a.output),
+            strict=True,
         )
         name = _module_name(a.name)
         if name in taken:
@@ -428,15 +476,7 @@ def _waiter_views(service: Service, actions: dict[str, dict[str, Any]]) -> list[
             path.append(member.py_name)
             if member.element in structs:
                 members = structs[member.element].members
-        py = safe_attr_name(snake_case(w.name))
-        taken = {p.py for p in actions[w.action]["params"]} & {"delay", "max_attempts"}
-        if taken:
-            raise SpecError(
-                f"spec/{service.root}/service.yaml",
-                None,
-                f"waiter {w.name}: {w.action} has members named {sorted(taken)}, which the "
-                "waiter's own delay/max_attempts arguments would shadow",
-            )
+        py = waiter_name(w.name)  # spec.py checked it clashes with nothing
         views.append(
             {
                 "py": py,
@@ -458,8 +498,13 @@ def _waiter_views(service: Service, actions: dict[str, dict[str, Any]]) -> list[
     return views
 
 
-def render_service(service: Service, versions: list[str], newest: bool) -> dict[str, str]:
-    """All files of one service version, keyed by path relative to generated/."""
+def render_service(
+    service: Service, versions: list[str], newest: bool, *, formatted: bool = True
+) -> dict[str, str]:
+    """All files of one service version, keyed by path relative to generated/.
+
+    ``formatted=False`` skips black (the slow step): valid Python all the same,
+    for tests that generate many throwaway specs; never for generated/."""
     env = _environment()
     common = runtime_common_errors()
     structures = {s.name for s in service.structures}
@@ -519,7 +564,8 @@ def render_service(service: Service, versions: list[str], newest: bool) -> dict[
         out[f"{base}/models/{module.name}.py"] = module_template.render({**ctx, "module": module})
     if newest:
         out[f"{service.service}/__init__.py"] = env.get_template("service_init.py.j2").render(ctx)
-    out = format_all(out)
+    if formatted:
+        out = format_all(out)
     out[f"{base}/service.json"] = _service_json(service)
     out[f"{base}/py.typed"] = ""
     if newest:
@@ -527,7 +573,7 @@ def render_service(service: Service, versions: list[str], newest: bool) -> dict[
     return out
 
 
-def render_all(services: list[Service]) -> dict[str, str]:
+def render_all(services: list[Service], *, formatted: bool = True) -> dict[str, str]:
     """The whole generated/ tree for every service version in the spec."""
     by_name: dict[str, list[Service]] = {}
     for s in services:
@@ -537,5 +583,5 @@ def render_all(services: list[Service]) -> dict[str, str]:
         versions = sorted(by_name[name], key=lambda s: s.version)
         labels = [f"{s.package} ({s.version})" for s in versions]
         for s in versions:
-            files.update(render_service(s, labels, newest=s is versions[-1]))
+            files.update(render_service(s, labels, newest=s is versions[-1], formatted=formatted))
     return dict(sorted(files.items()))

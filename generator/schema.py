@@ -8,6 +8,7 @@ built with PyYAML's safe constructor.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -38,6 +39,8 @@ class Scalar:
     kind: str  # "str", "int", "number", "bool", "any"
     pattern: str | None = None
     choices: tuple[str, ...] | None = None
+    minimum: float | None = None  # numbers: the smallest allowed value
+    positive: bool = False  # numbers: must be > 0 (and >= minimum)
 
 
 @attrs.frozen
@@ -70,6 +73,13 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _STR_TAG = "tag:yaml.org,2002:str"
 _NULL_TAG = "tag:yaml.org,2002:null"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_PLAIN_TAGS = frozenset({_BOOL_TAG, _INT_TAG, _FLOAT_TAG, _STR_TAG, _NULL_TAG, _SEQ_TAG, _MAP_TAG})
+"""What a spec may hold: the JSON types. Dates, binary, sets and custom tags
+have no JSON form (examples end up in service.json) and no Python literal."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NUMBERS = yaml.constructor.SafeConstructor()
 
 
 def _line(node: yaml.Node) -> int:
@@ -108,7 +118,12 @@ class Validator:
         self.lines[where] = _line(node)
         label = _label(where)
         if isinstance(schema, AnyValue):
+            self.walk(node, label)
             return
+        if not isinstance(node, yaml.ScalarNode) or (
+            isinstance(schema, Scalar) and schema.kind == "any"
+        ):
+            self.plain(node, label)  # typed scalars say what they want below
         if isinstance(schema, Map):
             if not isinstance(node, yaml.MappingNode):
                 raise self.fail(node, f"{label} must be a mapping, not {_describe(node)}")
@@ -149,6 +164,11 @@ class Validator:
             return
         # Scalar
         if schema.kind == "any":
+            if not isinstance(node, yaml.ScalarNode):
+                raise self.fail(
+                    node,
+                    f"{label} must be a string, number, boolean or null, not {_describe(node)}",
+                )
             return
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(
@@ -167,12 +187,53 @@ class Validator:
             raise self.fail(
                 node, f"{label} must be {_kind_name(schema.kind)}, not {_describe(node)}{hint}"
             )
+        if _SURROGATE.search(node.value):
+            raise self.fail(node, f"{label}: contains a lone surrogate (not valid Unicode)")
+        if schema.kind in ("int", "number"):
+            number = (
+                _NUMBERS.construct_yaml_float(node)
+                if node.tag == _FLOAT_TAG
+                else _NUMBERS.construct_yaml_int(node)
+            )
+            if not math.isfinite(number):
+                raise self.fail(node, f"{label} must be a finite number, not {node.value}")
+            if schema.minimum is not None and number < schema.minimum:
+                raise self.fail(node, f"{label} must be at least {schema.minimum:g}")
+            if schema.positive and number <= 0:
+                raise self.fail(node, f"{label} must be greater than 0")
         if schema.choices is not None and node.value not in schema.choices:
             raise self.fail(
                 node, f"{label}: {node.value!r} is not one of {', '.join(schema.choices)}"
             )
         if schema.pattern is not None and not re.fullmatch(schema.pattern, node.value):
             raise self.fail(node, f"{label}: {node.value!r} does not match {schema.pattern}")
+
+    def plain(self, node: yaml.Node, label: str) -> None:
+        """Only JSON-like values: no dates, binary, sets or custom tags, no lone surrogates."""
+        if node.tag not in _PLAIN_TAGS:
+            kind = node.tag.rsplit(":", 1)[-1]
+            hint = " (quote it)" if isinstance(node, yaml.ScalarNode) else ""
+            raise self.fail(node, f"{label}: {kind!r} values are not allowed{hint}")
+        if isinstance(node, yaml.ScalarNode) and _SURROGATE.search(node.value):
+            raise self.fail(node, f"{label}: contains a lone surrogate (not valid Unicode)")
+
+    def walk(self, node: yaml.Node, label: str) -> None:
+        """Check a free-form value (an example, a waiter state) all the way down."""
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            self.plain(n, label)
+            if isinstance(n, yaml.SequenceNode):
+                stack.extend(n.value)
+            elif isinstance(n, yaml.MappingNode):
+                seen: set[object] = set()
+                for key_node, value_node in n.value:
+                    self.plain(key_node, label)
+                    key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+                    if key in seen:
+                        raise self.fail(key_node, f"{label}: duplicate key {key!r}")
+                    seen.add(key)
+                    stack.append(value_node)
 
 
 def _kind_name(kind: str) -> str:
@@ -188,21 +249,48 @@ def _label(where: tuple[str | int, ...]) -> str:
     return out
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases: a spec never needs them, and an alias
+    makes the node tree a graph (exponential to walk, or a cycle)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, f"aliases (*{event.anchor}) are not supported", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
 def load_yaml(path: Path, schema: Schema) -> tuple[Any, Validator]:
     """Parse, validate and construct one YAML file."""
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError(path, None, f"not valid UTF-8 ({exc.reason})") from None
+        at = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SpecError(
+            path, raw[: exc.start].count(b"\n") + 1, f"not valid UTF-8 ({exc.reason})", at
+        ) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         col = mark.column + 1 if mark is not None else None
         raise SpecError(path, line, f"invalid YAML: {exc.problem or exc.context}", col) from None
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        raise SpecError(
+            path,
+            before.count("\n") + 1,
+            f"invalid YAML: character {exc.character!r} is not allowed",
+            len(before) - (before.rfind("\n") + 1) + 1,
+        ) from None
     except yaml.YAMLError as exc:
         raise SpecError(path, None, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise SpecError(path, None, "invalid YAML: nested too deeply") from None
     if node is None:
         raise SpecError(path, 1, "the file is empty")
     validator = Validator(path)
@@ -210,6 +298,8 @@ def load_yaml(path: Path, schema: Schema) -> tuple[Any, Validator]:
     loader = yaml.SafeLoader("")
     try:
         data = loader.construct_document(node)
+    except RecursionError:
+        raise SpecError(path, _line(node), "invalid YAML: nested too deeply") from None
     finally:
         loader.dispose()
     return data, validator
@@ -219,7 +309,8 @@ def load_yaml(path: Path, schema: Schema) -> tuple[Any, Validator]:
 
 IDENT = r"[A-Za-z][A-Za-z0-9_]*"
 ERROR_CODE = r"[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9_]+)*"
-PY_IDENT = r"[a-z_][a-z0-9_]*"
+PY_IDENT = r"[a-z][a-z0-9_]*"
+STRUCT_IDENT = r"[A-Z][A-Za-z0-9_]*"
 
 _str = Scalar("str")
 _bool = Scalar("bool")
@@ -264,8 +355,8 @@ WAITER = Map(
         "field": Scalar("str", r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*"),
         "success": Seq(Scalar("any")),
         "failure": Seq(Scalar("any")),
-        "delay": Scalar("number"),
-        "max_attempts": Scalar("int"),
+        "delay": Scalar("number", minimum=0),
+        "max_attempts": Scalar("int", minimum=1),
         "description": _str,
     },
     required=frozenset({"action", "field", "success"}),
@@ -283,7 +374,7 @@ _SERVICE_FIELDS: dict[str, Schema] = {
     "endpoint": Scalar("str", r"[A-Za-z0-9.-]+"),
     "endpoints": AnyValue(),
     "region_required": _bool,
-    "rate_limit": Scalar("number"),
+    "rate_limit": Scalar("number", positive=True),
     "errors": Seq(ERROR),
     "offline_actions": Seq(Scalar("str", IDENT)),
     "source": AnyValue(),
@@ -296,7 +387,7 @@ SERVICE = Map(
 
 STRUCTURE = Map(
     {
-        "structure": Scalar("str", IDENT),
+        "structure": Scalar("str", STRUCT_IDENT),
         "description": _str,
         "lang": LANG,
         "members": Seq(MEMBER),
@@ -310,7 +401,7 @@ PAGINATE = Map(
         "limit": Scalar("str", IDENT),
         "items": Scalar("str", IDENT),
         "total": Scalar("str", IDENT),
-        "page_size": Scalar("int"),
+        "page_size": Scalar("int", minimum=1),
     },
     required=frozenset({"offset", "limit", "items"}),
 )
@@ -322,7 +413,7 @@ _ACTION_FIELDS: dict[str, Schema] = {
     "title": _str,
     "description": _str,
     "lang": LANG,
-    "rate_limit": Scalar("number"),
+    "rate_limit": Scalar("number", positive=True),
     "idempotent": _bool,
     "deprecated": _bool,
     "unsigned": _bool,

@@ -19,7 +19,16 @@ from typing import Any
 import attrs
 
 from . import schema
-from .names import safe_attr_name, snake_case
+from .names import (
+    CLIENT_BASE_NAMES,
+    KEYWORDS,
+    MODEL_MODULE_NAMES,
+    RESERVED,
+    method_name,
+    module_name,
+    safe_attr_name,
+    snake_case,
+)
 from .schema import SpecError
 
 SCALARS = {
@@ -146,6 +155,8 @@ class Service:
     actions: tuple[Action, ...]
     structures: tuple[Structure, ...]
     root: str  # the spec folder, relative to the spec root ("mqtt/2024-05-16")
+    error_lines: dict[str, tuple[str, int | None]] = attrs.field(factory=dict, eq=False, repr=False)
+    """Where each error code is declared first: code → (file, line), for error messages."""
 
     @property
     def package(self) -> str:
@@ -281,7 +292,15 @@ def _members(raw: _RawFile, where: tuple[str, ...], owner: str) -> tuple[Member,
         if name in wire_seen:
             raise raw.error(f"{owner}: member {name!r} is declared twice", *at)
         wire_seen.add(name)
-        py = m.get("python_name") or safe_attr_name(snake_case(name))
+        given = m.get("python_name")
+        if given is not None and (given in KEYWORDS or given in RESERVED):
+            raise raw.error(
+                f"{owner}.{name}: python_name {given!r} is a Python keyword or a name the "
+                "generated code uses itself",
+                *at,
+                "python_name",
+            )
+        py = given or safe_attr_name(snake_case(name))
         if py in py_seen:
             raise raw.error(
                 f"{owner}: members {py_seen[py]!r} and {name!r} both become the Python name "
@@ -332,7 +351,11 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
     rel = _relative(folder, root)
     if rel not in (expected, folder.name):
         raise svc.error(f"folder {rel!r} does not match service/version {expected!r}", "service")
+    error_sources = _error_sources(svc, raw_actions)  # before overrides add to the lists
     overrides = _apply_overrides(folder, svc, raw_structures, raw_actions)
+    if overrides is not None:
+        error_sources = _error_sources(overrides, [], overrides.data) + error_sources
+    _check_service_names(svc)  # overrides may replace client_name
     endpoints = data.get("endpoints") or {}
     if not isinstance(endpoints, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in endpoints.items()
@@ -350,6 +373,13 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
         for r in raw_structures
     ]
     struct_names = {s.name for s in structures}
+    for st, r in zip(structures, raw_structures, strict=True):
+        if st.name in MODEL_MODULE_NAMES or st.name in KEYWORDS:
+            raise r.error(
+                f"structure {st.name!r} is a Python keyword or would shadow a name the "
+                f"generated models use ({', '.join(sorted(MODEL_MODULE_NAMES))})",
+                "structure",
+            )
 
     actions: list[Action] = []
     for r in raw_actions:
@@ -358,7 +388,17 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
         inputs = _members(r, ("input",), f"{name} input") if "input" in a else ()
         outputs = _members(r, ("output",), f"{name} output") if "output" in a else ()
         if not any(m.name == IMPLICIT_REQUEST_ID for m in outputs):
-            outputs = (*outputs, _request_id_member())
+            implicit = _request_id_member()
+            for i, m in enumerate(outputs):
+                if m.py_name == implicit.py_name:
+                    raise r.error(
+                        f"{name} output: member {m.name!r} becomes the Python name "
+                        f"{m.py_name!r}, which the implicit RequestId member has; "
+                        "give it a python_name",
+                        "output",
+                        i,
+                    )
+            outputs = (*outputs, implicit)
         examples = []
         for i, ex in enumerate(a.get("examples", [])):
             for part in ("request", "response"):
@@ -394,7 +434,7 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
                 errors=tuple(dict.fromkeys(a.get("errors", []))),
                 examples=tuple(examples),
                 source=_relative(r.path, root),
-                py_name=safe_attr_name(snake_case(name)),
+                py_name=method_name(name),
             )
         )
 
@@ -406,6 +446,9 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
     if overrides is not None and "waiters" in (overrides.data.get("service") or {}):
         declared_in, where = overrides, ("service", "waiters")
     waiters = _waiters(declared_in, where, data.get("waiters") or {}, actions, structures)
+    error_lines: dict[str, tuple[str, int | None]] = {}
+    for code, raw, at in error_sources:
+        error_lines.setdefault(code, (str(raw.path), raw.line(*at)))
     return Service(
         service=data["service"],
         version=data["version"],
@@ -425,7 +468,65 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
         actions=tuple(actions),
         structures=tuple(structures),
         root=expected,
+        error_lines=error_lines,
     )
+
+
+_RUNTIME_PACKAGE = Path(__file__).resolve().parent.parent / "runtime"
+_RUNTIME_MODULES = frozenset(
+    {"client", "credentials", "errors", "model", "pagination", "retry", "signing", "waiters"}
+    | {"emulator", "services"}
+)
+"""Names under ``tcapi`` the runtime and emulator already use (the runtime folder
+is listed too, so a module added there is covered at once)."""
+
+
+def _check_service_names(svc: _RawFile) -> None:
+    """The package ``tcapi.<service>`` and the client classes must not shadow anything."""
+    data = svc.data
+    taken = set(_RUNTIME_MODULES)
+    if _RUNTIME_PACKAGE.is_dir():
+        taken |= {p.stem for p in _RUNTIME_PACKAGE.iterdir() if p.suffix == ".py" or p.is_dir()}
+    service = data["service"]
+    if service in KEYWORDS or service in taken:
+        raise svc.error(
+            f"service {service!r} would be the package tcapi.{service}, which is a Python "
+            "keyword or a module of the runtime",
+            "service",
+        )
+    client = data["client_name"]
+    for cls in (f"{client}Client", f"Async{client}Client"):
+        if cls in CLIENT_BASE_NAMES:
+            raise svc.error(
+                f"client_name {client!r} makes the class {cls}, the name of a base class",
+                "client_name",
+            )
+
+
+def _error_sources(
+    raw: _RawFile, actions: list[_RawFile], overrides: dict[str, Any] | None = None
+) -> list[tuple[str, _RawFile, tuple[str | int, ...]]]:
+    """Every declared error code with the file and path of its declaration."""
+    out: list[tuple[str, _RawFile, tuple[str | int, ...]]] = []
+    if overrides is None:
+        for i, e in enumerate(raw.data.get("errors", [])):
+            out.append((e["code"], raw, ("errors", i, "code")))
+    else:
+        service = overrides.get("service") or {}
+        for i, e in enumerate(service.get("errors", [])):
+            out.append((e["code"], raw, ("service", "errors", i, "code")))
+        for name, patch in (overrides.get("actions") or {}).items():
+            for i, code in enumerate(patch.get("errors", [])):
+                out.append((code, raw, ("actions", name, "errors", i)))
+    for r in actions:
+        for i, code in enumerate(r.data.get("errors", [])):
+            out.append((code, r, ("errors", i)))
+    return out
+
+
+def waiter_name(name: str) -> str:
+    """The Python name of a waiter: ``wait_until_<this>``."""
+    return safe_attr_name(snake_case(name))
 
 
 DEFAULT_WAITER_DELAY = 2.0
@@ -442,12 +543,28 @@ def _waiters(
     """Waiters are data: check that each names an action and an output path."""
     by_action = {a.name: a for a in actions}
     by_struct = {s.name: s for s in structures}
+    methods = {a.py_name: a.name for a in actions}
+    methods.update({"paginate_" + a.py_name: a.name for a in actions if a.paginate})
     out = []
     for name, w in sorted(raw.items()):
         where = (*prefix, name)
         action = by_action.get(w["action"])
         if action is None:
             raise svc.error(f"waiter {name}: no action {w['action']!r}", *where, "action")
+        method = "wait_until_" + waiter_name(name)
+        if method in methods:
+            raise svc.error(
+                f"waiter {name}: its method {method}() clashes with that of {methods[method]}",
+                *where,
+            )
+        methods[method] = f"waiter {name}"
+        shadowed = sorted({m.py_name for m in action.input} & {"delay", "max_attempts"})
+        if shadowed:
+            raise svc.error(
+                f"waiter {name}: {action.name} has members named {shadowed}, which the "
+                "waiter's own delay/max_attempts arguments would shadow",
+                *where,
+            )
         members: tuple[Member, ...] = action.output
         path = tuple(w["field"].split("."))
         for i, part in enumerate(path):
@@ -535,23 +652,53 @@ def _check_references(
                     key,
                 )
 
+    modules: dict[str, str] = {}
     for s, r in zip(structures, raw_structures, strict=True):
         check(s.members, r, "members", s.name)
+        module = module_name(s.name)
+        if module in modules:
+            raise r.error(
+                f"structures {modules[module]!r} and {s.name!r} would share the models "
+                f"module {module!r}",
+                "structure",
+            )
+        modules[module] = s.name
     methods: dict[str, str] = {}
     for a, r in zip(actions, raw_actions, strict=True):
         check(a.input, r, "input", f"{a.name} input")
         check(a.output, r, "output", f"{a.name} output")
         if a.py_name in methods:
             raise r.error(
-                f"actions {methods[a.py_name]!r} and {a.name!r} share the method name {a.py_name!r}"
+                f"actions {methods[a.py_name]!r} and {a.name!r} share the method name "
+                f"{a.py_name!r}",
+                "action",
             )
         methods[a.py_name] = a.name
+        module = module_name(a.name)
+        if module in modules:
+            raise r.error(
+                f"action {a.name!r} and {modules[module]!r} would share the models module "
+                f"{module!r}",
+                "action",
+            )
+        modules[module] = a.name
         for suffix in ("Request", "Response"):
             if a.name + suffix in struct_names:
                 raise r.error(
                     f"structure {a.name + suffix!r} collides with the {suffix.lower()} "
-                    f"model of {a.name}"
+                    f"model of {a.name}",
+                    "action",
                 )
+    for a, r in zip(actions, raw_actions, strict=True):
+        if a.paginate is None:
+            continue
+        pager = "paginate_" + a.py_name
+        if pager in methods:
+            raise r.error(
+                f"{a.name}: its paginator {pager}() clashes with the method of {methods[pager]!r}",
+                "paginate",
+            )
+        methods[pager] = a.name
 
 
 def _request_id_member() -> Member:

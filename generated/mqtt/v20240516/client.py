@@ -336,7 +336,7 @@ _DESCRIBE_DEVICE_CERTIFICATES = Operation(
     idempotent=True,
     rate_limit=20,
 )
-_DESCRIBE_DEVICE_CERTIFICATES_PAGES = PageSpec(
+_DESCRIBE_DEVICE_CERTIFICATES__PAGES = PageSpec(
     offset="offset",
     limit="limit",
     items="data",
@@ -351,7 +351,7 @@ _DESCRIBE_DEVICE_IDENTITIES = Operation(
     idempotent=True,
     rate_limit=20,
 )
-_DESCRIBE_DEVICE_IDENTITIES_PAGES = PageSpec(
+_DESCRIBE_DEVICE_IDENTITIES__PAGES = PageSpec(
     offset="offset",
     limit="limit",
     items="data",
@@ -406,7 +406,7 @@ _DESCRIBE_INSTANCE_LIST = Operation(
     idempotent=True,
     rate_limit=20,
 )
-_DESCRIBE_INSTANCE_LIST_PAGES = PageSpec(
+_DESCRIBE_INSTANCE_LIST__PAGES = PageSpec(
     offset="offset",
     limit="limit",
     items="data",
@@ -445,7 +445,7 @@ _DESCRIBE_MESSAGE_LIST = Operation(
     idempotent=True,
     rate_limit=20,
 )
-_DESCRIBE_MESSAGE_LIST_PAGES = PageSpec(
+_DESCRIBE_MESSAGE_LIST__PAGES = PageSpec(
     offset="offset",
     limit="limit",
     items="data",
@@ -518,7 +518,7 @@ _DESCRIBE_TOPIC_LIST = Operation(
     idempotent=True,
     rate_limit=20,
 )
-_DESCRIBE_TOPIC_LIST_PAGES = PageSpec(
+_DESCRIBE_TOPIC_LIST__PAGES = PageSpec(
     offset="offset",
     limit="limit",
     items="data",
@@ -533,7 +533,7 @@ _DESCRIBE_USER_LIST = Operation(
     idempotent=True,
     rate_limit=20,
 )
-_DESCRIBE_USER_LIST_PAGES = PageSpec(
+_DESCRIBE_USER_LIST__PAGES = PageSpec(
     offset="offset",
     limit="limit",
     items="data",
@@ -709,7 +709,7 @@ _UPDATE_MESSAGE_ENRICHMENT_RULE_PRIORITY = Operation(
     rate_limit=20,
 )
 
-_WAIT_INSTANCE_READY = WaiterSpec(
+_INSTANCE_READY__WAIT = WaiterSpec(
     name="wait_until_instance_ready",
     path=("instance_status",),
     success=frozenset(("RUNNING",)),
@@ -2777,7 +2777,7 @@ class MqttClient(SyncClient):
             )
 
         return iter_items(
-            self.describe_device_certificates, request, _DESCRIBE_DEVICE_CERTIFICATES_PAGES
+            self.describe_device_certificates, request, _DESCRIBE_DEVICE_CERTIFICATES__PAGES
         )
 
     @overload
@@ -2855,7 +2855,7 @@ class MqttClient(SyncClient):
             )
 
         return iter_items(
-            self.describe_device_identities, request, _DESCRIBE_DEVICE_IDENTITIES_PAGES
+            self.describe_device_identities, request, _DESCRIBE_DEVICE_IDENTITIES__PAGES
         )
 
     @overload
@@ -3162,7 +3162,7 @@ class MqttClient(SyncClient):
                 "paginate_describe_instance_list() takes a request object or keyword arguments, not both"
             )
 
-        return iter_items(self.describe_instance_list, request, _DESCRIBE_INSTANCE_LIST_PAGES)
+        return iter_items(self.describe_instance_list, request, _DESCRIBE_INSTANCE_LIST__PAGES)
 
     @overload
     def describe_message_by_topic(
@@ -3401,7 +3401,7 @@ class MqttClient(SyncClient):
                 "paginate_describe_message_list() takes a request object or keyword arguments, not both"
             )
 
-        return iter_items(self.describe_message_list, request, _DESCRIBE_MESSAGE_LIST_PAGES)
+        return iter_items(self.describe_message_list, request, _DESCRIBE_MESSAGE_LIST__PAGES)
 
     @overload
     def describe_product_sku_list(
@@ -3778,7 +3778,7 @@ class MqttClient(SyncClient):
                 "paginate_describe_topic_list() takes a request object or keyword arguments, not both"
             )
 
-        return iter_items(self.describe_topic_list, request, _DESCRIBE_TOPIC_LIST_PAGES)
+        return iter_items(self.describe_topic_list, request, _DESCRIBE_TOPIC_LIST__PAGES)
 
     @overload
     def describe_user_list(
@@ -3866,7 +3866,7 @@ class MqttClient(SyncClient):
                 "paginate_describe_user_list() takes a request object or keyword arguments, not both"
             )
 
-        return iter_items(self.describe_user_list, request, _DESCRIBE_USER_LIST_PAGES)
+        return iter_items(self.describe_user_list, request, _DESCRIBE_USER_LIST__PAGES)
 
     @overload
     def describe_will_message(
@@ -5126,7 +5126,7 @@ class MqttClient(SyncClient):
         return wait(
             self.describe_instance,
             request,
-            _WAIT_INSTANCE_READY,
+            _INSTANCE_READY__WAIT,
             delay=delay,
             max_attempts=max_attempts,
         )
@@ -7198,7 +7198,7 @@ class AsyncMqttClient(AsyncClient):
             )
 
         return aiter_items(
-            self.describe_device_certificates, request, _DESCRIBE_DEVICE_CERTIFICATES_PAGES
+            self.describe_device_certificates, request, _DESCRIBE_DEVICE_CERTIFICATES__PAGES
         )
 
     @overload
@@ -7276,7 +7276,7 @@ class AsyncMqttClient(AsyncClient):
             )
 
         return aiter_items(
-            self.describe_device_identities, request, _DESCRIBE_DEVICE_IDENTITIES_PAGES
+            self.describe_device_identities, request, _DESCRIBE_DEVICE_IDENTITIES__PAGES
         )
 
     @overload
@@ -7583,7 +7583,7 @@ class AsyncMqttClient(AsyncClient):
                 "paginate_describe_instance_list() takes a request object or keyword arguments, not both"
             )
 
-        return aiter_items(self.describe_instance_list, request, _DESCRIBE_INSTANCE_LIST_PAGES)
+        return aiter_items(self.describe_instance_list, request, _DESCRIBE_INSTANCE_LIST__PAGES)
 
     @overload
     async def describe_message_by_topic(
@@ -7822,7 +7822,7 @@ class AsyncMqttClient(AsyncClient):
                 "paginate_describe_message_list() takes a request object or keyword arguments, not both"
             )
 
-        return aiter_items(self.describe_message_list, request, _DESCRIBE_MESSAGE_LIST_PAGES)
+        return aiter_items(self.describe_message_list, request, _DESCRIBE_MESSAGE_LIST__PAGES)
 
     @overload
     async def describe_product_sku_list(
@@ -8199,7 +8199,7 @@ class AsyncMqttClient(AsyncClient):
                 "paginate_describe_topic_list() takes a request object or keyword arguments, not both"
             )
 
-        return aiter_items(self.describe_topic_list, request, _DESCRIBE_TOPIC_LIST_PAGES)
+        return aiter_items(self.describe_topic_list, request, _DESCRIBE_TOPIC_LIST__PAGES)
 
     @overload
     async def describe_user_list(
@@ -8287,7 +8287,7 @@ class AsyncMqttClient(AsyncClient):
                 "paginate_describe_user_list() takes a request object or keyword arguments, not both"
             )
 
-        return aiter_items(self.describe_user_list, request, _DESCRIBE_USER_LIST_PAGES)
+        return aiter_items(self.describe_user_list, request, _DESCRIBE_USER_LIST__PAGES)
 
     @overload
     async def describe_will_message(
@@ -9551,7 +9551,7 @@ class AsyncMqttClient(AsyncClient):
         return await async_wait(
             self.describe_instance,
             request,
-            _WAIT_INSTANCE_READY,
+            _INSTANCE_READY__WAIT,
             delay=delay,
             max_attempts=max_attempts,
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -77,14 +86,24 @@ class ActivateDeviceCertificateRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ActivateDeviceCertificateRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("DeviceCertificateSn")
         return cls(
-            instance_id=d.get("InstanceId"),
-            device_certificate_sn=d.get("DeviceCertificateSn"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ActivateDeviceCertificateRequest_KNOWN
-            },
+            instance_id=v1,
+            device_certificate_sn=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ActivateDeviceCertificateRequest_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _ActivateDeviceCertificateRequest_KNOWN
+                }
+            ),
         )
 
 
@@ -126,11 +145,22 @@ class ActivateDeviceCertificateResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ActivateDeviceCertificateResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ActivateDeviceCertificateResponse_KNOWN
-            },
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ActivateDeviceCertificateResponse_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _ActivateDeviceCertificateResponse_KNOWN
+                }
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -98,16 +107,26 @@ class AddClientSubscriptionRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AddClientSubscriptionRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("ClientId")
+        v3 = d.get("TopicFilter")
+        v4 = d.get("Qos")
         return cls(
-            instance_id=d.get("InstanceId"),
-            client_id=d.get("ClientId"),
-            topic_filter=d.get("TopicFilter"),
-            qos=d.get("Qos"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _AddClientSubscriptionRequest_KNOWN
-            },
+            instance_id=v1,
+            client_id=v2,
+            topic_filter=v3,
+            qos=v4,
+            unknown_fields=(
+                {}
+                if d.keys() <= _AddClientSubscriptionRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _AddClientSubscriptionRequest_KNOWN}
+            ),
         )
 
 
@@ -151,11 +170,20 @@ class AddClientSubscriptionResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AddClientSubscriptionResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _AddClientSubscriptionResponse_KNOWN
-            },
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _AddClientSubscriptionResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _AddClientSubscriptionResponse_KNOWN}
+            ),
         )

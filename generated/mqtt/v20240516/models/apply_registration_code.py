@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -64,13 +73,20 @@ class ApplyRegistrationCodeRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ApplyRegistrationCodeRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ApplyRegistrationCodeRequest_KNOWN
-            },
+            instance_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ApplyRegistrationCodeRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _ApplyRegistrationCodeRequest_KNOWN}
+            ),
         )
 
 
@@ -134,13 +150,28 @@ class ApplyRegistrationCodeResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ApplyRegistrationCodeResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceId")
+        v2 = d.get("RegistrationCode")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "RegistrationCode")
+        v3 = d.get("RequestId")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "RequestId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            registration_code=d.get("RegistrationCode"),
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ApplyRegistrationCodeResponse_KNOWN
-            },
+            instance_id=v1,
+            registration_code=v2,
+            request_id=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ApplyRegistrationCodeResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _ApplyRegistrationCodeResponse_KNOWN}
+            ),
         )

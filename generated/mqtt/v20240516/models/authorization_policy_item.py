@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -263,24 +272,80 @@ class AuthorizationPolicyItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuthorizationPolicyItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Id")
+        if v1 is not None and v1.__class__ is not int:
+            v1 = wire_int(v1, "Id")
+        v2 = d.get("InstanceId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "InstanceId")
+        v3 = d.get("PolicyName")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "PolicyName")
+        v4 = d.get("Version")
+        if v4 is not None and v4.__class__ is not int:
+            v4 = wire_int(v4, "Version")
+        v5 = d.get("Priority")
+        if v5 is not None and v5.__class__ is not int:
+            v5 = wire_int(v5, "Priority")
+        v6 = d.get("Effect")
+        if v6 is not None and v6.__class__ is not str:
+            v6 = wire_str(v6, "Effect")
+        v7 = d.get("Actions")
+        if v7 is not None and v7.__class__ is not str:
+            v7 = wire_str(v7, "Actions")
+        v8 = d.get("Resources")
+        if v8 is not None and v8.__class__ is not str:
+            v8 = wire_str(v8, "Resources")
+        v9 = d.get("ClientId")
+        if v9 is not None and v9.__class__ is not str:
+            v9 = wire_str(v9, "ClientId")
+        v10 = d.get("Username")
+        if v10 is not None and v10.__class__ is not str:
+            v10 = wire_str(v10, "Username")
+        v11 = d.get("Ip")
+        if v11 is not None and v11.__class__ is not str:
+            v11 = wire_str(v11, "Ip")
+        v12 = d.get("Qos")
+        if v12 is not None and v12.__class__ is not str:
+            v12 = wire_str(v12, "Qos")
+        v13 = d.get("Retain")
+        if v13 is not None and v13.__class__ is not int:
+            v13 = wire_int(v13, "Retain")
+        v14 = d.get("Remark")
+        if v14 is not None and v14.__class__ is not str:
+            v14 = wire_str(v14, "Remark")
+        v15 = d.get("CreatedTime")
+        if v15 is not None and v15.__class__ is not int:
+            v15 = wire_int(v15, "CreatedTime")
+        v16 = d.get("UpdateTime")
+        if v16 is not None and v16.__class__ is not int:
+            v16 = wire_int(v16, "UpdateTime")
         return cls(
-            id=d.get("Id"),
-            instance_id=d.get("InstanceId"),
-            policy_name=d.get("PolicyName"),
-            version=d.get("Version"),
-            priority=d.get("Priority"),
-            effect=d.get("Effect"),
-            actions=d.get("Actions"),
-            resources=d.get("Resources"),
-            client_id=d.get("ClientId"),
-            username=d.get("Username"),
-            ip=d.get("Ip"),
-            qos=d.get("Qos"),
-            retain=d.get("Retain"),
-            remark=d.get("Remark"),
-            created_time=d.get("CreatedTime"),
-            update_time=d.get("UpdateTime"),
-            unknown_fields={k: x for k, x in d.items() if k not in _AuthorizationPolicyItem_KNOWN},
+            id=v1,
+            instance_id=v2,
+            policy_name=v3,
+            version=v4,
+            priority=v5,
+            effect=v6,
+            actions=v7,
+            resources=v8,
+            client_id=v9,
+            username=v10,
+            ip=v11,
+            qos=v12,
+            retain=v13,
+            remark=v14,
+            created_time=v15,
+            update_time=v16,
+            unknown_fields=(
+                {}
+                if d.keys() <= _AuthorizationPolicyItem_KNOWN
+                else {k: x for k, x in d.items() if k not in _AuthorizationPolicyItem_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -149,19 +158,48 @@ class BlockRuleItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BlockRuleItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Excludes")
-        if f1 is not None:
-            f1 = list(f1)
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Name")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "Name")
+        v2 = d.get("Type")
+        if v2 is not None and v2.__class__ is not int:
+            v2 = wire_int(v2, "Type")
+        v3 = d.get("Remark")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "Remark")
+        v4 = d.get("Include")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "Include")
+        v5 = d.get("Excludes")
+        if v5 is not None:
+            v5 = wire_items(v5, "Excludes", str, wire_str)
+        v6 = d.get("ExpireTime")
+        if v6 is not None and v6.__class__ is not int:
+            v6 = wire_int(v6, "ExpireTime")
+        v7 = d.get("UpdateTime")
+        if v7 is not None and v7.__class__ is not int:
+            v7 = wire_int(v7, "UpdateTime")
+        v8 = d.get("CreateTime")
+        if v8 is not None and v8.__class__ is not int:
+            v8 = wire_int(v8, "CreateTime")
         return cls(
-            name=d.get("Name"),
-            type=d.get("Type"),
-            remark=d.get("Remark"),
-            include=d.get("Include"),
-            excludes=f1,
-            expire_time=d.get("ExpireTime"),
-            update_time=d.get("UpdateTime"),
-            create_time=d.get("CreateTime"),
-            unknown_fields={k: x for k, x in d.items() if k not in _BlockRuleItem_KNOWN},
+            name=v1,
+            type=v2,
+            remark=v3,
+            include=v4,
+            excludes=v5,
+            expire_time=v6,
+            update_time=v7,
+            create_time=v8,
+            unknown_fields=(
+                {}
+                if d.keys() <= _BlockRuleItem_KNOWN
+                else {k: x for k, x in d.items() if k not in _BlockRuleItem_KNOWN}
+            ),
         )

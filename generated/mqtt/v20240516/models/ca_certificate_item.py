@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -209,21 +218,68 @@ class CaCertificateItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CaCertificateItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("CaCn")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "CaCn")
+        v2 = d.get("CaCertificate")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "CaCertificate")
+        v3 = d.get("CaSn")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "CaSn")
+        v4 = d.get("Format")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "Format")
+        v5 = d.get("VerificationCertificate")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "VerificationCertificate")
+        v6 = d.get("Status")
+        if v6 is not None and v6.__class__ is not str:
+            v6 = wire_str(v6, "Status")
+        v7 = d.get("LastActivationTime")
+        if v7 is not None and v7.__class__ is not int:
+            v7 = wire_int(v7, "LastActivationTime")
+        v8 = d.get("CreatedTime")
+        if v8 is not None and v8.__class__ is not int:
+            v8 = wire_int(v8, "CreatedTime")
+        v9 = d.get("UpdateTime")
+        if v9 is not None and v9.__class__ is not int:
+            v9 = wire_int(v9, "UpdateTime")
+        v10 = d.get("LastInactivationTime")
+        if v10 is not None and v10.__class__ is not int:
+            v10 = wire_int(v10, "LastInactivationTime")
+        v11 = d.get("CaIssuerCn")
+        if v11 is not None and v11.__class__ is not str:
+            v11 = wire_str(v11, "CaIssuerCn")
+        v12 = d.get("NotBeforeTime")
+        if v12 is not None and v12.__class__ is not int:
+            v12 = wire_int(v12, "NotBeforeTime")
+        v13 = d.get("NotAfterTime")
+        if v13 is not None and v13.__class__ is not int:
+            v13 = wire_int(v13, "NotAfterTime")
         return cls(
-            ca_cn=d.get("CaCn"),
-            ca_certificate=d.get("CaCertificate"),
-            ca_sn=d.get("CaSn"),
-            format=d.get("Format"),
-            verification_certificate=d.get("VerificationCertificate"),
-            status=d.get("Status"),
-            last_activation_time=d.get("LastActivationTime"),
-            created_time=d.get("CreatedTime"),
-            update_time=d.get("UpdateTime"),
-            last_inactivation_time=d.get("LastInactivationTime"),
-            ca_issuer_cn=d.get("CaIssuerCn"),
-            not_before_time=d.get("NotBeforeTime"),
-            not_after_time=d.get("NotAfterTime"),
-            unknown_fields={k: x for k, x in d.items() if k not in _CaCertificateItem_KNOWN},
+            ca_cn=v1,
+            ca_certificate=v2,
+            ca_sn=v3,
+            format=v4,
+            verification_certificate=v5,
+            status=v6,
+            last_activation_time=v7,
+            created_time=v8,
+            update_time=v9,
+            last_inactivation_time=v10,
+            ca_issuer_cn=v11,
+            not_before_time=v12,
+            not_after_time=v13,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CaCertificateItem_KNOWN
+                else {k: x for k, x in d.items() if k not in _CaCertificateItem_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -240,25 +249,46 @@ class CreateAuthorizationPolicyRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateAuthorizationPolicyRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("PolicyName")
+        v3 = d.get("PolicyVersion")
+        v4 = d.get("Priority")
+        v5 = d.get("Effect")
+        v6 = d.get("Actions")
+        v7 = d.get("Retain")
+        v8 = d.get("Qos")
+        v9 = d.get("Resources")
+        v10 = d.get("Username")
+        v11 = d.get("ClientId")
+        v12 = d.get("Ip")
+        v13 = d.get("Remark")
         return cls(
-            instance_id=d.get("InstanceId"),
-            policy_name=d.get("PolicyName"),
-            policy_version=d.get("PolicyVersion"),
-            priority=d.get("Priority"),
-            effect=d.get("Effect"),
-            actions=d.get("Actions"),
-            retain=d.get("Retain"),
-            qos=d.get("Qos"),
-            resources=d.get("Resources"),
-            username=d.get("Username"),
-            client_id=d.get("ClientId"),
-            ip=d.get("Ip"),
-            remark=d.get("Remark"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _CreateAuthorizationPolicyRequest_KNOWN
-            },
+            instance_id=v1,
+            policy_name=v2,
+            policy_version=v3,
+            priority=v4,
+            effect=v5,
+            actions=v6,
+            retain=v7,
+            qos=v8,
+            resources=v9,
+            username=v10,
+            client_id=v11,
+            ip=v12,
+            remark=v13,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateAuthorizationPolicyRequest_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _CreateAuthorizationPolicyRequest_KNOWN
+                }
+            ),
         )
 
 
@@ -326,13 +356,30 @@ class CreateAuthorizationPolicyResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateAuthorizationPolicyResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceId")
+        v2 = d.get("Id")
+        if v2 is not None and v2.__class__ is not int:
+            v2 = wire_int(v2, "Id")
+        v3 = d.get("RequestId")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "RequestId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            id=d.get("Id"),
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _CreateAuthorizationPolicyResponse_KNOWN
-            },
+            instance_id=v1,
+            id=v2,
+            request_id=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateAuthorizationPolicyResponse_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _CreateAuthorizationPolicyResponse_KNOWN
+                }
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -141,20 +150,34 @@ class CreateBlockRuleRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateBlockRuleRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Excludes")
-        if f1 is not None:
-            f1 = list(f1)
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Name")
+        v3 = d.get("Type")
+        v4 = d.get("Include")
+        v5 = d.get("Excludes")
+        if isinstance(v5, list | tuple):
+            v5 = list(v5)
+        v6 = d.get("ExpireTime")
+        v7 = d.get("Remark")
         return cls(
-            instance_id=d.get("InstanceId"),
-            name=d.get("Name"),
-            type=d.get("Type"),
-            include=d.get("Include"),
-            excludes=f1,
-            expire_time=d.get("ExpireTime"),
-            remark=d.get("Remark"),
-            unknown_fields={k: x for k, x in d.items() if k not in _CreateBlockRuleRequest_KNOWN},
+            instance_id=v1,
+            name=v2,
+            type=v3,
+            include=v4,
+            excludes=v5,
+            expire_time=v6,
+            remark=v7,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateBlockRuleRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _CreateBlockRuleRequest_KNOWN}
+            ),
         )
 
 
@@ -218,11 +241,28 @@ class CreateBlockRuleResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateBlockRuleResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceId")
+        v2 = d.get("Name")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "Name")
+        v3 = d.get("RequestId")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "RequestId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            name=d.get("Name"),
-            request_id=d.get("RequestId"),
-            unknown_fields={k: x for k, x in d.items() if k not in _CreateBlockRuleResponse_KNOWN},
+            instance_id=v1,
+            name=v2,
+            request_id=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateBlockRuleResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _CreateBlockRuleResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .body_item import BodyItem
@@ -217,31 +226,48 @@ class CreateHttpAuthenticatorRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateHttpAuthenticatorRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Header")
-        if f1 is not None:
-            f1 = [HeaderItem.from_dict(x) for x in f1]
-        f2: Any = d.get("Body")
-        if f2 is not None:
-            f2 = [BodyItem.from_dict(x) for x in f2]
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Endpoint")
+        v3 = d.get("Concurrency")
+        v4 = d.get("Method")
+        v5 = d.get("Status")
+        v6 = d.get("Remark")
+        v7 = d.get("ConnectTimeout")
+        v8 = d.get("ReadTimeout")
+        v9 = d.get("Header")
+        if isinstance(v9, list | tuple):
+            v9 = [HeaderItem.from_dict(x) if isinstance(x, Mapping) else x for x in v9]
+        v10 = d.get("Body")
+        if isinstance(v10, list | tuple):
+            v10 = [BodyItem.from_dict(x) if isinstance(x, Mapping) else x for x in v10]
+        v11 = d.get("IncludingUserProperties")
+        v12 = d.get("VpcSvcId")
+        v13 = d.get("NetworkType")
         return cls(
-            instance_id=d.get("InstanceId"),
-            endpoint=d.get("Endpoint"),
-            concurrency=d.get("Concurrency"),
-            method=d.get("Method"),
-            status=d.get("Status"),
-            remark=d.get("Remark"),
-            connect_timeout=d.get("ConnectTimeout"),
-            read_timeout=d.get("ReadTimeout"),
-            header=f1,
-            body=f2,
-            including_user_properties=d.get("IncludingUserProperties"),
-            vpc_svc_id=d.get("VpcSvcId"),
-            network_type=d.get("NetworkType"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _CreateHttpAuthenticatorRequest_KNOWN
-            },
+            instance_id=v1,
+            endpoint=v2,
+            concurrency=v3,
+            method=v4,
+            status=v5,
+            remark=v6,
+            connect_timeout=v7,
+            read_timeout=v8,
+            header=v9,
+            body=v10,
+            including_user_properties=v11,
+            vpc_svc_id=v12,
+            network_type=v13,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateHttpAuthenticatorRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _CreateHttpAuthenticatorRequest_KNOWN}
+            ),
         )
 
 
@@ -283,11 +309,20 @@ class CreateHttpAuthenticatorResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateHttpAuthenticatorResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _CreateHttpAuthenticatorResponse_KNOWN
-            },
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateHttpAuthenticatorResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _CreateHttpAuthenticatorResponse_KNOWN}
+            ),
         )

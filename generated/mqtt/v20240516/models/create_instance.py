@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .ip_rule import IpRule
@@ -227,31 +236,48 @@ class CreateInstanceRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateInstanceRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("TagList")
-        if f1 is not None:
-            f1 = [Tag.from_dict(x) for x in f1]
-        f2: Any = d.get("VpcList")
-        if f2 is not None:
-            f2 = [VpcInfo.from_dict(x) for x in f2]
-        f3: Any = d.get("IpRules")
-        if f3 is not None:
-            f3 = [IpRule.from_dict(x) for x in f3]
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceType")
+        v2 = d.get("Name")
+        v3 = d.get("SkuCode")
+        v4 = d.get("Remark")
+        v5 = d.get("TagList")
+        if isinstance(v5, list | tuple):
+            v5 = [Tag.from_dict(x) if isinstance(x, Mapping) else x for x in v5]
+        v6 = d.get("VpcList")
+        if isinstance(v6, list | tuple):
+            v6 = [VpcInfo.from_dict(x) if isinstance(x, Mapping) else x for x in v6]
+        v7 = d.get("EnablePublic")
+        v8 = d.get("Bandwidth")
+        v9 = d.get("IpRules")
+        if isinstance(v9, list | tuple):
+            v9 = [IpRule.from_dict(x) if isinstance(x, Mapping) else x for x in v9]
+        v10 = d.get("RenewFlag")
+        v11 = d.get("TimeSpan")
+        v12 = d.get("PayMode")
         return cls(
-            instance_type=d.get("InstanceType"),
-            name=d.get("Name"),
-            sku_code=d.get("SkuCode"),
-            remark=d.get("Remark"),
-            tag_list=f1,
-            vpc_list=f2,
-            enable_public=d.get("EnablePublic"),
-            bandwidth=d.get("Bandwidth"),
-            ip_rules=f3,
-            renew_flag=d.get("RenewFlag"),
-            time_span=d.get("TimeSpan"),
-            pay_mode=d.get("PayMode"),
-            unknown_fields={k: x for k, x in d.items() if k not in _CreateInstanceRequest_KNOWN},
+            instance_type=v1,
+            name=v2,
+            sku_code=v3,
+            remark=v4,
+            tag_list=v5,
+            vpc_list=v6,
+            enable_public=v7,
+            bandwidth=v8,
+            ip_rules=v9,
+            renew_flag=v10,
+            time_span=v11,
+            pay_mode=v12,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateInstanceRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _CreateInstanceRequest_KNOWN}
+            ),
         )
 
 
@@ -306,10 +332,24 @@ class CreateInstanceResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateInstanceResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceId")
+        v2 = d.get("RequestId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "RequestId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            request_id=d.get("RequestId"),
-            unknown_fields={k: x for k, x in d.items() if k not in _CreateInstanceResponse_KNOWN},
+            instance_id=v1,
+            request_id=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateInstanceResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _CreateInstanceResponse_KNOWN}
+            ),
         )

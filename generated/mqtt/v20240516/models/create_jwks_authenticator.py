@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -134,19 +143,32 @@ class CreateJWKSAuthenticatorRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateJWKSAuthenticatorRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Endpoint")
+        v3 = d.get("RefreshInterval")
+        v4 = d.get("Text")
+        v5 = d.get("Status")
+        v6 = d.get("Remark")
+        v7 = d.get("From")
         return cls(
-            instance_id=d.get("InstanceId"),
-            endpoint=d.get("Endpoint"),
-            refresh_interval=d.get("RefreshInterval"),
-            text=d.get("Text"),
-            status=d.get("Status"),
-            remark=d.get("Remark"),
-            from_=d.get("From"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _CreateJWKSAuthenticatorRequest_KNOWN
-            },
+            instance_id=v1,
+            endpoint=v2,
+            refresh_interval=v3,
+            text=v4,
+            status=v5,
+            remark=v6,
+            from_=v7,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateJWKSAuthenticatorRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _CreateJWKSAuthenticatorRequest_KNOWN}
+            ),
         )
 
 
@@ -188,11 +210,20 @@ class CreateJWKSAuthenticatorResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateJWKSAuthenticatorResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _CreateJWKSAuthenticatorResponse_KNOWN
-            },
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateJWKSAuthenticatorResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _CreateJWKSAuthenticatorResponse_KNOWN}
+            ),
         )

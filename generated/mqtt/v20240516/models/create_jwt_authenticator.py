@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -135,19 +144,32 @@ class CreateJWTAuthenticatorRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateJWTAuthenticatorRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Algorithm")
+        v3 = d.get("From")
+        v4 = d.get("Secret")
+        v5 = d.get("PublicKey")
+        v6 = d.get("Status")
+        v7 = d.get("Remark")
         return cls(
-            instance_id=d.get("InstanceId"),
-            algorithm=d.get("Algorithm"),
-            from_=d.get("From"),
-            secret=d.get("Secret"),
-            public_key=d.get("PublicKey"),
-            status=d.get("Status"),
-            remark=d.get("Remark"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _CreateJWTAuthenticatorRequest_KNOWN
-            },
+            instance_id=v1,
+            algorithm=v2,
+            from_=v3,
+            secret=v4,
+            public_key=v5,
+            status=v6,
+            remark=v7,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateJWTAuthenticatorRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _CreateJWTAuthenticatorRequest_KNOWN}
+            ),
         )
 
 
@@ -189,11 +211,20 @@ class CreateJWTAuthenticatorResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateJWTAuthenticatorResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _CreateJWTAuthenticatorResponse_KNOWN
-            },
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateJWTAuthenticatorResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _CreateJWTAuthenticatorResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -150,19 +159,34 @@ class CreateMessageEnrichmentRuleRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateMessageEnrichmentRuleRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("RuleName")
+        v3 = d.get("Condition")
+        v4 = d.get("Actions")
+        v5 = d.get("Priority")
+        v6 = d.get("Status")
+        v7 = d.get("Remark")
         return cls(
-            instance_id=d.get("InstanceId"),
-            rule_name=d.get("RuleName"),
-            condition=d.get("Condition"),
-            actions=d.get("Actions"),
-            priority=d.get("Priority"),
-            status=d.get("Status"),
-            remark=d.get("Remark"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _CreateMessageEnrichmentRuleRequest_KNOWN
-            },
+            instance_id=v1,
+            rule_name=v2,
+            condition=v3,
+            actions=v4,
+            priority=v5,
+            status=v6,
+            remark=v7,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateMessageEnrichmentRuleRequest_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _CreateMessageEnrichmentRuleRequest_KNOWN
+                }
+            ),
         )
 
 
@@ -230,13 +254,32 @@ class CreateMessageEnrichmentRuleResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateMessageEnrichmentRuleResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceId")
+        v2 = d.get("Id")
+        if v2 is not None and v2.__class__ is not int:
+            v2 = wire_int(v2, "Id")
+        v3 = d.get("RequestId")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "RequestId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            id=d.get("Id"),
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _CreateMessageEnrichmentRuleResponse_KNOWN
-            },
+            instance_id=v1,
+            id=v2,
+            request_id=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateMessageEnrichmentRuleResponse_KNOWN
+                else {
+                    k: x
+                    for k, x in d.items()
+                    if k not in _CreateMessageEnrichmentRuleResponse_KNOWN
+                }
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -104,14 +113,26 @@ class CreateUserRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateUserRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Username")
+        v3 = d.get("Password")
+        v4 = d.get("Remark")
         return cls(
-            instance_id=d.get("InstanceId"),
-            username=d.get("Username"),
-            password=d.get("Password"),
-            remark=d.get("Remark"),
-            unknown_fields={k: x for k, x in d.items() if k not in _CreateUserRequest_KNOWN},
+            instance_id=v1,
+            username=v2,
+            password=v3,
+            remark=v4,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateUserRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _CreateUserRequest_KNOWN}
+            ),
         )
 
 
@@ -155,9 +176,20 @@ class CreateUserResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateUserResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={k: x for k, x in d.items() if k not in _CreateUserResponse_KNOWN},
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _CreateUserResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _CreateUserResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .mqtt_authenticator_item import MQTTAuthenticatorItem
@@ -79,14 +88,22 @@ class DescribeAuthenticatorRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeAuthenticatorRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Type")
         return cls(
-            instance_id=d.get("InstanceId"),
-            type=d.get("Type"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeAuthenticatorRequest_KNOWN
-            },
+            instance_id=v1,
+            type=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeAuthenticatorRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeAuthenticatorRequest_KNOWN}
+            ),
         )
 
 
@@ -143,15 +160,31 @@ class DescribeAuthenticatorResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeAuthenticatorResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Authenticators")
-        if f1 is not None:
-            f1 = [MQTTAuthenticatorItem.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Authenticators")
+        if v1 is not None:
+            if v1.__class__ is not list:
+                v1 = wire_list(v1, "Authenticators")
+            try:
+                v1 = [MQTTAuthenticatorItem.from_dict(x) for x in v1]
+            except WireTypeError:
+                raise wire_item_error(
+                    MQTTAuthenticatorItem.from_dict, v1, "Authenticators"
+                ) from None
+        v2 = d.get("RequestId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "RequestId")
         return cls(
-            authenticators=f1,
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeAuthenticatorResponse_KNOWN
-            },
+            authenticators=v1,
+            request_id=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeAuthenticatorResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeAuthenticatorResponse_KNOWN}
+            ),
         )

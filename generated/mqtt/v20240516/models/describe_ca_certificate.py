@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -77,14 +86,22 @@ class DescribeCaCertificateRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeCaCertificateRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("CaSn")
+        v2 = d.get("InstanceId")
         return cls(
-            ca_sn=d.get("CaSn"),
-            instance_id=d.get("InstanceId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeCaCertificateRequest_KNOWN
-            },
+            ca_sn=v1,
+            instance_id=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeCaCertificateRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeCaCertificateRequest_KNOWN}
+            ),
         )
 
 
@@ -272,23 +289,68 @@ class DescribeCaCertificateResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeCaCertificateResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("CreatedTime")
+        if v1 is not None and v1.__class__ is not int:
+            v1 = wire_int(v1, "CreatedTime")
+        v2 = d.get("UpdateTime")
+        if v2 is not None and v2.__class__ is not int:
+            v2 = wire_int(v2, "UpdateTime")
+        v3 = d.get("NotAfterTime")
+        if v3 is not None and v3.__class__ is not int:
+            v3 = wire_int(v3, "NotAfterTime")
+        v4 = d.get("LastActivationTime")
+        if v4 is not None and v4.__class__ is not int:
+            v4 = wire_int(v4, "LastActivationTime")
+        v5 = d.get("LastInactivationTime")
+        if v5 is not None and v5.__class__ is not int:
+            v5 = wire_int(v5, "LastInactivationTime")
+        v6 = d.get("Status")
+        if v6 is not None and v6.__class__ is not str:
+            v6 = wire_str(v6, "Status")
+        v7 = d.get("CaSn")
+        if v7 is not None and v7.__class__ is not str:
+            v7 = wire_str(v7, "CaSn")
+        v8 = d.get("CaCn")
+        if v8 is not None and v8.__class__ is not str:
+            v8 = wire_str(v8, "CaCn")
+        v9 = d.get("CaCertificate")
+        if v9 is not None and v9.__class__ is not str:
+            v9 = wire_str(v9, "CaCertificate")
+        v10 = d.get("Format")
+        if v10 is not None and v10.__class__ is not str:
+            v10 = wire_str(v10, "Format")
+        v11 = d.get("CaIssuerCn")
+        if v11 is not None and v11.__class__ is not str:
+            v11 = wire_str(v11, "CaIssuerCn")
+        v12 = d.get("NotBeforeTime")
+        if v12 is not None and v12.__class__ is not int:
+            v12 = wire_int(v12, "NotBeforeTime")
+        v13 = d.get("RequestId")
+        if v13 is not None and v13.__class__ is not str:
+            v13 = wire_str(v13, "RequestId")
         return cls(
-            created_time=d.get("CreatedTime"),
-            update_time=d.get("UpdateTime"),
-            not_after_time=d.get("NotAfterTime"),
-            last_activation_time=d.get("LastActivationTime"),
-            last_inactivation_time=d.get("LastInactivationTime"),
-            status=d.get("Status"),
-            ca_sn=d.get("CaSn"),
-            ca_cn=d.get("CaCn"),
-            ca_certificate=d.get("CaCertificate"),
-            format=d.get("Format"),
-            ca_issuer_cn=d.get("CaIssuerCn"),
-            not_before_time=d.get("NotBeforeTime"),
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeCaCertificateResponse_KNOWN
-            },
+            created_time=v1,
+            update_time=v2,
+            not_after_time=v3,
+            last_activation_time=v4,
+            last_inactivation_time=v5,
+            status=v6,
+            ca_sn=v7,
+            ca_cn=v8,
+            ca_certificate=v9,
+            format=v10,
+            ca_issuer_cn=v11,
+            not_before_time=v12,
+            request_id=v13,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeCaCertificateResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeCaCertificateResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .ca_certificate_item import CaCertificateItem
@@ -65,13 +74,20 @@ class DescribeCaCertificatesRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeCaCertificatesRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeCaCertificatesRequest_KNOWN
-            },
+            instance_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeCaCertificatesRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeCaCertificatesRequest_KNOWN}
+            ),
         )
 
 
@@ -128,15 +144,29 @@ class DescribeCaCertificatesResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeCaCertificatesResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Data")
-        if f1 is not None:
-            f1 = [CaCertificateItem.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Data")
+        if v1 is not None:
+            if v1.__class__ is not list:
+                v1 = wire_list(v1, "Data")
+            try:
+                v1 = [CaCertificateItem.from_dict(x) for x in v1]
+            except WireTypeError:
+                raise wire_item_error(CaCertificateItem.from_dict, v1, "Data") from None
+        v2 = d.get("RequestId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "RequestId")
         return cls(
-            data=f1,
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeCaCertificatesResponse_KNOWN
-            },
+            data=v1,
+            request_id=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeCaCertificatesResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeCaCertificatesResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .event_item import EventItem
@@ -104,16 +113,26 @@ class DescribeClientEventsRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeClientEventsRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("StartTime")
+        v3 = d.get("EndTime")
+        v4 = d.get("ClientId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            start_time=d.get("StartTime"),
-            end_time=d.get("EndTime"),
-            client_id=d.get("ClientId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeClientEventsRequest_KNOWN
-            },
+            instance_id=v1,
+            start_time=v2,
+            end_time=v3,
+            client_id=v4,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeClientEventsRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeClientEventsRequest_KNOWN}
+            ),
         )
 
 
@@ -170,15 +189,29 @@ class DescribeClientEventsResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeClientEventsResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Events")
-        if f1 is not None:
-            f1 = [EventItem.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Events")
+        if v1 is not None:
+            if v1.__class__ is not list:
+                v1 = wire_list(v1, "Events")
+            try:
+                v1 = [EventItem.from_dict(x) for x in v1]
+            except WireTypeError:
+                raise wire_item_error(EventItem.from_dict, v1, "Events") from None
+        v2 = d.get("RequestId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "RequestId")
         return cls(
-            events=f1,
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeClientEventsResponse_KNOWN
-            },
+            events=v1,
+            request_id=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeClientEventsResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeClientEventsResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .mqtt_client_info import MQTTClientInfo
@@ -115,17 +124,28 @@ class DescribeClientListRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeClientListRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("ClientId")
+        v3 = d.get("Number")
+        v4 = d.get("OnlineStatus")
+        v5 = d.get("MaxTimestamp")
         return cls(
-            instance_id=d.get("InstanceId"),
-            client_id=d.get("ClientId"),
-            number=d.get("Number"),
-            online_status=d.get("OnlineStatus"),
-            max_timestamp=d.get("MaxTimestamp"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeClientListRequest_KNOWN
-            },
+            instance_id=v1,
+            client_id=v2,
+            number=v3,
+            online_status=v4,
+            max_timestamp=v5,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeClientListRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeClientListRequest_KNOWN}
+            ),
         )
 
 
@@ -184,15 +204,29 @@ class DescribeClientListResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeClientListResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Clients")
-        if f1 is not None:
-            f1 = [MQTTClientInfo.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Clients")
+        if v1 is not None:
+            if v1.__class__ is not list:
+                v1 = wire_list(v1, "Clients")
+            try:
+                v1 = [MQTTClientInfo.from_dict(x) for x in v1]
+            except WireTypeError:
+                raise wire_item_error(MQTTClientInfo.from_dict, v1, "Clients") from None
+        v2 = d.get("RequestId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "RequestId")
         return cls(
-            clients=f1,
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeClientListResponse_KNOWN
-            },
+            clients=v1,
+            request_id=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeClientListResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeClientListResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -77,14 +86,24 @@ class DescribeDeviceCertificateRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeDeviceCertificateRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("DeviceCertificateSn")
+        v2 = d.get("InstanceId")
         return cls(
-            device_certificate_sn=d.get("DeviceCertificateSn"),
-            instance_id=d.get("InstanceId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeDeviceCertificateRequest_KNOWN
-            },
+            device_certificate_sn=v1,
+            instance_id=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeDeviceCertificateRequest_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _DescribeDeviceCertificateRequest_KNOWN
+                }
+            ),
         )
 
 
@@ -311,26 +330,82 @@ class DescribeDeviceCertificateResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeDeviceCertificateResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("CreatedTime")
+        if v1 is not None and v1.__class__ is not int:
+            v1 = wire_int(v1, "CreatedTime")
+        v2 = d.get("UpdateTime")
+        if v2 is not None and v2.__class__ is not int:
+            v2 = wire_int(v2, "UpdateTime")
+        v3 = d.get("NotAfterTime")
+        if v3 is not None and v3.__class__ is not int:
+            v3 = wire_int(v3, "NotAfterTime")
+        v4 = d.get("LastActivationTime")
+        if v4 is not None and v4.__class__ is not int:
+            v4 = wire_int(v4, "LastActivationTime")
+        v5 = d.get("LastInactivationTime")
+        if v5 is not None and v5.__class__ is not int:
+            v5 = wire_int(v5, "LastInactivationTime")
+        v6 = d.get("Status")
+        if v6 is not None and v6.__class__ is not str:
+            v6 = wire_str(v6, "Status")
+        v7 = d.get("CaSn")
+        if v7 is not None and v7.__class__ is not str:
+            v7 = wire_str(v7, "CaSn")
+        v8 = d.get("DeviceCertificateSn")
+        if v8 is not None and v8.__class__ is not str:
+            v8 = wire_str(v8, "DeviceCertificateSn")
+        v9 = d.get("DeviceCertificate")
+        if v9 is not None and v9.__class__ is not str:
+            v9 = wire_str(v9, "DeviceCertificate")
+        v10 = d.get("DeviceCertificateCn")
+        if v10 is not None and v10.__class__ is not str:
+            v10 = wire_str(v10, "DeviceCertificateCn")
+        v11 = d.get("Format")
+        if v11 is not None and v11.__class__ is not str:
+            v11 = wire_str(v11, "Format")
+        v12 = d.get("ClientId")
+        if v12 is not None and v12.__class__ is not str:
+            v12 = wire_str(v12, "ClientId")
+        v13 = d.get("CertificateSource")
+        if v13 is not None and v13.__class__ is not str:
+            v13 = wire_str(v13, "CertificateSource")
+        v14 = d.get("NotBeforeTime")
+        if v14 is not None and v14.__class__ is not int:
+            v14 = wire_int(v14, "NotBeforeTime")
+        v15 = d.get("OrganizationalUnit")
+        if v15 is not None and v15.__class__ is not str:
+            v15 = wire_str(v15, "OrganizationalUnit")
+        v16 = d.get("RequestId")
+        if v16 is not None and v16.__class__ is not str:
+            v16 = wire_str(v16, "RequestId")
         return cls(
-            created_time=d.get("CreatedTime"),
-            update_time=d.get("UpdateTime"),
-            not_after_time=d.get("NotAfterTime"),
-            last_activation_time=d.get("LastActivationTime"),
-            last_inactivation_time=d.get("LastInactivationTime"),
-            status=d.get("Status"),
-            ca_sn=d.get("CaSn"),
-            device_certificate_sn=d.get("DeviceCertificateSn"),
-            device_certificate=d.get("DeviceCertificate"),
-            device_certificate_cn=d.get("DeviceCertificateCn"),
-            format=d.get("Format"),
-            client_id=d.get("ClientId"),
-            certificate_source=d.get("CertificateSource"),
-            not_before_time=d.get("NotBeforeTime"),
-            organizational_unit=d.get("OrganizationalUnit"),
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeDeviceCertificateResponse_KNOWN
-            },
+            created_time=v1,
+            update_time=v2,
+            not_after_time=v3,
+            last_activation_time=v4,
+            last_inactivation_time=v5,
+            status=v6,
+            ca_sn=v7,
+            device_certificate_sn=v8,
+            device_certificate=v9,
+            device_certificate_cn=v10,
+            format=v11,
+            client_id=v12,
+            certificate_source=v13,
+            not_before_time=v14,
+            organizational_unit=v15,
+            request_id=v16,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeDeviceCertificateResponse_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _DescribeDeviceCertificateResponse_KNOWN
+                }
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .device_identity_item import DeviceIdentityItem
@@ -90,15 +99,24 @@ class DescribeDeviceIdentitiesRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeDeviceIdentitiesRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Offset")
+        v3 = d.get("Limit")
         return cls(
-            instance_id=d.get("InstanceId"),
-            offset=d.get("Offset"),
-            limit=d.get("Limit"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeDeviceIdentitiesRequest_KNOWN
-            },
+            instance_id=v1,
+            offset=v2,
+            limit=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeDeviceIdentitiesRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeDeviceIdentitiesRequest_KNOWN}
+            ),
         )
 
 
@@ -157,15 +175,31 @@ class DescribeDeviceIdentitiesResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeDeviceIdentitiesResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Data")
-        if f1 is not None:
-            f1 = [DeviceIdentityItem.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Data")
+        if v1 is not None:
+            if v1.__class__ is not list:
+                v1 = wire_list(v1, "Data")
+            try:
+                v1 = [DeviceIdentityItem.from_dict(x) for x in v1]
+            except WireTypeError:
+                raise wire_item_error(DeviceIdentityItem.from_dict, v1, "Data") from None
+        v2 = d.get("RequestId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "RequestId")
         return cls(
-            data=f1,
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeDeviceIdentitiesResponse_KNOWN
-            },
+            data=v1,
+            request_id=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeDeviceIdentitiesResponse_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _DescribeDeviceIdentitiesResponse_KNOWN
+                }
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .propagating_property import PropagatingProperty
@@ -76,14 +85,22 @@ class DescribeDeviceIdentityRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeDeviceIdentityRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("DeviceId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            device_id=d.get("DeviceId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeDeviceIdentityRequest_KNOWN
-            },
+            instance_id=v1,
+            device_id=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeDeviceIdentityRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeDeviceIdentityRequest_KNOWN}
+            ),
         )
 
 
@@ -215,21 +232,55 @@ class DescribeDeviceIdentityResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeDeviceIdentityResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("PropagatingProperties")
-        if f1 is not None:
-            f1 = [PropagatingProperty.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceId")
+        v2 = d.get("DeviceId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "DeviceId")
+        v3 = d.get("Status")
+        if v3 is not None and v3.__class__ is not int:
+            v3 = wire_int(v3, "Status")
+        v4 = d.get("PrimaryKey")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "PrimaryKey")
+        v5 = d.get("SecondaryKey")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "SecondaryKey")
+        v6 = d.get("CreatedTime")
+        if v6 is not None and v6.__class__ is not int:
+            v6 = wire_int(v6, "CreatedTime")
+        v7 = d.get("PropagatingProperties")
+        if v7 is not None:
+            if v7.__class__ is not list:
+                v7 = wire_list(v7, "PropagatingProperties")
+            try:
+                v7 = [PropagatingProperty.from_dict(x) for x in v7]
+            except WireTypeError:
+                raise wire_item_error(
+                    PropagatingProperty.from_dict, v7, "PropagatingProperties"
+                ) from None
+        v8 = d.get("RequestId")
+        if v8 is not None and v8.__class__ is not str:
+            v8 = wire_str(v8, "RequestId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            device_id=d.get("DeviceId"),
-            status=d.get("Status"),
-            primary_key=d.get("PrimaryKey"),
-            secondary_key=d.get("SecondaryKey"),
-            created_time=d.get("CreatedTime"),
-            propagating_properties=f1,
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeDeviceIdentityResponse_KNOWN
-            },
+            instance_id=v1,
+            device_id=v2,
+            status=v3,
+            primary_key=v4,
+            secondary_key=v5,
+            created_time=v6,
+            propagating_properties=v7,
+            request_id=v8,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeDeviceIdentityResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeDeviceIdentityResponse_KNOWN}
+            ),
         )

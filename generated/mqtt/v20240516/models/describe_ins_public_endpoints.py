@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .mqtt_endpoint_item import MQTTEndpointItem
@@ -66,13 +75,22 @@ class DescribeInsPublicEndpointsRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeInsPublicEndpointsRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeInsPublicEndpointsRequest_KNOWN
-            },
+            instance_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeInsPublicEndpointsRequest_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _DescribeInsPublicEndpointsRequest_KNOWN
+                }
+            ),
         )
 
 
@@ -180,22 +198,52 @@ class DescribeInsPublicEndpointsResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeInsPublicEndpointsResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Endpoints")
-        if f1 is not None:
-            f1 = [MQTTEndpointItem.from_dict(x) for x in f1]
-        f2: Any = d.get("Rules")
-        if f2 is not None:
-            f2 = [PublicAccessRule.from_dict(x) for x in f2]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Endpoints")
+        if v1 is not None:
+            if v1.__class__ is not list:
+                v1 = wire_list(v1, "Endpoints")
+            try:
+                v1 = [MQTTEndpointItem.from_dict(x) for x in v1]
+            except WireTypeError:
+                raise wire_item_error(MQTTEndpointItem.from_dict, v1, "Endpoints") from None
+        v2 = d.get("InstanceId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "InstanceId")
+        v3 = d.get("Bandwidth")
+        if v3 is not None and v3.__class__ is not int:
+            v3 = wire_int(v3, "Bandwidth")
+        v4 = d.get("Rules")
+        if v4 is not None:
+            if v4.__class__ is not list:
+                v4 = wire_list(v4, "Rules")
+            try:
+                v4 = [PublicAccessRule.from_dict(x) for x in v4]
+            except WireTypeError:
+                raise wire_item_error(PublicAccessRule.from_dict, v4, "Rules") from None
+        v5 = d.get("Status")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "Status")
+        v6 = d.get("RequestId")
+        if v6 is not None and v6.__class__ is not str:
+            v6 = wire_str(v6, "RequestId")
         return cls(
-            endpoints=f1,
-            instance_id=d.get("InstanceId"),
-            bandwidth=d.get("Bandwidth"),
-            rules=f2,
-            status=d.get("Status"),
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeInsPublicEndpointsResponse_KNOWN
-            },
+            endpoints=v1,
+            instance_id=v2,
+            bandwidth=v3,
+            rules=v4,
+            status=v5,
+            request_id=v6,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeInsPublicEndpointsResponse_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _DescribeInsPublicEndpointsResponse_KNOWN
+                }
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -64,11 +73,20 @@ class DescribeInstanceRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeInstanceRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            unknown_fields={k: x for k, x in d.items() if k not in _DescribeInstanceRequest_KNOWN},
+            instance_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeInstanceRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeInstanceRequest_KNOWN}
+            ),
         )
 
 
@@ -586,49 +604,172 @@ class DescribeInstanceResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeInstanceResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceType")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceType")
+        v2 = d.get("InstanceId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "InstanceId")
+        v3 = d.get("InstanceName")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "InstanceName")
+        v4 = d.get("TopicNum")
+        if v4 is not None and v4.__class__ is not int:
+            v4 = wire_int(v4, "TopicNum")
+        v5 = d.get("TopicNumLimit")
+        if v5 is not None and v5.__class__ is not int:
+            v5 = wire_int(v5, "TopicNumLimit")
+        v6 = d.get("TpsLimit")
+        if v6 is not None and v6.__class__ is not int:
+            v6 = wire_int(v6, "TpsLimit")
+        v7 = d.get("CreatedTime")
+        if v7 is not None and v7.__class__ is not int:
+            v7 = wire_int(v7, "CreatedTime")
+        v8 = d.get("Remark")
+        if v8 is not None and v8.__class__ is not str:
+            v8 = wire_str(v8, "Remark")
+        v9 = d.get("InstanceStatus")
+        if v9 is not None and v9.__class__ is not str:
+            v9 = wire_str(v9, "InstanceStatus")
+        v10 = d.get("SkuCode")
+        if v10 is not None and v10.__class__ is not str:
+            v10 = wire_str(v10, "SkuCode")
+        v11 = d.get("MaxSubscriptionPerClient")
+        if v11 is not None and v11.__class__ is not int:
+            v11 = wire_int(v11, "MaxSubscriptionPerClient")
+        v12 = d.get("AuthorizationPolicyLimit")
+        if v12 is not None and v12.__class__ is not int:
+            v12 = wire_int(v12, "AuthorizationPolicyLimit")
+        v13 = d.get("ClientNumLimit")
+        if v13 is not None and v13.__class__ is not int:
+            v13 = wire_int(v13, "ClientNumLimit")
+        v14 = d.get("DeviceCertificateProvisionType")
+        if v14 is not None and v14.__class__ is not str:
+            v14 = wire_str(v14, "DeviceCertificateProvisionType")
+        v15 = d.get("AutomaticActivation")
+        if v15 is not None and v15.__class__ is not bool:
+            v15 = wire_bool(v15, "AutomaticActivation")
+        v16 = d.get("RenewFlag")
+        if v16 is not None and v16.__class__ is not int:
+            v16 = wire_int(v16, "RenewFlag")
+        v17 = d.get("PayMode")
+        if v17 is not None and v17.__class__ is not str:
+            v17 = wire_str(v17, "PayMode")
+        v18 = d.get("ExpiryTime")
+        if v18 is not None and v18.__class__ is not int:
+            v18 = wire_int(v18, "ExpiryTime")
+        v19 = d.get("DestroyTime")
+        if v19 is not None and v19.__class__ is not int:
+            v19 = wire_int(v19, "DestroyTime")
+        v20 = d.get("X509Mode")
+        if v20 is not None and v20.__class__ is not str:
+            v20 = wire_str(v20, "X509Mode")
+        v21 = d.get("MaxCaNum")
+        if v21 is not None and v21.__class__ is not int:
+            v21 = wire_int(v21, "MaxCaNum")
+        v22 = d.get("RegistrationCode")
+        if v22 is not None and v22.__class__ is not str:
+            v22 = wire_str(v22, "RegistrationCode")
+        v23 = d.get("MaxSubscription")
+        if v23 is not None and v23.__class__ is not int:
+            v23 = wire_int(v23, "MaxSubscription")
+        v24 = d.get("AuthorizationPolicy")
+        if v24 is not None and v24.__class__ is not bool:
+            v24 = wire_bool(v24, "AuthorizationPolicy")
+        v25 = d.get("SharedSubscriptionGroupLimit")
+        if v25 is not None and v25.__class__ is not int:
+            v25 = wire_int(v25, "SharedSubscriptionGroupLimit")
+        v26 = d.get("AutoSubscriptionPolicyLimit")
+        if v26 is not None and v26.__class__ is not int:
+            v26 = wire_int(v26, "AutoSubscriptionPolicyLimit")
+        v27 = d.get("MaxTopicFilterPerAutoSubscriptionPolicy")
+        if v27 is not None and v27.__class__ is not int:
+            v27 = wire_int(v27, "MaxTopicFilterPerAutoSubscriptionPolicy")
+        v28 = d.get("UseDefaultServerCert")
+        if v28 is not None and v28.__class__ is not bool:
+            v28 = wire_bool(v28, "UseDefaultServerCert")
+        v29 = d.get("TrustedCaLimit")
+        if v29 is not None and v29.__class__ is not int:
+            v29 = wire_int(v29, "TrustedCaLimit")
+        v30 = d.get("ServerCertLimit")
+        if v30 is not None and v30.__class__ is not int:
+            v30 = wire_int(v30, "ServerCertLimit")
+        v31 = d.get("TopicPrefixSlashLimit")
+        if v31 is not None and v31.__class__ is not int:
+            v31 = wire_int(v31, "TopicPrefixSlashLimit")
+        v32 = d.get("MessageRate")
+        if v32 is not None and v32.__class__ is not int:
+            v32 = wire_int(v32, "MessageRate")
+        v33 = d.get("TransportLayerSecurity")
+        if v33 is not None and v33.__class__ is not str:
+            v33 = wire_str(v33, "TransportLayerSecurity")
+        v34 = d.get("MessageEnrichmentRuleLimit")
+        if v34 is not None and v34.__class__ is not int:
+            v34 = wire_int(v34, "MessageEnrichmentRuleLimit")
+        v35 = d.get("BlockRuleLimit")
+        if v35 is not None and v35.__class__ is not int:
+            v35 = wire_int(v35, "BlockRuleLimit")
+        v36 = d.get("DeleteProtect")
+        if v36 is not None and v36.__class__ is not bool:
+            v36 = wire_bool(v36, "DeleteProtect")
+        v37 = d.get("EventDialect")
+        if v37 is not None and v37.__class__ is not str:
+            v37 = wire_str(v37, "EventDialect")
+        v38 = d.get("HashMessagePolicy")
+        if v38 is not None and v38.__class__ is not str:
+            v38 = wire_str(v38, "HashMessagePolicy")
+        v39 = d.get("RequestId")
+        if v39 is not None and v39.__class__ is not str:
+            v39 = wire_str(v39, "RequestId")
         return cls(
-            instance_type=d.get("InstanceType"),
-            instance_id=d.get("InstanceId"),
-            instance_name=d.get("InstanceName"),
-            topic_num=d.get("TopicNum"),
-            topic_num_limit=d.get("TopicNumLimit"),
-            tps_limit=d.get("TpsLimit"),
-            created_time=d.get("CreatedTime"),
-            remark=d.get("Remark"),
-            instance_status=d.get("InstanceStatus"),
-            sku_code=d.get("SkuCode"),
-            max_subscription_per_client=d.get("MaxSubscriptionPerClient"),
-            authorization_policy_limit=d.get("AuthorizationPolicyLimit"),
-            client_num_limit=d.get("ClientNumLimit"),
-            device_certificate_provision_type=d.get("DeviceCertificateProvisionType"),
-            automatic_activation=d.get("AutomaticActivation"),
-            renew_flag=d.get("RenewFlag"),
-            pay_mode=d.get("PayMode"),
-            expiry_time=d.get("ExpiryTime"),
-            destroy_time=d.get("DestroyTime"),
-            x509_mode=d.get("X509Mode"),
-            max_ca_num=d.get("MaxCaNum"),
-            registration_code=d.get("RegistrationCode"),
-            max_subscription=d.get("MaxSubscription"),
-            authorization_policy=d.get("AuthorizationPolicy"),
-            shared_subscription_group_limit=d.get("SharedSubscriptionGroupLimit"),
-            auto_subscription_policy_limit=d.get("AutoSubscriptionPolicyLimit"),
-            max_topic_filter_per_auto_subscription_policy=d.get(
-                "MaxTopicFilterPerAutoSubscriptionPolicy"
+            instance_type=v1,
+            instance_id=v2,
+            instance_name=v3,
+            topic_num=v4,
+            topic_num_limit=v5,
+            tps_limit=v6,
+            created_time=v7,
+            remark=v8,
+            instance_status=v9,
+            sku_code=v10,
+            max_subscription_per_client=v11,
+            authorization_policy_limit=v12,
+            client_num_limit=v13,
+            device_certificate_provision_type=v14,
+            automatic_activation=v15,
+            renew_flag=v16,
+            pay_mode=v17,
+            expiry_time=v18,
+            destroy_time=v19,
+            x509_mode=v20,
+            max_ca_num=v21,
+            registration_code=v22,
+            max_subscription=v23,
+            authorization_policy=v24,
+            shared_subscription_group_limit=v25,
+            auto_subscription_policy_limit=v26,
+            max_topic_filter_per_auto_subscription_policy=v27,
+            use_default_server_cert=v28,
+            trusted_ca_limit=v29,
+            server_cert_limit=v30,
+            topic_prefix_slash_limit=v31,
+            message_rate=v32,
+            transport_layer_security=v33,
+            message_enrichment_rule_limit=v34,
+            block_rule_limit=v35,
+            delete_protect=v36,
+            event_dialect=v37,
+            hash_message_policy=v38,
+            request_id=v39,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeInstanceResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeInstanceResponse_KNOWN}
             ),
-            use_default_server_cert=d.get("UseDefaultServerCert"),
-            trusted_ca_limit=d.get("TrustedCaLimit"),
-            server_cert_limit=d.get("ServerCertLimit"),
-            topic_prefix_slash_limit=d.get("TopicPrefixSlashLimit"),
-            message_rate=d.get("MessageRate"),
-            transport_layer_security=d.get("TransportLayerSecurity"),
-            message_enrichment_rule_limit=d.get("MessageEnrichmentRuleLimit"),
-            block_rule_limit=d.get("BlockRuleLimit"),
-            delete_protect=d.get("DeleteProtect"),
-            event_dialect=d.get("EventDialect"),
-            hash_message_policy=d.get("HashMessagePolicy"),
-            request_id=d.get("RequestId"),
-            unknown_fields={k: x for k, x in d.items() if k not in _DescribeInstanceResponse_KNOWN},
         )

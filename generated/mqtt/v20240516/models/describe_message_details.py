@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .user_property import UserProperty
@@ -89,15 +98,24 @@ class DescribeMessageDetailsRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeMessageDetailsRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("MessageId")
+        v3 = d.get("Subscription")
         return cls(
-            instance_id=d.get("InstanceId"),
-            message_id=d.get("MessageId"),
-            subscription=d.get("Subscription"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeMessageDetailsRequest_KNOWN
-            },
+            instance_id=v1,
+            message_id=v2,
+            subscription=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeMessageDetailsRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeMessageDetailsRequest_KNOWN}
+            ),
         )
 
 
@@ -354,28 +372,81 @@ class DescribeMessageDetailsResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeMessageDetailsResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("UserProperties")
-        if f1 is not None:
-            f1 = [UserProperty.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Body")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "Body")
+        v2 = d.get("UserProperties")
+        if v2 is not None:
+            if v2.__class__ is not list:
+                v2 = wire_list(v2, "UserProperties")
+            try:
+                v2 = [UserProperty.from_dict(x) for x in v2]
+            except WireTypeError:
+                raise wire_item_error(UserProperty.from_dict, v2, "UserProperties") from None
+        v3 = d.get("StoreTimestamp")
+        if v3 is not None and v3.__class__ is not int:
+            v3 = wire_int(v3, "StoreTimestamp")
+        v4 = d.get("MessageId")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "MessageId")
+        v5 = d.get("ClientId")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "ClientId")
+        v6 = d.get("Qos")
+        if v6 is not None and v6.__class__ is not str:
+            v6 = wire_str(v6, "Qos")
+        v7 = d.get("OriginTopic")
+        if v7 is not None and v7.__class__ is not str:
+            v7 = wire_str(v7, "OriginTopic")
+        v8 = d.get("ContentType")
+        if v8 is not None and v8.__class__ is not str:
+            v8 = wire_str(v8, "ContentType")
+        v9 = d.get("PayloadFormatIndicator")
+        if v9 is not None and v9.__class__ is not int:
+            v9 = wire_int(v9, "PayloadFormatIndicator")
+        v10 = d.get("MessageExpiryInterval")
+        if v10 is not None and v10.__class__ is not int:
+            v10 = wire_int(v10, "MessageExpiryInterval")
+        v11 = d.get("ResponseTopic")
+        if v11 is not None and v11.__class__ is not str:
+            v11 = wire_str(v11, "ResponseTopic")
+        v12 = d.get("CorrelationData")
+        if v12 is not None and v12.__class__ is not str:
+            v12 = wire_str(v12, "CorrelationData")
+        v13 = d.get("SubscriptionIdentifier")
+        if v13 is not None and v13.__class__ is not str:
+            v13 = wire_str(v13, "SubscriptionIdentifier")
+        v14 = d.get("Retain")
+        if v14 is not None and v14.__class__ is not bool:
+            v14 = wire_bool(v14, "Retain")
+        v15 = d.get("RequestId")
+        if v15 is not None and v15.__class__ is not str:
+            v15 = wire_str(v15, "RequestId")
         return cls(
-            body=d.get("Body"),
-            user_properties=f1,
-            store_timestamp=d.get("StoreTimestamp"),
-            message_id=d.get("MessageId"),
-            client_id=d.get("ClientId"),
-            qos=d.get("Qos"),
-            origin_topic=d.get("OriginTopic"),
-            content_type=d.get("ContentType"),
-            payload_format_indicator=d.get("PayloadFormatIndicator"),
-            message_expiry_interval=d.get("MessageExpiryInterval"),
-            response_topic=d.get("ResponseTopic"),
-            correlation_data=d.get("CorrelationData"),
-            subscription_identifier=d.get("SubscriptionIdentifier"),
-            retain=d.get("Retain"),
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeMessageDetailsResponse_KNOWN
-            },
+            body=v1,
+            user_properties=v2,
+            store_timestamp=v3,
+            message_id=v4,
+            client_id=v5,
+            qos=v6,
+            origin_topic=v7,
+            content_type=v8,
+            payload_format_indicator=v9,
+            message_expiry_interval=v10,
+            response_topic=v11,
+            correlation_data=v12,
+            subscription_identifier=v13,
+            retain=v14,
+            request_id=v15,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeMessageDetailsResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeMessageDetailsResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .mqtt_message_item import MQTTMessageItem
@@ -144,19 +153,32 @@ class DescribeMessageListRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeMessageListRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Topic")
+        v3 = d.get("StartTime")
+        v4 = d.get("EndTime")
+        v5 = d.get("TaskRequestId")
+        v6 = d.get("Offset")
+        v7 = d.get("Limit")
         return cls(
-            instance_id=d.get("InstanceId"),
-            topic=d.get("Topic"),
-            start_time=d.get("StartTime"),
-            end_time=d.get("EndTime"),
-            task_request_id=d.get("TaskRequestId"),
-            offset=d.get("Offset"),
-            limit=d.get("Limit"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeMessageListRequest_KNOWN
-            },
+            instance_id=v1,
+            topic=v2,
+            start_time=v3,
+            end_time=v4,
+            task_request_id=v5,
+            offset=v6,
+            limit=v7,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeMessageListRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeMessageListRequest_KNOWN}
+            ),
         )
 
 
@@ -237,17 +259,37 @@ class DescribeMessageListResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeMessageListResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Data")
-        if f1 is not None:
-            f1 = [MQTTMessageItem.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("TotalCount")
+        if v1 is not None and v1.__class__ is not int:
+            v1 = wire_int(v1, "TotalCount")
+        v2 = d.get("Data")
+        if v2 is not None:
+            if v2.__class__ is not list:
+                v2 = wire_list(v2, "Data")
+            try:
+                v2 = [MQTTMessageItem.from_dict(x) for x in v2]
+            except WireTypeError:
+                raise wire_item_error(MQTTMessageItem.from_dict, v2, "Data") from None
+        v3 = d.get("TaskRequestId")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "TaskRequestId")
+        v4 = d.get("RequestId")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "RequestId")
         return cls(
-            total_count=d.get("TotalCount"),
-            data=f1,
-            task_request_id=d.get("TaskRequestId"),
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeMessageListResponse_KNOWN
-            },
+            total_count=v1,
+            data=v2,
+            task_request_id=v3,
+            request_id=v4,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeMessageListResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeMessageListResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .product_sku_item import ProductSkuItem
@@ -47,12 +56,18 @@ class DescribeProductSKUListRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeProductSKUListRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
         return cls(
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeProductSKUListRequest_KNOWN
-            },
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeProductSKUListRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeProductSKUListRequest_KNOWN}
+            ),
         )
 
 
@@ -124,16 +139,33 @@ class DescribeProductSKUListResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeProductSKUListResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("MQTTProductSkuList")
-        if f1 is not None:
-            f1 = [ProductSkuItem.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("TotalCount")
+        if v1 is not None and v1.__class__ is not int:
+            v1 = wire_int(v1, "TotalCount")
+        v2 = d.get("MQTTProductSkuList")
+        if v2 is not None:
+            if v2.__class__ is not list:
+                v2 = wire_list(v2, "MQTTProductSkuList")
+            try:
+                v2 = [ProductSkuItem.from_dict(x) for x in v2]
+            except WireTypeError:
+                raise wire_item_error(ProductSkuItem.from_dict, v2, "MQTTProductSkuList") from None
+        v3 = d.get("RequestId")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "RequestId")
         return cls(
-            total_count=d.get("TotalCount"),
-            mqtt_product_sku_list=f1,
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeProductSKUListResponse_KNOWN
-            },
+            total_count=v1,
+            mqtt_product_sku_list=v2,
+            request_id=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeProductSKUListResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeProductSKUListResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .shared_subscription_client import SharedSubscriptionClient
@@ -90,17 +99,28 @@ class DescribeSharedSubscriptionClientRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeSharedSubscriptionClientRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("SharedName")
+        v3 = d.get("TopicFilter")
         return cls(
-            instance_id=d.get("InstanceId"),
-            shared_name=d.get("SharedName"),
-            topic_filter=d.get("TopicFilter"),
-            unknown_fields={
-                k: x
-                for k, x in d.items()
-                if k not in _DescribeSharedSubscriptionClientRequest_KNOWN
-            },
+            instance_id=v1,
+            shared_name=v2,
+            topic_filter=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeSharedSubscriptionClientRequest_KNOWN
+                else {
+                    k: x
+                    for k, x in d.items()
+                    if k not in _DescribeSharedSubscriptionClientRequest_KNOWN
+                }
+            ),
         )
 
 
@@ -172,18 +192,37 @@ class DescribeSharedSubscriptionClientResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeSharedSubscriptionClientResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Data")
-        if f1 is not None:
-            f1 = [SharedSubscriptionClient.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Data")
+        if v1 is not None:
+            if v1.__class__ is not list:
+                v1 = wire_list(v1, "Data")
+            try:
+                v1 = [SharedSubscriptionClient.from_dict(x) for x in v1]
+            except WireTypeError:
+                raise wire_item_error(SharedSubscriptionClient.from_dict, v1, "Data") from None
+        v2 = d.get("TotalCount")
+        if v2 is not None and v2.__class__ is not int:
+            v2 = wire_int(v2, "TotalCount")
+        v3 = d.get("RequestId")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "RequestId")
         return cls(
-            data=f1,
-            total_count=d.get("TotalCount"),
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x
-                for k, x in d.items()
-                if k not in _DescribeSharedSubscriptionClientResponse_KNOWN
-            },
+            data=v1,
+            total_count=v2,
+            request_id=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeSharedSubscriptionClientResponse_KNOWN
+                else {
+                    k: x
+                    for k, x in d.items()
+                    if k not in _DescribeSharedSubscriptionClientResponse_KNOWN
+                }
+            ),
         )

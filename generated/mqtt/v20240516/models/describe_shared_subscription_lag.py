@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -75,14 +84,26 @@ class DescribeSharedSubscriptionLagRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeSharedSubscriptionLagRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("SharedSubscription")
         return cls(
-            instance_id=d.get("InstanceId"),
-            shared_subscription=d.get("SharedSubscription"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeSharedSubscriptionLagRequest_KNOWN
-            },
+            instance_id=v1,
+            shared_subscription=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeSharedSubscriptionLagRequest_KNOWN
+                else {
+                    k: x
+                    for k, x in d.items()
+                    if k not in _DescribeSharedSubscriptionLagRequest_KNOWN
+                }
+            ),
         )
 
 
@@ -137,12 +158,28 @@ class DescribeSharedSubscriptionLagResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeSharedSubscriptionLagResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Lag")
+        if v1 is not None and v1.__class__ is not int:
+            v1 = wire_int(v1, "Lag")
+        v2 = d.get("RequestId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "RequestId")
         return cls(
-            lag=d.get("Lag"),
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeSharedSubscriptionLagResponse_KNOWN
-            },
+            lag=v1,
+            request_id=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeSharedSubscriptionLagResponse_KNOWN
+                else {
+                    k: x
+                    for k, x in d.items()
+                    if k not in _DescribeSharedSubscriptionLagResponse_KNOWN
+                }
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -77,14 +86,24 @@ class DescribeSharedSubscriptionsRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeSharedSubscriptionsRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("SharedName")
         return cls(
-            instance_id=d.get("InstanceId"),
-            shared_name=d.get("SharedName"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeSharedSubscriptionsRequest_KNOWN
-            },
+            instance_id=v1,
+            shared_name=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeSharedSubscriptionsRequest_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _DescribeSharedSubscriptionsRequest_KNOWN
+                }
+            ),
         )
 
 
@@ -164,17 +183,36 @@ class DescribeSharedSubscriptionsResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeSharedSubscriptionsResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("TopicFilter")
-        if f1 is not None:
-            f1 = list(f1)
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceId")
+        v2 = d.get("SharedName")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "SharedName")
+        v3 = d.get("TopicFilter")
+        if v3 is not None:
+            v3 = wire_items(v3, "TopicFilter", str, wire_str)
+        v4 = d.get("RequestId")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "RequestId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            shared_name=d.get("SharedName"),
-            topic_filter=f1,
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeSharedSubscriptionsResponse_KNOWN
-            },
+            instance_id=v1,
+            shared_name=v2,
+            topic_filter=v3,
+            request_id=v4,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeSharedSubscriptionsResponse_KNOWN
+                else {
+                    k: x
+                    for k, x in d.items()
+                    if k not in _DescribeSharedSubscriptionsResponse_KNOWN
+                }
+            ),
         )

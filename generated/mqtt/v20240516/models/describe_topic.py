@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -75,12 +84,22 @@ class DescribeTopicRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeTopicRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Topic")
         return cls(
-            instance_id=d.get("InstanceId"),
-            topic=d.get("Topic"),
-            unknown_fields={k: x for k, x in d.items() if k not in _DescribeTopicRequest_KNOWN},
+            instance_id=v1,
+            topic=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeTopicRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeTopicRequest_KNOWN}
+            ),
         )
 
 
@@ -170,13 +189,36 @@ class DescribeTopicResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeTopicResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceId")
+        v2 = d.get("Topic")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "Topic")
+        v3 = d.get("Remark")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "Remark")
+        v4 = d.get("CreatedTime")
+        if v4 is not None and v4.__class__ is not int:
+            v4 = wire_int(v4, "CreatedTime")
+        v5 = d.get("RequestId")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "RequestId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            topic=d.get("Topic"),
-            remark=d.get("Remark"),
-            created_time=d.get("CreatedTime"),
-            request_id=d.get("RequestId"),
-            unknown_fields={k: x for k, x in d.items() if k not in _DescribeTopicResponse_KNOWN},
+            instance_id=v1,
+            topic=v2,
+            remark=v3,
+            created_time=v4,
+            request_id=v5,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeTopicResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeTopicResponse_KNOWN}
+            ),
         )

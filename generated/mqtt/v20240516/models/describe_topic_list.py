@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .filter import Filter
@@ -107,17 +116,28 @@ class DescribeTopicListRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeTopicListRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Filters")
-        if f1 is not None:
-            f1 = [Filter.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Filters")
+        if isinstance(v2, list | tuple):
+            v2 = [Filter.from_dict(x) if isinstance(x, Mapping) else x for x in v2]
+        v3 = d.get("Offset")
+        v4 = d.get("Limit")
         return cls(
-            instance_id=d.get("InstanceId"),
-            filters=f1,
-            offset=d.get("Offset"),
-            limit=d.get("Limit"),
-            unknown_fields={k: x for k, x in d.items() if k not in _DescribeTopicListRequest_KNOWN},
+            instance_id=v1,
+            filters=v2,
+            offset=v3,
+            limit=v4,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeTopicListRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeTopicListRequest_KNOWN}
+            ),
         )
 
 
@@ -187,16 +207,33 @@ class DescribeTopicListResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeTopicListResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Data")
-        if f1 is not None:
-            f1 = [MQTTTopicItem.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("TotalCount")
+        if v1 is not None and v1.__class__ is not int:
+            v1 = wire_int(v1, "TotalCount")
+        v2 = d.get("Data")
+        if v2 is not None:
+            if v2.__class__ is not list:
+                v2 = wire_list(v2, "Data")
+            try:
+                v2 = [MQTTTopicItem.from_dict(x) for x in v2]
+            except WireTypeError:
+                raise wire_item_error(MQTTTopicItem.from_dict, v2, "Data") from None
+        v3 = d.get("RequestId")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "RequestId")
         return cls(
-            total_count=d.get("TotalCount"),
-            data=f1,
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeTopicListResponse_KNOWN
-            },
+            total_count=v1,
+            data=v2,
+            request_id=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeTopicListResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeTopicListResponse_KNOWN}
+            ),
         )

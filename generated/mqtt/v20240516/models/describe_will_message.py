@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .user_property import UserProperty
@@ -77,14 +86,22 @@ class DescribeWillMessageRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeWillMessageRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("ClientId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            client_id=d.get("ClientId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeWillMessageRequest_KNOWN
-            },
+            instance_id=v1,
+            client_id=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeWillMessageRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeWillMessageRequest_KNOWN}
+            ),
         )
 
 
@@ -298,28 +315,81 @@ class DescribeWillMessageResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DescribeWillMessageResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("UserProperties")
-        if f1 is not None:
-            f1 = [UserProperty.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Topic")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "Topic")
+        v2 = d.get("Qos")
+        if v2 is not None and v2.__class__ is not int:
+            v2 = wire_int(v2, "Qos")
+        v3 = d.get("Retained")
+        if v3 is not None and v3.__class__ is not bool:
+            v3 = wire_bool(v3, "Retained")
+        v4 = d.get("Payload")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "Payload")
+        v5 = d.get("CreateTime")
+        if v5 is not None and v5.__class__ is not int:
+            v5 = wire_int(v5, "CreateTime")
+        v6 = d.get("UpdateTime")
+        if v6 is not None and v6.__class__ is not int:
+            v6 = wire_int(v6, "UpdateTime")
+        v7 = d.get("WillDelayInterval")
+        if v7 is not None and v7.__class__ is not int:
+            v7 = wire_int(v7, "WillDelayInterval")
+        v8 = d.get("ContentType")
+        if v8 is not None and v8.__class__ is not str:
+            v8 = wire_str(v8, "ContentType")
+        v9 = d.get("ResponseTopic")
+        if v9 is not None and v9.__class__ is not str:
+            v9 = wire_str(v9, "ResponseTopic")
+        v10 = d.get("CorrelationData")
+        if v10 is not None and v10.__class__ is not str:
+            v10 = wire_str(v10, "CorrelationData")
+        v11 = d.get("MessageExpiryInterval")
+        if v11 is not None and v11.__class__ is not int:
+            v11 = wire_int(v11, "MessageExpiryInterval")
+        v12 = d.get("PayloadFormatIndicator")
+        if v12 is not None and v12.__class__ is not int:
+            v12 = wire_int(v12, "PayloadFormatIndicator")
+        v13 = d.get("UserProperties")
+        if v13 is not None:
+            if v13.__class__ is not list:
+                v13 = wire_list(v13, "UserProperties")
+            try:
+                v13 = [UserProperty.from_dict(x) for x in v13]
+            except WireTypeError:
+                raise wire_item_error(UserProperty.from_dict, v13, "UserProperties") from None
+        v14 = d.get("PublishAfter")
+        if v14 is not None and v14.__class__ is not int:
+            v14 = wire_int(v14, "PublishAfter")
+        v15 = d.get("RequestId")
+        if v15 is not None and v15.__class__ is not str:
+            v15 = wire_str(v15, "RequestId")
         return cls(
-            topic=d.get("Topic"),
-            qos=d.get("Qos"),
-            retained=d.get("Retained"),
-            payload=d.get("Payload"),
-            create_time=d.get("CreateTime"),
-            update_time=d.get("UpdateTime"),
-            will_delay_interval=d.get("WillDelayInterval"),
-            content_type=d.get("ContentType"),
-            response_topic=d.get("ResponseTopic"),
-            correlation_data=d.get("CorrelationData"),
-            message_expiry_interval=d.get("MessageExpiryInterval"),
-            payload_format_indicator=d.get("PayloadFormatIndicator"),
-            user_properties=f1,
-            publish_after=d.get("PublishAfter"),
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DescribeWillMessageResponse_KNOWN
-            },
+            topic=v1,
+            qos=v2,
+            retained=v3,
+            payload=v4,
+            create_time=v5,
+            update_time=v6,
+            will_delay_interval=v7,
+            content_type=v8,
+            response_topic=v9,
+            correlation_data=v10,
+            message_expiry_interval=v11,
+            payload_format_indicator=v12,
+            user_properties=v13,
+            publish_after=v14,
+            request_id=v15,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DescribeWillMessageResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _DescribeWillMessageResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -226,25 +235,78 @@ class DeviceCertificateBackupHistoryItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DeviceCertificateBackupHistoryItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("ClientId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "ClientId")
+        v2 = d.get("DeviceCertificate")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "DeviceCertificate")
+        v3 = d.get("DeviceCertificateSn")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "DeviceCertificateSn")
+        v4 = d.get("DeviceCertificateCn")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "DeviceCertificateCn")
+        v5 = d.get("CaSn")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "CaSn")
+        v6 = d.get("Format")
+        if v6 is not None and v6.__class__ is not str:
+            v6 = wire_str(v6, "Format")
+        v7 = d.get("Status")
+        if v7 is not None and v7.__class__ is not str:
+            v7 = wire_str(v7, "Status")
+        v8 = d.get("OrganizationalUnit")
+        if v8 is not None and v8.__class__ is not str:
+            v8 = wire_str(v8, "OrganizationalUnit")
+        v9 = d.get("LastActivationTime")
+        if v9 is not None and v9.__class__ is not int:
+            v9 = wire_int(v9, "LastActivationTime")
+        v10 = d.get("LastInactivationTime")
+        if v10 is not None and v10.__class__ is not int:
+            v10 = wire_int(v10, "LastInactivationTime")
+        v11 = d.get("CertificateSource")
+        if v11 is not None and v11.__class__ is not str:
+            v11 = wire_str(v11, "CertificateSource")
+        v12 = d.get("NotAfterTime")
+        if v12 is not None and v12.__class__ is not int:
+            v12 = wire_int(v12, "NotAfterTime")
+        v13 = d.get("NotBeforeTime")
+        if v13 is not None and v13.__class__ is not int:
+            v13 = wire_int(v13, "NotBeforeTime")
+        v14 = d.get("Source")
+        if v14 is not None and v14.__class__ is not str:
+            v14 = wire_str(v14, "Source")
+        v15 = d.get("ModificationTime")
+        if v15 is not None and v15.__class__ is not int:
+            v15 = wire_int(v15, "ModificationTime")
         return cls(
-            client_id=d.get("ClientId"),
-            device_certificate=d.get("DeviceCertificate"),
-            device_certificate_sn=d.get("DeviceCertificateSn"),
-            device_certificate_cn=d.get("DeviceCertificateCn"),
-            ca_sn=d.get("CaSn"),
-            format=d.get("Format"),
-            status=d.get("Status"),
-            organizational_unit=d.get("OrganizationalUnit"),
-            last_activation_time=d.get("LastActivationTime"),
-            last_inactivation_time=d.get("LastInactivationTime"),
-            certificate_source=d.get("CertificateSource"),
-            not_after_time=d.get("NotAfterTime"),
-            not_before_time=d.get("NotBeforeTime"),
-            source=d.get("Source"),
-            modification_time=d.get("ModificationTime"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DeviceCertificateBackupHistoryItem_KNOWN
-            },
+            client_id=v1,
+            device_certificate=v2,
+            device_certificate_sn=v3,
+            device_certificate_cn=v4,
+            ca_sn=v5,
+            format=v6,
+            status=v7,
+            organizational_unit=v8,
+            last_activation_time=v9,
+            last_inactivation_time=v10,
+            certificate_source=v11,
+            not_after_time=v12,
+            not_before_time=v13,
+            source=v14,
+            modification_time=v15,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DeviceCertificateBackupHistoryItem_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _DeviceCertificateBackupHistoryItem_KNOWN
+                }
+            ),
         )

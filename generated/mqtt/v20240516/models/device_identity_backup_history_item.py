@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .propagating_property import PropagatingProperty
@@ -138,20 +147,51 @@ class DeviceIdentityBackupHistoryItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DeviceIdentityBackupHistoryItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("PropagatingProperties")
-        if f1 is not None:
-            f1 = [PropagatingProperty.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("DeviceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "DeviceId")
+        v2 = d.get("Status")
+        if v2 is not None and v2.__class__ is not int:
+            v2 = wire_int(v2, "Status")
+        v3 = d.get("PrimaryKey")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "PrimaryKey")
+        v4 = d.get("SecondaryKey")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "SecondaryKey")
+        v5 = d.get("PropagatingProperties")
+        if v5 is not None:
+            if v5.__class__ is not list:
+                v5 = wire_list(v5, "PropagatingProperties")
+            try:
+                v5 = [PropagatingProperty.from_dict(x) for x in v5]
+            except WireTypeError:
+                raise wire_item_error(
+                    PropagatingProperty.from_dict, v5, "PropagatingProperties"
+                ) from None
+        v6 = d.get("Source")
+        if v6 is not None and v6.__class__ is not str:
+            v6 = wire_str(v6, "Source")
+        v7 = d.get("ModificationTime")
+        if v7 is not None and v7.__class__ is not int:
+            v7 = wire_int(v7, "ModificationTime")
         return cls(
-            device_id=d.get("DeviceId"),
-            status=d.get("Status"),
-            primary_key=d.get("PrimaryKey"),
-            secondary_key=d.get("SecondaryKey"),
-            propagating_properties=f1,
-            source=d.get("Source"),
-            modification_time=d.get("ModificationTime"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _DeviceIdentityBackupHistoryItem_KNOWN
-            },
+            device_id=v1,
+            status=v2,
+            primary_key=v3,
+            secondary_key=v4,
+            propagating_properties=v5,
+            source=v6,
+            modification_time=v7,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DeviceIdentityBackupHistoryItem_KNOWN
+                else {k: x for k, x in d.items() if k not in _DeviceIdentityBackupHistoryItem_KNOWN}
+            ),
         )

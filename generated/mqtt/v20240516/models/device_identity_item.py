@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .propagating_property import PropagatingProperty
@@ -140,18 +149,51 @@ class DeviceIdentityItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DeviceIdentityItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("PropagatingProperties")
-        if f1 is not None:
-            f1 = [PropagatingProperty.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceId")
+        v2 = d.get("DeviceId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "DeviceId")
+        v3 = d.get("Status")
+        if v3 is not None and v3.__class__ is not int:
+            v3 = wire_int(v3, "Status")
+        v4 = d.get("PrimaryKey")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "PrimaryKey")
+        v5 = d.get("SecondaryKey")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "SecondaryKey")
+        v6 = d.get("CreatedTime")
+        if v6 is not None and v6.__class__ is not int:
+            v6 = wire_int(v6, "CreatedTime")
+        v7 = d.get("PropagatingProperties")
+        if v7 is not None:
+            if v7.__class__ is not list:
+                v7 = wire_list(v7, "PropagatingProperties")
+            try:
+                v7 = [PropagatingProperty.from_dict(x) for x in v7]
+            except WireTypeError:
+                raise wire_item_error(
+                    PropagatingProperty.from_dict, v7, "PropagatingProperties"
+                ) from None
         return cls(
-            instance_id=d.get("InstanceId"),
-            device_id=d.get("DeviceId"),
-            status=d.get("Status"),
-            primary_key=d.get("PrimaryKey"),
-            secondary_key=d.get("SecondaryKey"),
-            created_time=d.get("CreatedTime"),
-            propagating_properties=f1,
-            unknown_fields={k: x for k, x in d.items() if k not in _DeviceIdentityItem_KNOWN},
+            instance_id=v1,
+            device_id=v2,
+            status=v3,
+            primary_key=v4,
+            secondary_key=v5,
+            created_time=v6,
+            propagating_properties=v7,
+            unknown_fields=(
+                {}
+                if d.keys() <= _DeviceIdentityItem_KNOWN
+                else {k: x for k, x in d.items() if k not in _DeviceIdentityItem_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .event_info import EventInfo
@@ -105,15 +114,37 @@ class EventItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EventItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Info")
-        if f1 is not None:
-            f1 = [EventInfo.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Timestamp")
+        if v1 is not None and v1.__class__ is not int:
+            v1 = wire_int(v1, "Timestamp")
+        v2 = d.get("Event")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "Event")
+        v3 = d.get("ClientId")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "ClientId")
+        v4 = d.get("Info")
+        if v4 is not None:
+            if v4.__class__ is not list:
+                v4 = wire_list(v4, "Info")
+            try:
+                v4 = [EventInfo.from_dict(x) for x in v4]
+            except WireTypeError:
+                raise wire_item_error(EventInfo.from_dict, v4, "Info") from None
         return cls(
-            timestamp=d.get("Timestamp"),
-            event=d.get("Event"),
-            client_id=d.get("ClientId"),
-            info=f1,
-            unknown_fields={k: x for k, x in d.items() if k not in _EventItem_KNOWN},
+            timestamp=v1,
+            event=v2,
+            client_id=v3,
+            info=v4,
+            unknown_fields=(
+                {}
+                if d.keys() <= _EventItem_KNOWN
+                else {k: x for k, x in d.items() if k not in _EventItem_KNOWN}
+            ),
         )

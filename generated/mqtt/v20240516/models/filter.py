@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -77,13 +86,22 @@ class Filter:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Filter:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Values")
-        if f1 is not None:
-            f1 = list(f1)
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Name")
+        v2 = d.get("Values")
+        if isinstance(v2, list | tuple):
+            v2 = list(v2)
         return cls(
-            name=d.get("Name"),
-            values=f1,
-            unknown_fields={k: x for k, x in d.items() if k not in _Filter_KNOWN},
+            name=v1,
+            values=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _Filter_KNOWN
+                else {k: x for k, x in d.items() if k not in _Filter_KNOWN}
+            ),
         )

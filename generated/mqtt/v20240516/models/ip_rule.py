@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -86,11 +95,22 @@ class IpRule:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> IpRule:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Ip")
+        v2 = d.get("Allow")
+        v3 = d.get("Remark")
         return cls(
-            ip=d.get("Ip"),
-            allow=d.get("Allow"),
-            remark=d.get("Remark"),
-            unknown_fields={k: x for k, x in d.items() if k not in _IpRule_KNOWN},
+            ip=v1,
+            allow=v2,
+            remark=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _IpRule_KNOWN
+                else {k: x for k, x in d.items() if k not in _IpRule_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -182,20 +191,56 @@ class MessageEnrichmentRuleItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MessageEnrichmentRuleItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Id")
+        if v1 is not None and v1.__class__ is not int:
+            v1 = wire_int(v1, "Id")
+        v2 = d.get("InstanceId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "InstanceId")
+        v3 = d.get("RuleName")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "RuleName")
+        v4 = d.get("Condition")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "Condition")
+        v5 = d.get("Actions")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "Actions")
+        v6 = d.get("Priority")
+        if v6 is not None and v6.__class__ is not int:
+            v6 = wire_int(v6, "Priority")
+        v7 = d.get("Status")
+        if v7 is not None and v7.__class__ is not int:
+            v7 = wire_int(v7, "Status")
+        v8 = d.get("Remark")
+        if v8 is not None and v8.__class__ is not str:
+            v8 = wire_str(v8, "Remark")
+        v9 = d.get("CreatedTime")
+        if v9 is not None and v9.__class__ is not int:
+            v9 = wire_int(v9, "CreatedTime")
+        v10 = d.get("UpdateTime")
+        if v10 is not None and v10.__class__ is not int:
+            v10 = wire_int(v10, "UpdateTime")
         return cls(
-            id=d.get("Id"),
-            instance_id=d.get("InstanceId"),
-            rule_name=d.get("RuleName"),
-            condition=d.get("Condition"),
-            actions=d.get("Actions"),
-            priority=d.get("Priority"),
-            status=d.get("Status"),
-            remark=d.get("Remark"),
-            created_time=d.get("CreatedTime"),
-            update_time=d.get("UpdateTime"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _MessageEnrichmentRuleItem_KNOWN
-            },
+            id=v1,
+            instance_id=v2,
+            rule_name=v3,
+            condition=v4,
+            actions=v5,
+            priority=v6,
+            status=v7,
+            remark=v8,
+            created_time=v9,
+            update_time=v10,
+            unknown_fields=(
+                {}
+                if d.keys() <= _MessageEnrichmentRuleItem_KNOWN
+                else {k: x for k, x in d.items() if k not in _MessageEnrichmentRuleItem_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -238,26 +247,48 @@ class ModifyAuthorizationPolicyRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyAuthorizationPolicyRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Id")
+        v2 = d.get("InstanceId")
+        v3 = d.get("PolicyName")
+        v4 = d.get("PolicyVersion")
+        v5 = d.get("Priority")
+        v6 = d.get("Effect")
+        v7 = d.get("Actions")
+        v8 = d.get("Resources")
+        v9 = d.get("Username")
+        v10 = d.get("Retain")
+        v11 = d.get("ClientId")
+        v12 = d.get("Ip")
+        v13 = d.get("Qos")
+        v14 = d.get("Remark")
         return cls(
-            id=d.get("Id"),
-            instance_id=d.get("InstanceId"),
-            policy_name=d.get("PolicyName"),
-            policy_version=d.get("PolicyVersion"),
-            priority=d.get("Priority"),
-            effect=d.get("Effect"),
-            actions=d.get("Actions"),
-            resources=d.get("Resources"),
-            username=d.get("Username"),
-            retain=d.get("Retain"),
-            client_id=d.get("ClientId"),
-            ip=d.get("Ip"),
-            qos=d.get("Qos"),
-            remark=d.get("Remark"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ModifyAuthorizationPolicyRequest_KNOWN
-            },
+            id=v1,
+            instance_id=v2,
+            policy_name=v3,
+            policy_version=v4,
+            priority=v5,
+            effect=v6,
+            actions=v7,
+            resources=v8,
+            username=v9,
+            retain=v10,
+            client_id=v11,
+            ip=v12,
+            qos=v13,
+            remark=v14,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyAuthorizationPolicyRequest_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _ModifyAuthorizationPolicyRequest_KNOWN
+                }
+            ),
         )
 
 
@@ -301,11 +332,22 @@ class ModifyAuthorizationPolicyResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyAuthorizationPolicyResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ModifyAuthorizationPolicyResponse_KNOWN
-            },
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyAuthorizationPolicyResponse_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _ModifyAuthorizationPolicyResponse_KNOWN
+                }
+            ),
         )

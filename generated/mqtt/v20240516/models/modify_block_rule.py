@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -125,19 +134,32 @@ class ModifyBlockRuleRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyBlockRuleRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Excludes")
-        if f1 is not None:
-            f1 = list(f1)
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Name")
+        v3 = d.get("Include")
+        v4 = d.get("Excludes")
+        if isinstance(v4, list | tuple):
+            v4 = list(v4)
+        v5 = d.get("ExpireTime")
+        v6 = d.get("Remark")
         return cls(
-            instance_id=d.get("InstanceId"),
-            name=d.get("Name"),
-            include=d.get("Include"),
-            excludes=f1,
-            expire_time=d.get("ExpireTime"),
-            remark=d.get("Remark"),
-            unknown_fields={k: x for k, x in d.items() if k not in _ModifyBlockRuleRequest_KNOWN},
+            instance_id=v1,
+            name=v2,
+            include=v3,
+            excludes=v4,
+            expire_time=v5,
+            remark=v6,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyBlockRuleRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _ModifyBlockRuleRequest_KNOWN}
+            ),
         )
 
 
@@ -179,9 +201,20 @@ class ModifyBlockRuleResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyBlockRuleResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={k: x for k, x in d.items() if k not in _ModifyBlockRuleResponse_KNOWN},
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyBlockRuleResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _ModifyBlockRuleResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .propagating_property import PropagatingProperty
@@ -129,21 +138,32 @@ class ModifyDeviceIdentityRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyDeviceIdentityRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("PropagatingProperties")
-        if f1 is not None:
-            f1 = [PropagatingProperty.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("DeviceId")
+        v3 = d.get("Status")
+        v4 = d.get("PrimaryKey")
+        v5 = d.get("SecondaryKey")
+        v6 = d.get("PropagatingProperties")
+        if isinstance(v6, list | tuple):
+            v6 = [PropagatingProperty.from_dict(x) if isinstance(x, Mapping) else x for x in v6]
         return cls(
-            instance_id=d.get("InstanceId"),
-            device_id=d.get("DeviceId"),
-            status=d.get("Status"),
-            primary_key=d.get("PrimaryKey"),
-            secondary_key=d.get("SecondaryKey"),
-            propagating_properties=f1,
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ModifyDeviceIdentityRequest_KNOWN
-            },
+            instance_id=v1,
+            device_id=v2,
+            status=v3,
+            primary_key=v4,
+            secondary_key=v5,
+            propagating_properties=v6,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyDeviceIdentityRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _ModifyDeviceIdentityRequest_KNOWN}
+            ),
         )
 
 
@@ -187,11 +207,20 @@ class ModifyDeviceIdentityResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyDeviceIdentityResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ModifyDeviceIdentityResponse_KNOWN
-            },
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyDeviceIdentityResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _ModifyDeviceIdentityResponse_KNOWN}
+            ),
         )

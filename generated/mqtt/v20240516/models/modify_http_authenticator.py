@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .body_item import BodyItem
@@ -190,29 +199,44 @@ class ModifyHttpAuthenticatorRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyHttpAuthenticatorRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Header")
-        if f1 is not None:
-            f1 = [HeaderItem.from_dict(x) for x in f1]
-        f2: Any = d.get("Body")
-        if f2 is not None:
-            f2 = [BodyItem.from_dict(x) for x in f2]
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Endpoint")
+        v3 = d.get("Status")
+        v4 = d.get("Concurrency")
+        v5 = d.get("ConnectTimeout")
+        v6 = d.get("ReadTimeout")
+        v7 = d.get("Remark")
+        v8 = d.get("Method")
+        v9 = d.get("Header")
+        if isinstance(v9, list | tuple):
+            v9 = [HeaderItem.from_dict(x) if isinstance(x, Mapping) else x for x in v9]
+        v10 = d.get("Body")
+        if isinstance(v10, list | tuple):
+            v10 = [BodyItem.from_dict(x) if isinstance(x, Mapping) else x for x in v10]
+        v11 = d.get("IncludingUserProperties")
         return cls(
-            instance_id=d.get("InstanceId"),
-            endpoint=d.get("Endpoint"),
-            status=d.get("Status"),
-            concurrency=d.get("Concurrency"),
-            connect_timeout=d.get("ConnectTimeout"),
-            read_timeout=d.get("ReadTimeout"),
-            remark=d.get("Remark"),
-            method=d.get("Method"),
-            header=f1,
-            body=f2,
-            including_user_properties=d.get("IncludingUserProperties"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ModifyHttpAuthenticatorRequest_KNOWN
-            },
+            instance_id=v1,
+            endpoint=v2,
+            status=v3,
+            concurrency=v4,
+            connect_timeout=v5,
+            read_timeout=v6,
+            remark=v7,
+            method=v8,
+            header=v9,
+            body=v10,
+            including_user_properties=v11,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyHttpAuthenticatorRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _ModifyHttpAuthenticatorRequest_KNOWN}
+            ),
         )
 
 
@@ -254,11 +278,20 @@ class ModifyHttpAuthenticatorResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyHttpAuthenticatorResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ModifyHttpAuthenticatorResponse_KNOWN
-            },
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyHttpAuthenticatorResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _ModifyHttpAuthenticatorResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .public_access_rule import PublicAccessRule
@@ -95,18 +104,26 @@ class ModifyInsPublicEndpointRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyInsPublicEndpointRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Rules")
-        if f1 is not None:
-            f1 = [PublicAccessRule.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Bandwidth")
+        v3 = d.get("Rules")
+        if isinstance(v3, list | tuple):
+            v3 = [PublicAccessRule.from_dict(x) if isinstance(x, Mapping) else x for x in v3]
         return cls(
-            instance_id=d.get("InstanceId"),
-            bandwidth=d.get("Bandwidth"),
-            rules=f1,
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ModifyInsPublicEndpointRequest_KNOWN
-            },
+            instance_id=v1,
+            bandwidth=v2,
+            rules=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyInsPublicEndpointRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _ModifyInsPublicEndpointRequest_KNOWN}
+            ),
         )
 
 
@@ -148,11 +165,20 @@ class ModifyInsPublicEndpointResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyInsPublicEndpointResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ModifyInsPublicEndpointResponse_KNOWN
-            },
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyInsPublicEndpointResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _ModifyInsPublicEndpointResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -177,20 +186,38 @@ class ModifyInstanceRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyInstanceRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Name")
+        v3 = d.get("Remark")
+        v4 = d.get("SkuCode")
+        v5 = d.get("DeviceCertificateProvisionType")
+        v6 = d.get("AutomaticActivation")
+        v7 = d.get("AuthorizationPolicy")
+        v8 = d.get("UseDefaultServerCert")
+        v9 = d.get("X509Mode")
+        v10 = d.get("MessageRate")
         return cls(
-            instance_id=d.get("InstanceId"),
-            name=d.get("Name"),
-            remark=d.get("Remark"),
-            sku_code=d.get("SkuCode"),
-            device_certificate_provision_type=d.get("DeviceCertificateProvisionType"),
-            automatic_activation=d.get("AutomaticActivation"),
-            authorization_policy=d.get("AuthorizationPolicy"),
-            use_default_server_cert=d.get("UseDefaultServerCert"),
-            x509_mode=d.get("X509Mode"),
-            message_rate=d.get("MessageRate"),
-            unknown_fields={k: x for k, x in d.items() if k not in _ModifyInstanceRequest_KNOWN},
+            instance_id=v1,
+            name=v2,
+            remark=v3,
+            sku_code=v4,
+            device_certificate_provision_type=v5,
+            automatic_activation=v6,
+            authorization_policy=v7,
+            use_default_server_cert=v8,
+            x509_mode=v9,
+            message_rate=v10,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyInstanceRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _ModifyInstanceRequest_KNOWN}
+            ),
         )
 
 
@@ -234,9 +261,20 @@ class ModifyInstanceResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyInstanceResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={k: x for k, x in d.items() if k not in _ModifyInstanceResponse_KNOWN},
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyInstanceResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _ModifyInstanceResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -128,18 +137,32 @@ class ModifyInstanceCertBindingRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyInstanceCertBindingRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("X509Mode")
+        v3 = d.get("SSLServerCertId")
+        v4 = d.get("SSLCaCertId")
+        v5 = d.get("DeviceCertificateProvisionType")
+        v6 = d.get("AutomaticActivation")
         return cls(
-            instance_id=d.get("InstanceId"),
-            x509_mode=d.get("X509Mode"),
-            ssl_server_cert_id=d.get("SSLServerCertId"),
-            ssl_ca_cert_id=d.get("SSLCaCertId"),
-            device_certificate_provision_type=d.get("DeviceCertificateProvisionType"),
-            automatic_activation=d.get("AutomaticActivation"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ModifyInstanceCertBindingRequest_KNOWN
-            },
+            instance_id=v1,
+            x509_mode=v2,
+            ssl_server_cert_id=v3,
+            ssl_ca_cert_id=v4,
+            device_certificate_provision_type=v5,
+            automatic_activation=v6,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyInstanceCertBindingRequest_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _ModifyInstanceCertBindingRequest_KNOWN
+                }
+            ),
         )
 
 
@@ -181,11 +204,22 @@ class ModifyInstanceCertBindingResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyInstanceCertBindingResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ModifyInstanceCertBindingResponse_KNOWN
-            },
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyInstanceCertBindingResponse_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _ModifyInstanceCertBindingResponse_KNOWN
+                }
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -133,19 +142,32 @@ class ModifyJWKSAuthenticatorRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyJWKSAuthenticatorRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Endpoint")
+        v3 = d.get("Status")
+        v4 = d.get("RefreshInterval")
+        v5 = d.get("Text")
+        v6 = d.get("From")
+        v7 = d.get("Remark")
         return cls(
-            instance_id=d.get("InstanceId"),
-            endpoint=d.get("Endpoint"),
-            status=d.get("Status"),
-            refresh_interval=d.get("RefreshInterval"),
-            text=d.get("Text"),
-            from_=d.get("From"),
-            remark=d.get("Remark"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ModifyJWKSAuthenticatorRequest_KNOWN
-            },
+            instance_id=v1,
+            endpoint=v2,
+            status=v3,
+            refresh_interval=v4,
+            text=v5,
+            from_=v6,
+            remark=v7,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyJWKSAuthenticatorRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _ModifyJWKSAuthenticatorRequest_KNOWN}
+            ),
         )
 
 
@@ -187,11 +209,20 @@ class ModifyJWKSAuthenticatorResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyJWKSAuthenticatorResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ModifyJWKSAuthenticatorResponse_KNOWN
-            },
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyJWKSAuthenticatorResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _ModifyJWKSAuthenticatorResponse_KNOWN}
+            ),
         )

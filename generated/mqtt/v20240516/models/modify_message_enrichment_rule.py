@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -162,20 +171,36 @@ class ModifyMessageEnrichmentRuleRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyMessageEnrichmentRuleRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Id")
+        v2 = d.get("InstanceId")
+        v3 = d.get("RuleName")
+        v4 = d.get("Condition")
+        v5 = d.get("Actions")
+        v6 = d.get("Priority")
+        v7 = d.get("Status")
+        v8 = d.get("Remark")
         return cls(
-            id=d.get("Id"),
-            instance_id=d.get("InstanceId"),
-            rule_name=d.get("RuleName"),
-            condition=d.get("Condition"),
-            actions=d.get("Actions"),
-            priority=d.get("Priority"),
-            status=d.get("Status"),
-            remark=d.get("Remark"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ModifyMessageEnrichmentRuleRequest_KNOWN
-            },
+            id=v1,
+            instance_id=v2,
+            rule_name=v3,
+            condition=v4,
+            actions=v5,
+            priority=v6,
+            status=v7,
+            remark=v8,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyMessageEnrichmentRuleRequest_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _ModifyMessageEnrichmentRuleRequest_KNOWN
+                }
+            ),
         )
 
 
@@ -219,11 +244,24 @@ class ModifyMessageEnrichmentRuleResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifyMessageEnrichmentRuleResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _ModifyMessageEnrichmentRuleResponse_KNOWN
-            },
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ModifyMessageEnrichmentRuleResponse_KNOWN
+                else {
+                    k: x
+                    for k, x in d.items()
+                    if k not in _ModifyMessageEnrichmentRuleResponse_KNOWN
+                }
+            ),
         )

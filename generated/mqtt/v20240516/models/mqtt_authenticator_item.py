@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -141,13 +150,36 @@ class MQTTAuthenticatorItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MQTTAuthenticatorItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Type")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "Type")
+        v2 = d.get("Config")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "Config")
+        v3 = d.get("Status")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "Status")
+        v4 = d.get("CreateTime")
+        if v4 is not None and v4.__class__ is not int:
+            v4 = wire_int(v4, "CreateTime")
+        v5 = d.get("Remark")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "Remark")
         return cls(
-            type=d.get("Type"),
-            config=d.get("Config"),
-            status=d.get("Status"),
-            create_time=d.get("CreateTime"),
-            remark=d.get("Remark"),
-            unknown_fields={k: x for k, x in d.items() if k not in _MQTTAuthenticatorItem_KNOWN},
+            type=v1,
+            config=v2,
+            status=v3,
+            create_time=v4,
+            remark=v5,
+            unknown_fields=(
+                {}
+                if d.keys() <= _MQTTAuthenticatorItem_KNOWN
+                else {k: x for k, x in d.items() if k not in _MQTTAuthenticatorItem_KNOWN}
+            ),
         )

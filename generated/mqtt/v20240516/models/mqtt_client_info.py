@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .mqtt_client_subscription import MQTTClientSubscription
@@ -195,22 +204,67 @@ class MQTTClientInfo:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MQTTClientInfo:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("MQTTClientSubscriptions")
-        if f1 is not None:
-            f1 = [MQTTClientSubscription.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("ClientId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "ClientId")
+        v2 = d.get("ClientAddress")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "ClientAddress")
+        v3 = d.get("ProtocolVersion")
+        if v3 is not None and v3.__class__ is not int:
+            v3 = wire_int(v3, "ProtocolVersion")
+        v4 = d.get("Keepalive")
+        if v4 is not None and v4.__class__ is not int:
+            v4 = wire_int(v4, "Keepalive")
+        v5 = d.get("ConnectionStatus")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "ConnectionStatus")
+        v6 = d.get("CreateTime")
+        if v6 is not None and v6.__class__ is not int:
+            v6 = wire_int(v6, "CreateTime")
+        v7 = d.get("ConnectTime")
+        if v7 is not None and v7.__class__ is not int:
+            v7 = wire_int(v7, "ConnectTime")
+        v8 = d.get("DisconnectTime")
+        if v8 is not None and v8.__class__ is not int:
+            v8 = wire_int(v8, "DisconnectTime")
+        v9 = d.get("MQTTClientSubscriptions")
+        if v9 is not None:
+            if v9.__class__ is not list:
+                v9 = wire_list(v9, "MQTTClientSubscriptions")
+            try:
+                v9 = [MQTTClientSubscription.from_dict(x) for x in v9]
+            except WireTypeError:
+                raise wire_item_error(
+                    MQTTClientSubscription.from_dict, v9, "MQTTClientSubscriptions"
+                ) from None
+        v10 = d.get("CleanSession")
+        if v10 is not None and v10.__class__ is not bool:
+            v10 = wire_bool(v10, "CleanSession")
+        v11 = d.get("ExpireIntervalInSeconds")
+        if v11 is not None and v11.__class__ is not int:
+            v11 = wire_int(v11, "ExpireIntervalInSeconds")
         return cls(
-            client_id=d.get("ClientId"),
-            client_address=d.get("ClientAddress"),
-            protocol_version=d.get("ProtocolVersion"),
-            keepalive=d.get("Keepalive"),
-            connection_status=d.get("ConnectionStatus"),
-            create_time=d.get("CreateTime"),
-            connect_time=d.get("ConnectTime"),
-            disconnect_time=d.get("DisconnectTime"),
-            mqtt_client_subscriptions=f1,
-            clean_session=d.get("CleanSession"),
-            expire_interval_in_seconds=d.get("ExpireIntervalInSeconds"),
-            unknown_fields={k: x for k, x in d.items() if k not in _MQTTClientInfo_KNOWN},
+            client_id=v1,
+            client_address=v2,
+            protocol_version=v3,
+            keepalive=v4,
+            connection_status=v5,
+            create_time=v6,
+            connect_time=v7,
+            disconnect_time=v8,
+            mqtt_client_subscriptions=v9,
+            clean_session=v10,
+            expire_interval_in_seconds=v11,
+            unknown_fields=(
+                {}
+                if d.keys() <= _MQTTClientInfo_KNOWN
+                else {k: x for k, x in d.items() if k not in _MQTTClientInfo_KNOWN}
+            ),
         )

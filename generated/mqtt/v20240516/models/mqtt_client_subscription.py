@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .subscription_user_property import SubscriptionUserProperty
@@ -119,16 +128,43 @@ class MQTTClientSubscription:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MQTTClientSubscription:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("UserProperties")
-        if f1 is not None:
-            f1 = [SubscriptionUserProperty.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("TopicFilter")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "TopicFilter")
+        v2 = d.get("Qos")
+        if v2 is not None and v2.__class__ is not int:
+            v2 = wire_int(v2, "Qos")
+        v3 = d.get("Lag")
+        if v3 is not None and v3.__class__ is not int:
+            v3 = wire_int(v3, "Lag")
+        v4 = d.get("Inflight")
+        if v4 is not None and v4.__class__ is not int:
+            v4 = wire_int(v4, "Inflight")
+        v5 = d.get("UserProperties")
+        if v5 is not None:
+            if v5.__class__ is not list:
+                v5 = wire_list(v5, "UserProperties")
+            try:
+                v5 = [SubscriptionUserProperty.from_dict(x) for x in v5]
+            except WireTypeError:
+                raise wire_item_error(
+                    SubscriptionUserProperty.from_dict, v5, "UserProperties"
+                ) from None
         return cls(
-            topic_filter=d.get("TopicFilter"),
-            qos=d.get("Qos"),
-            lag=d.get("Lag"),
-            inflight=d.get("Inflight"),
-            user_properties=f1,
-            unknown_fields={k: x for k, x in d.items() if k not in _MQTTClientSubscription_KNOWN},
+            topic_filter=v1,
+            qos=v2,
+            lag=v3,
+            inflight=v4,
+            user_properties=v5,
+            unknown_fields=(
+                {}
+                if d.keys() <= _MQTTClientSubscription_KNOWN
+                else {k: x for k, x in d.items() if k not in _MQTTClientSubscription_KNOWN}
+            ),
         )

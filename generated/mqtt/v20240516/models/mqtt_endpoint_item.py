@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -151,17 +160,52 @@ class MQTTEndpointItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MQTTEndpointItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Type")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "Type")
+        v2 = d.get("Url")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "Url")
+        v3 = d.get("VpcId")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "VpcId")
+        v4 = d.get("SubnetId")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "SubnetId")
+        v5 = d.get("Host")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "Host")
+        v6 = d.get("Port")
+        if v6 is not None and v6.__class__ is not int:
+            v6 = wire_int(v6, "Port")
+        v7 = d.get("Ip")
+        if v7 is not None and v7.__class__ is not str:
+            v7 = wire_str(v7, "Ip")
+        v8 = d.get("PortEnable")
+        if v8 is not None and v8.__class__ is not bool:
+            v8 = wire_bool(v8, "PortEnable")
+        v9 = d.get("VpcEndpointId")
+        if v9 is not None and v9.__class__ is not str:
+            v9 = wire_str(v9, "VpcEndpointId")
         return cls(
-            type=d.get("Type"),
-            url=d.get("Url"),
-            vpc_id=d.get("VpcId"),
-            subnet_id=d.get("SubnetId"),
-            host=d.get("Host"),
-            port=d.get("Port"),
-            ip=d.get("Ip"),
-            port_enable=d.get("PortEnable"),
-            vpc_endpoint_id=d.get("VpcEndpointId"),
-            unknown_fields={k: x for k, x in d.items() if k not in _MQTTEndpointItem_KNOWN},
+            type=v1,
+            url=v2,
+            vpc_id=v3,
+            subnet_id=v4,
+            host=v5,
+            port=v6,
+            ip=v7,
+            port_enable=v8,
+            vpc_endpoint_id=v9,
+            unknown_fields=(
+                {}
+                if d.keys() <= _MQTTEndpointItem_KNOWN
+                else {k: x for k, x in d.items() if k not in _MQTTEndpointItem_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -362,34 +371,112 @@ class MQTTInstanceItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MQTTInstanceItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceId")
+        v2 = d.get("InstanceName")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "InstanceName")
+        v3 = d.get("Version")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "Version")
+        v4 = d.get("InstanceType")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "InstanceType")
+        v5 = d.get("InstanceStatus")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "InstanceStatus")
+        v6 = d.get("TopicNumLimit")
+        if v6 is not None and v6.__class__ is not int:
+            v6 = wire_int(v6, "TopicNumLimit")
+        v7 = d.get("Remark")
+        if v7 is not None and v7.__class__ is not str:
+            v7 = wire_str(v7, "Remark")
+        v8 = d.get("TopicNum")
+        if v8 is not None and v8.__class__ is not int:
+            v8 = wire_int(v8, "TopicNum")
+        v9 = d.get("SkuCode")
+        if v9 is not None and v9.__class__ is not str:
+            v9 = wire_str(v9, "SkuCode")
+        v10 = d.get("TpsLimit")
+        if v10 is not None and v10.__class__ is not int:
+            v10 = wire_int(v10, "TpsLimit")
+        v11 = d.get("CreateTime")
+        if v11 is not None and v11.__class__ is not int:
+            v11 = wire_int(v11, "CreateTime")
+        v12 = d.get("MaxSubscriptionPerClient")
+        if v12 is not None and v12.__class__ is not int:
+            v12 = wire_int(v12, "MaxSubscriptionPerClient")
+        v13 = d.get("ClientNumLimit")
+        if v13 is not None and v13.__class__ is not int:
+            v13 = wire_int(v13, "ClientNumLimit")
+        v14 = d.get("RenewFlag")
+        if v14 is not None and v14.__class__ is not int:
+            v14 = wire_int(v14, "RenewFlag")
+        v15 = d.get("PayMode")
+        if v15 is not None and v15.__class__ is not str:
+            v15 = wire_str(v15, "PayMode")
+        v16 = d.get("ExpiryTime")
+        if v16 is not None and v16.__class__ is not int:
+            v16 = wire_int(v16, "ExpiryTime")
+        v17 = d.get("DestroyTime")
+        if v17 is not None and v17.__class__ is not int:
+            v17 = wire_int(v17, "DestroyTime")
+        v18 = d.get("AuthorizationPolicyLimit")
+        if v18 is not None and v18.__class__ is not int:
+            v18 = wire_int(v18, "AuthorizationPolicyLimit")
+        v19 = d.get("MaxCaNum")
+        if v19 is not None and v19.__class__ is not int:
+            v19 = wire_int(v19, "MaxCaNum")
+        v20 = d.get("MaxSubscription")
+        if v20 is not None and v20.__class__ is not int:
+            v20 = wire_int(v20, "MaxSubscription")
+        v21 = d.get("SharedSubscriptionGroupLimit")
+        if v21 is not None and v21.__class__ is not int:
+            v21 = wire_int(v21, "SharedSubscriptionGroupLimit")
+        v22 = d.get("AutoSubscriptionPolicyLimit")
+        if v22 is not None and v22.__class__ is not int:
+            v22 = wire_int(v22, "AutoSubscriptionPolicyLimit")
+        v23 = d.get("MaxTopicFilterPerAutoSubscriptionPolicy")
+        if v23 is not None and v23.__class__ is not int:
+            v23 = wire_int(v23, "MaxTopicFilterPerAutoSubscriptionPolicy")
+        v24 = d.get("DeleteProtect")
+        if v24 is not None and v24.__class__ is not bool:
+            v24 = wire_bool(v24, "DeleteProtect")
         return cls(
-            instance_id=d.get("InstanceId"),
-            instance_name=d.get("InstanceName"),
-            version=d.get("Version"),
-            instance_type=d.get("InstanceType"),
-            instance_status=d.get("InstanceStatus"),
-            topic_num_limit=d.get("TopicNumLimit"),
-            remark=d.get("Remark"),
-            topic_num=d.get("TopicNum"),
-            sku_code=d.get("SkuCode"),
-            tps_limit=d.get("TpsLimit"),
-            create_time=d.get("CreateTime"),
-            max_subscription_per_client=d.get("MaxSubscriptionPerClient"),
-            client_num_limit=d.get("ClientNumLimit"),
-            renew_flag=d.get("RenewFlag"),
-            pay_mode=d.get("PayMode"),
-            expiry_time=d.get("ExpiryTime"),
-            destroy_time=d.get("DestroyTime"),
-            authorization_policy_limit=d.get("AuthorizationPolicyLimit"),
-            max_ca_num=d.get("MaxCaNum"),
-            max_subscription=d.get("MaxSubscription"),
-            shared_subscription_group_limit=d.get("SharedSubscriptionGroupLimit"),
-            auto_subscription_policy_limit=d.get("AutoSubscriptionPolicyLimit"),
-            max_topic_filter_per_auto_subscription_policy=d.get(
-                "MaxTopicFilterPerAutoSubscriptionPolicy"
+            instance_id=v1,
+            instance_name=v2,
+            version=v3,
+            instance_type=v4,
+            instance_status=v5,
+            topic_num_limit=v6,
+            remark=v7,
+            topic_num=v8,
+            sku_code=v9,
+            tps_limit=v10,
+            create_time=v11,
+            max_subscription_per_client=v12,
+            client_num_limit=v13,
+            renew_flag=v14,
+            pay_mode=v15,
+            expiry_time=v16,
+            destroy_time=v17,
+            authorization_policy_limit=v18,
+            max_ca_num=v19,
+            max_subscription=v20,
+            shared_subscription_group_limit=v21,
+            auto_subscription_policy_limit=v22,
+            max_topic_filter_per_auto_subscription_policy=v23,
+            delete_protect=v24,
+            unknown_fields=(
+                {}
+                if d.keys() <= _MQTTInstanceItem_KNOWN
+                else {k: x for k, x in d.items() if k not in _MQTTInstanceItem_KNOWN}
             ),
-            delete_protect=d.get("DeleteProtect"),
-            unknown_fields={k: x for k, x in d.items() if k not in _MQTTInstanceItem_KNOWN},
         )

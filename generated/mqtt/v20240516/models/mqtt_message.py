@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -107,13 +116,36 @@ class MQTTMessage:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MQTTMessage:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("MessageId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "MessageId")
+        v2 = d.get("ClientId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "ClientId")
+        v3 = d.get("Qos")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "Qos")
+        v4 = d.get("StoreTimestamp")
+        if v4 is not None and v4.__class__ is not int:
+            v4 = wire_int(v4, "StoreTimestamp")
+        v5 = d.get("OriginTopic")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "OriginTopic")
         return cls(
-            message_id=d.get("MessageId"),
-            client_id=d.get("ClientId"),
-            qos=d.get("Qos"),
-            store_timestamp=d.get("StoreTimestamp"),
-            origin_topic=d.get("OriginTopic"),
-            unknown_fields={k: x for k, x in d.items() if k not in _MQTTMessage_KNOWN},
+            message_id=v1,
+            client_id=v2,
+            qos=v3,
+            store_timestamp=v4,
+            origin_topic=v5,
+            unknown_fields=(
+                {}
+                if d.keys() <= _MQTTMessage_KNOWN
+                else {k: x for k, x in d.items() if k not in _MQTTMessage_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -119,14 +128,40 @@ class MQTTMessageItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MQTTMessageItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("MsgId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "MsgId")
+        v2 = d.get("Tags")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "Tags")
+        v3 = d.get("Keys")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "Keys")
+        v4 = d.get("ProducerAddr")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "ProducerAddr")
+        v5 = d.get("ProduceTime")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "ProduceTime")
+        v6 = d.get("Qos")
+        if v6 is not None and v6.__class__ is not str:
+            v6 = wire_str(v6, "Qos")
         return cls(
-            msg_id=d.get("MsgId"),
-            tags=d.get("Tags"),
-            keys=d.get("Keys"),
-            producer_addr=d.get("ProducerAddr"),
-            produce_time=d.get("ProduceTime"),
-            qos=d.get("Qos"),
-            unknown_fields={k: x for k, x in d.items() if k not in _MQTTMessageItem_KNOWN},
+            msg_id=v1,
+            tags=v2,
+            keys=v3,
+            producer_addr=v4,
+            produce_time=v5,
+            qos=v6,
+            unknown_fields=(
+                {}
+                if d.keys() <= _MQTTMessageItem_KNOWN
+                else {k: x for k, x in d.items() if k not in _MQTTMessageItem_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -83,11 +92,28 @@ class MQTTTopicItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MQTTTopicItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceId")
+        v2 = d.get("Topic")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "Topic")
+        v3 = d.get("Remark")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "Remark")
         return cls(
-            instance_id=d.get("InstanceId"),
-            topic=d.get("Topic"),
-            remark=d.get("Remark"),
-            unknown_fields={k: x for k, x in d.items() if k not in _MQTTTopicItem_KNOWN},
+            instance_id=v1,
+            topic=v2,
+            remark=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _MQTTTopicItem_KNOWN
+                else {k: x for k, x in d.items() if k not in _MQTTTopicItem_KNOWN}
+            ),
         )

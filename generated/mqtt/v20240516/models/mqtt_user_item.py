@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -109,13 +118,36 @@ class MQTTUserItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MQTTUserItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Username")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "Username")
+        v2 = d.get("Password")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "Password")
+        v3 = d.get("Remark")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "Remark")
+        v4 = d.get("CreatedTime")
+        if v4 is not None and v4.__class__ is not int:
+            v4 = wire_int(v4, "CreatedTime")
+        v5 = d.get("ModifiedTime")
+        if v5 is not None and v5.__class__ is not int:
+            v5 = wire_int(v5, "ModifiedTime")
         return cls(
-            username=d.get("Username"),
-            password=d.get("Password"),
-            remark=d.get("Remark"),
-            created_time=d.get("CreatedTime"),
-            modified_time=d.get("ModifiedTime"),
-            unknown_fields={k: x for k, x in d.items() if k not in _MQTTUserItem_KNOWN},
+            username=v1,
+            password=v2,
+            remark=v3,
+            created_time=v4,
+            modified_time=v5,
+            unknown_fields=(
+                {}
+                if d.keys() <= _MQTTUserItem_KNOWN
+                else {k: x for k, x in d.items() if k not in _MQTTUserItem_KNOWN}
+            ),
         )

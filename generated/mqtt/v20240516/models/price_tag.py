@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -106,12 +115,32 @@ class PriceTag:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PriceTag:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Name")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "Name")
+        v2 = d.get("Category")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "Category")
+        v3 = d.get("Code")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "Code")
+        v4 = d.get("Step")
+        if v4 is not None and v4.__class__ is not int:
+            v4 = wire_int(v4, "Step")
         return cls(
-            name=d.get("Name"),
-            category=d.get("Category"),
-            code=d.get("Code"),
-            step=d.get("Step"),
-            unknown_fields={k: x for k, x in d.items() if k not in _PriceTag_KNOWN},
+            name=v1,
+            category=v2,
+            code=v3,
+            step=v4,
+            unknown_fields=(
+                {}
+                if d.keys() <= _PriceTag_KNOWN
+                else {k: x for k, x in d.items() if k not in _PriceTag_KNOWN}
+            ),
         )

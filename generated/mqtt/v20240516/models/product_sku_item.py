@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .price_tag import PriceTag
@@ -170,20 +179,57 @@ class ProductSkuItem:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProductSkuItem:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("PriceTags")
-        if f1 is not None:
-            f1 = [PriceTag.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceType")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceType")
+        v2 = d.get("SkuCode")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "SkuCode")
+        v3 = d.get("OnSale")
+        if v3 is not None and v3.__class__ is not bool:
+            v3 = wire_bool(v3, "OnSale")
+        v4 = d.get("TopicNumLimit")
+        if v4 is not None and v4.__class__ is not int:
+            v4 = wire_int(v4, "TopicNumLimit")
+        v5 = d.get("TpsLimit")
+        if v5 is not None and v5.__class__ is not int:
+            v5 = wire_int(v5, "TpsLimit")
+        v6 = d.get("ClientNumLimit")
+        if v6 is not None and v6.__class__ is not int:
+            v6 = wire_int(v6, "ClientNumLimit")
+        v7 = d.get("MaxSubscriptionPerClient")
+        if v7 is not None and v7.__class__ is not int:
+            v7 = wire_int(v7, "MaxSubscriptionPerClient")
+        v8 = d.get("AuthorizationPolicyLimit")
+        if v8 is not None and v8.__class__ is not int:
+            v8 = wire_int(v8, "AuthorizationPolicyLimit")
+        v9 = d.get("PriceTags")
+        if v9 is not None:
+            if v9.__class__ is not list:
+                v9 = wire_list(v9, "PriceTags")
+            try:
+                v9 = [PriceTag.from_dict(x) for x in v9]
+            except WireTypeError:
+                raise wire_item_error(PriceTag.from_dict, v9, "PriceTags") from None
         return cls(
-            instance_type=d.get("InstanceType"),
-            sku_code=d.get("SkuCode"),
-            on_sale=d.get("OnSale"),
-            topic_num_limit=d.get("TopicNumLimit"),
-            tps_limit=d.get("TpsLimit"),
-            client_num_limit=d.get("ClientNumLimit"),
-            max_subscription_per_client=d.get("MaxSubscriptionPerClient"),
-            authorization_policy_limit=d.get("AuthorizationPolicyLimit"),
-            price_tags=f1,
-            unknown_fields={k: x for k, x in d.items() if k not in _ProductSkuItem_KNOWN},
+            instance_type=v1,
+            sku_code=v2,
+            on_sale=v3,
+            topic_num_limit=v4,
+            tps_limit=v5,
+            client_num_limit=v6,
+            max_subscription_per_client=v7,
+            authorization_policy_limit=v8,
+            price_tags=v9,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ProductSkuItem_KNOWN
+                else {k: x for k, x in d.items() if k not in _ProductSkuItem_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -83,11 +92,28 @@ class PublicAccessRule:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PublicAccessRule:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("IpRule")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "IpRule")
+        v2 = d.get("Allow")
+        if v2 is not None and v2.__class__ is not bool:
+            v2 = wire_bool(v2, "Allow")
+        v3 = d.get("Remark")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "Remark")
         return cls(
-            ip_rule=d.get("IpRule"),
-            allow=d.get("Allow"),
-            remark=d.get("Remark"),
-            unknown_fields={k: x for k, x in d.items() if k not in _PublicAccessRule_KNOWN},
+            ip_rule=v1,
+            allow=v2,
+            remark=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _PublicAccessRule_KNOWN
+                else {k: x for k, x in d.items() if k not in _PublicAccessRule_KNOWN}
+            ),
         )

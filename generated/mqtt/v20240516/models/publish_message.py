@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -134,17 +143,32 @@ class PublishMessageRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PublishMessageRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("Payload")
+        v3 = d.get("TargetTopic")
+        v4 = d.get("TargetClientId")
+        v5 = d.get("Encoding")
+        v6 = d.get("Qos")
+        v7 = d.get("Retain")
         return cls(
-            instance_id=d.get("InstanceId"),
-            payload=d.get("Payload"),
-            target_topic=d.get("TargetTopic"),
-            target_client_id=d.get("TargetClientId"),
-            encoding=d.get("Encoding"),
-            qos=d.get("Qos"),
-            retain=d.get("Retain"),
-            unknown_fields={k: x for k, x in d.items() if k not in _PublishMessageRequest_KNOWN},
+            instance_id=v1,
+            payload=v2,
+            target_topic=v3,
+            target_client_id=v4,
+            encoding=v5,
+            qos=v6,
+            retain=v7,
+            unknown_fields=(
+                {}
+                if d.keys() <= _PublishMessageRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _PublishMessageRequest_KNOWN}
+            ),
         )
 
 
@@ -186,9 +210,20 @@ class PublishMessageResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PublishMessageResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("RequestId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "RequestId")
         return cls(
-            request_id=d.get("RequestId"),
-            unknown_fields={k: x for k, x in d.items() if k not in _PublishMessageResponse_KNOWN},
+            request_id=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _PublishMessageResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _PublishMessageResponse_KNOWN}
+            ),
         )

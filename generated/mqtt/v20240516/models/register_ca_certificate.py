@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -114,17 +123,28 @@ class RegisterCaCertificateRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RegisterCaCertificateRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("CaCertificate")
+        v3 = d.get("VerificationCertificate")
+        v4 = d.get("Format")
+        v5 = d.get("Status")
         return cls(
-            instance_id=d.get("InstanceId"),
-            ca_certificate=d.get("CaCertificate"),
-            verification_certificate=d.get("VerificationCertificate"),
-            format=d.get("Format"),
-            status=d.get("Status"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _RegisterCaCertificateRequest_KNOWN
-            },
+            instance_id=v1,
+            ca_certificate=v2,
+            verification_certificate=v3,
+            format=v4,
+            status=v5,
+            unknown_fields=(
+                {}
+                if d.keys() <= _RegisterCaCertificateRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _RegisterCaCertificateRequest_KNOWN}
+            ),
         )
 
 
@@ -188,13 +208,28 @@ class RegisterCaCertificateResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RegisterCaCertificateResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceId")
+        v2 = d.get("CaSn")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "CaSn")
+        v3 = d.get("RequestId")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "RequestId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            ca_sn=d.get("CaSn"),
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _RegisterCaCertificateResponse_KNOWN
-            },
+            instance_id=v1,
+            ca_sn=v2,
+            request_id=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _RegisterCaCertificateResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _RegisterCaCertificateResponse_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -125,18 +134,32 @@ class RegisterDeviceCertificateRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RegisterDeviceCertificateRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        v2 = d.get("DeviceCertificate")
+        v3 = d.get("CaSn")
+        v4 = d.get("ClientId")
+        v5 = d.get("Format")
+        v6 = d.get("Status")
         return cls(
-            instance_id=d.get("InstanceId"),
-            device_certificate=d.get("DeviceCertificate"),
-            ca_sn=d.get("CaSn"),
-            client_id=d.get("ClientId"),
-            format=d.get("Format"),
-            status=d.get("Status"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _RegisterDeviceCertificateRequest_KNOWN
-            },
+            instance_id=v1,
+            device_certificate=v2,
+            ca_sn=v3,
+            client_id=v4,
+            format=v5,
+            status=v6,
+            unknown_fields=(
+                {}
+                if d.keys() <= _RegisterDeviceCertificateRequest_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _RegisterDeviceCertificateRequest_KNOWN
+                }
+            ),
         )
 
 
@@ -212,14 +235,34 @@ class RegisterDeviceCertificateResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RegisterDeviceCertificateResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceId")
+        v2 = d.get("CaSn")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "CaSn")
+        v3 = d.get("DeviceCertificateSn")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "DeviceCertificateSn")
+        v4 = d.get("RequestId")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "RequestId")
         return cls(
-            instance_id=d.get("InstanceId"),
-            ca_sn=d.get("CaSn"),
-            device_certificate_sn=d.get("DeviceCertificateSn"),
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _RegisterDeviceCertificateResponse_KNOWN
-            },
+            instance_id=v1,
+            ca_sn=v2,
+            device_certificate_sn=v3,
+            request_id=v4,
+            unknown_fields=(
+                {}
+                if d.keys() <= _RegisterDeviceCertificateResponse_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _RegisterDeviceCertificateResponse_KNOWN
+                }
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -140,15 +149,44 @@ class SharedGroup:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SharedGroup:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("InstanceId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "InstanceId")
+        v2 = d.get("SharedName")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "SharedName")
+        v3 = d.get("LbStrategy")
+        if v3 is not None and v3.__class__ is not int:
+            v3 = wire_int(v3, "LbStrategy")
+        v4 = d.get("ExpiryInterval")
+        if v4 is not None and v4.__class__ is not int:
+            v4 = wire_int(v4, "ExpiryInterval")
+        v5 = d.get("Remark")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "Remark")
+        v6 = d.get("CreateTime")
+        if v6 is not None and v6.__class__ is not int:
+            v6 = wire_int(v6, "CreateTime")
+        v7 = d.get("UpdateTime")
+        if v7 is not None and v7.__class__ is not int:
+            v7 = wire_int(v7, "UpdateTime")
         return cls(
-            instance_id=d.get("InstanceId"),
-            shared_name=d.get("SharedName"),
-            lb_strategy=d.get("LbStrategy"),
-            expiry_interval=d.get("ExpiryInterval"),
-            remark=d.get("Remark"),
-            create_time=d.get("CreateTime"),
-            update_time=d.get("UpdateTime"),
-            unknown_fields={k: x for k, x in d.items() if k not in _SharedGroup_KNOWN},
+            instance_id=v1,
+            shared_name=v2,
+            lb_strategy=v3,
+            expiry_interval=v4,
+            remark=v5,
+            create_time=v6,
+            update_time=v7,
+            unknown_fields=(
+                {}
+                if d.keys() <= _SharedGroup_KNOWN
+                else {k: x for k, x in d.items() if k not in _SharedGroup_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -94,12 +103,32 @@ class SharedSubscriptionClient:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SharedSubscriptionClient:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("ClientId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "ClientId")
+        v2 = d.get("SharedName")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "SharedName")
+        v3 = d.get("TopicFilter")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "TopicFilter")
+        v4 = d.get("Online")
+        if v4 is not None and v4.__class__ is not bool:
+            v4 = wire_bool(v4, "Online")
         return cls(
-            client_id=d.get("ClientId"),
-            shared_name=d.get("SharedName"),
-            topic_filter=d.get("TopicFilter"),
-            online=d.get("Online"),
-            unknown_fields={k: x for k, x in d.items() if k not in _SharedSubscriptionClient_KNOWN},
+            client_id=v1,
+            shared_name=v2,
+            topic_filter=v3,
+            online=v4,
+            unknown_fields=(
+                {}
+                if d.keys() <= _SharedSubscriptionClient_KNOWN
+                else {k: x for k, x in d.items() if k not in _SharedSubscriptionClient_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -101,19 +110,36 @@ class SharedSubscriptionGroupWithSubscriptions:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SharedSubscriptionGroupWithSubscriptions:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("TopicFilters")
-        if f1 is not None:
-            f1 = list(f1)
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("SharedName")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "SharedName")
+        v2 = d.get("CreateTime")
+        if v2 is not None and v2.__class__ is not int:
+            v2 = wire_int(v2, "CreateTime")
+        v3 = d.get("UpdateTime")
+        if v3 is not None and v3.__class__ is not int:
+            v3 = wire_int(v3, "UpdateTime")
+        v4 = d.get("TopicFilters")
+        if v4 is not None:
+            v4 = wire_items(v4, "TopicFilters", str, wire_str)
         return cls(
-            shared_name=d.get("SharedName"),
-            create_time=d.get("CreateTime"),
-            update_time=d.get("UpdateTime"),
-            topic_filters=f1,
-            unknown_fields={
-                k: x
-                for k, x in d.items()
-                if k not in _SharedSubscriptionGroupWithSubscriptions_KNOWN
-            },
+            shared_name=v1,
+            create_time=v2,
+            update_time=v3,
+            topic_filters=v4,
+            unknown_fields=(
+                {}
+                if d.keys() <= _SharedSubscriptionGroupWithSubscriptions_KNOWN
+                else {
+                    k: x
+                    for k, x in d.items()
+                    if k not in _SharedSubscriptionGroupWithSubscriptions_KNOWN
+                }
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -72,10 +81,24 @@ class UserProperty:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> UserProperty:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Key")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "Key")
+        v2 = d.get("Value")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "Value")
         return cls(
-            key=d.get("Key"),
-            value=d.get("Value"),
-            unknown_fields={k: x for k, x in d.items() if k not in _UserProperty_KNOWN},
+            key=v1,
+            value=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _UserProperty_KNOWN
+                else {k: x for k, x in d.items() if k not in _UserProperty_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -72,10 +81,20 @@ class VpcInfo:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> VpcInfo:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("VpcId")
+        v2 = d.get("SubnetId")
         return cls(
-            vpc_id=d.get("VpcId"),
-            subnet_id=d.get("SubnetId"),
-            unknown_fields={k: x for k, x in d.items() if k not in _VpcInfo_KNOWN},
+            vpc_id=v1,
+            subnet_id=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _VpcInfo_KNOWN
+                else {k: x for k, x in d.items() if k not in _VpcInfo_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -87,11 +96,28 @@ class ApiKey:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ApiKey:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("SecretId")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "SecretId")
+        v2 = d.get("CreateTime")
+        if v2 is not None and v2.__class__ is not int:
+            v2 = wire_int(v2, "CreateTime")
+        v3 = d.get("Status")
+        if v3 is not None and v3.__class__ is not int:
+            v3 = wire_int(v3, "Status")
         return cls(
-            secret_id=d.get("SecretId"),
-            create_time=d.get("CreateTime"),
-            status=d.get("Status"),
-            unknown_fields={k: x for k, x in d.items() if k not in _ApiKey_KNOWN},
+            secret_id=v1,
+            create_time=v2,
+            status=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _ApiKey_KNOWN
+                else {k: x for k, x in d.items() if k not in _ApiKey_KNOWN}
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .credentials import Credentials
@@ -114,17 +123,30 @@ class AssumeRoleWithWebIdentityRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AssumeRoleWithWebIdentityRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("ProviderId")
+        v2 = d.get("WebIdentityToken")
+        v3 = d.get("RoleArn")
+        v4 = d.get("RoleSessionName")
+        v5 = d.get("DurationSeconds")
         return cls(
-            provider_id=d.get("ProviderId"),
-            web_identity_token=d.get("WebIdentityToken"),
-            role_arn=d.get("RoleArn"),
-            role_session_name=d.get("RoleSessionName"),
-            duration_seconds=d.get("DurationSeconds"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _AssumeRoleWithWebIdentityRequest_KNOWN
-            },
+            provider_id=v1,
+            web_identity_token=v2,
+            role_arn=v3,
+            role_session_name=v4,
+            duration_seconds=v5,
+            unknown_fields=(
+                {}
+                if d.keys() <= _AssumeRoleWithWebIdentityRequest_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _AssumeRoleWithWebIdentityRequest_KNOWN
+                }
+            ),
         )
 
 
@@ -204,17 +226,37 @@ class AssumeRoleWithWebIdentityResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AssumeRoleWithWebIdentityResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Credentials")
-        if f1 is not None:
-            f1 = Credentials.from_dict(f1)
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("ExpiredTime")
+        if v1 is not None and v1.__class__ is not int:
+            v1 = wire_int(v1, "ExpiredTime")
+        v2 = d.get("Expiration")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "Expiration")
+        v3 = d.get("Credentials")
+        if v3 is not None:
+            try:
+                v3 = Credentials.from_dict(v3)
+            except WireTypeError as exc:
+                raise exc.under("Credentials") from None
+        v4 = d.get("RequestId")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "RequestId")
         return cls(
-            expired_time=d.get("ExpiredTime"),
-            expiration=d.get("Expiration"),
-            credentials=f1,
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _AssumeRoleWithWebIdentityResponse_KNOWN
-            },
+            expired_time=v1,
+            expiration=v2,
+            credentials=v3,
+            request_id=v4,
+            unknown_fields=(
+                {}
+                if d.keys() <= _AssumeRoleWithWebIdentityResponse_KNOWN
+                else {
+                    k: x for k, x in d.items() if k not in _AssumeRoleWithWebIdentityResponse_KNOWN
+                }
+            ),
         )

@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -84,11 +93,28 @@ class Credentials:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Credentials:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Token")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "Token")
+        v2 = d.get("TmpSecretId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "TmpSecretId")
+        v3 = d.get("TmpSecretKey")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "TmpSecretKey")
         return cls(
-            token=d.get("Token"),
-            tmp_secret_id=d.get("TmpSecretId"),
-            tmp_secret_key=d.get("TmpSecretKey"),
-            unknown_fields={k: x for k, x in d.items() if k not in _Credentials_KNOWN},
+            token=v1,
+            tmp_secret_id=v2,
+            tmp_secret_key=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _Credentials_KNOWN
+                else {k: x for k, x in d.items() if k not in _Credentials_KNOWN}
+            ),
         )

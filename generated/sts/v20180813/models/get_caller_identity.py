@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 
@@ -46,10 +55,18 @@ class GetCallerIdentityRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GetCallerIdentityRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
         return cls(
-            unknown_fields={k: x for k, x in d.items() if k not in _GetCallerIdentityRequest_KNOWN},
+            unknown_fields=(
+                {}
+                if d.keys() <= _GetCallerIdentityRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _GetCallerIdentityRequest_KNOWN}
+            ),
         )
 
 
@@ -157,16 +174,40 @@ class GetCallerIdentityResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GetCallerIdentityResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Arn")
+        if v1 is not None and v1.__class__ is not str:
+            v1 = wire_str(v1, "Arn")
+        v2 = d.get("AccountId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "AccountId")
+        v3 = d.get("UserId")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "UserId")
+        v4 = d.get("PrincipalId")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "PrincipalId")
+        v5 = d.get("Type")
+        if v5 is not None and v5.__class__ is not str:
+            v5 = wire_str(v5, "Type")
+        v6 = d.get("RequestId")
+        if v6 is not None and v6.__class__ is not str:
+            v6 = wire_str(v6, "RequestId")
         return cls(
-            arn=d.get("Arn"),
-            account_id=d.get("AccountId"),
-            user_id=d.get("UserId"),
-            principal_id=d.get("PrincipalId"),
-            type=d.get("Type"),
-            request_id=d.get("RequestId"),
-            unknown_fields={
-                k: x for k, x in d.items() if k not in _GetCallerIdentityResponse_KNOWN
-            },
+            arn=v1,
+            account_id=v2,
+            user_id=v3,
+            principal_id=v4,
+            type=v5,
+            request_id=v6,
+            unknown_fields=(
+                {}
+                if d.keys() <= _GetCallerIdentityResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _GetCallerIdentityResponse_KNOWN}
+            ),
         )

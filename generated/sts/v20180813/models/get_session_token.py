@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .credentials import Credentials
@@ -93,13 +102,24 @@ class GetSessionTokenRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GetSessionTokenRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("SerialNumber")
+        v2 = d.get("TokenCode")
+        v3 = d.get("DurationSeconds")
         return cls(
-            serial_number=d.get("SerialNumber"),
-            token_code=d.get("TokenCode"),
-            duration_seconds=d.get("DurationSeconds"),
-            unknown_fields={k: x for k, x in d.items() if k not in _GetSessionTokenRequest_KNOWN},
+            serial_number=v1,
+            token_code=v2,
+            duration_seconds=v3,
+            unknown_fields=(
+                {}
+                if d.keys() <= _GetSessionTokenRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _GetSessionTokenRequest_KNOWN}
+            ),
         )
 
 
@@ -181,15 +201,35 @@ class GetSessionTokenResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GetSessionTokenResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("Credentials")
-        if f1 is not None:
-            f1 = Credentials.from_dict(f1)
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("Credentials")
+        if v1 is not None:
+            try:
+                v1 = Credentials.from_dict(v1)
+            except WireTypeError as exc:
+                raise exc.under("Credentials") from None
+        v2 = d.get("ExpiredTime")
+        if v2 is not None and v2.__class__ is not int:
+            v2 = wire_int(v2, "ExpiredTime")
+        v3 = d.get("Expiration")
+        if v3 is not None and v3.__class__ is not str:
+            v3 = wire_str(v3, "Expiration")
+        v4 = d.get("RequestId")
+        if v4 is not None and v4.__class__ is not str:
+            v4 = wire_str(v4, "RequestId")
         return cls(
-            credentials=f1,
-            expired_time=d.get("ExpiredTime"),
-            expiration=d.get("Expiration"),
-            request_id=d.get("RequestId"),
-            unknown_fields={k: x for k, x in d.items() if k not in _GetSessionTokenResponse_KNOWN},
+            credentials=v1,
+            expired_time=v2,
+            expiration=v3,
+            request_id=v4,
+            unknown_fields=(
+                {}
+                if d.keys() <= _GetSessionTokenResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _GetSessionTokenResponse_KNOWN}
+            ),
         )

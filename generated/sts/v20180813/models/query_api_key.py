@@ -14,9 +14,18 @@ from tcapi.model import (
     INT64_MAX,
     INT64_MIN,
     UINT64_MAX,
+    WireTypeError,
     missing,
     out_of_range,
     redacted,
+    wire_bool,
+    wire_float,
+    wire_int,
+    wire_item_error,
+    wire_items,
+    wire_list,
+    wire_object,
+    wire_str,
     wrong_type,
 )
 from .api_key import ApiKey
@@ -65,11 +74,20 @@ class QueryApiKeyRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> QueryApiKeyRequest:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
+        """Build from the wire form; missing members become None.
+
+        Member types are not checked here: ``validate()``, which runs before the
+        request is sent, names a member of the wrong type.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("TargetUin")
         return cls(
-            target_uin=d.get("TargetUin"),
-            unknown_fields={k: x for k, x in d.items() if k not in _QueryApiKeyRequest_KNOWN},
+            target_uin=v1,
+            unknown_fields=(
+                {}
+                if d.keys() <= _QueryApiKeyRequest_KNOWN
+                else {k: x for k, x in d.items() if k not in _QueryApiKeyRequest_KNOWN}
+            ),
         )
 
 
@@ -128,13 +146,29 @@ class QueryApiKeyResponse:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> QueryApiKeyResponse:
-        """Build from the wire form; missing members become None."""
-        d: Any = data
-        f1: Any = d.get("IdKeys")
-        if f1 is not None:
-            f1 = [ApiKey.from_dict(x) for x in f1]
+        """Build from the wire form; missing members become None.
+
+        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
+        wire path (an ``InvalidParameterError``); ints are accepted for floats.
+        """
+        d: Any = data if data.__class__ is dict else wire_object(data, "")
+        v1 = d.get("IdKeys")
+        if v1 is not None:
+            if v1.__class__ is not list:
+                v1 = wire_list(v1, "IdKeys")
+            try:
+                v1 = [ApiKey.from_dict(x) for x in v1]
+            except WireTypeError:
+                raise wire_item_error(ApiKey.from_dict, v1, "IdKeys") from None
+        v2 = d.get("RequestId")
+        if v2 is not None and v2.__class__ is not str:
+            v2 = wire_str(v2, "RequestId")
         return cls(
-            id_keys=f1,
-            request_id=d.get("RequestId"),
-            unknown_fields={k: x for k, x in d.items() if k not in _QueryApiKeyResponse_KNOWN},
+            id_keys=v1,
+            request_id=v2,
+            unknown_fields=(
+                {}
+                if d.keys() <= _QueryApiKeyResponse_KNOWN
+                else {k: x for k, x in d.items() if k not in _QueryApiKeyResponse_KNOWN}
+            ),
         )
