@@ -16,6 +16,9 @@ the first service that needs it. Installing puts on ``app.state``:
     a callable that closes the database (the next request reopens it);
 ``"<service>"``
     the service's own object, e.g. ``state["mqtt"]`` (:class:`.mqtt.MqttService`).
+
+STS (``sts.py``) keeps no store: the temporary credentials it issues go into
+the app's credential table; ``state["sts"]`` is its :class:`.sts.StsService`.
 """
 
 from __future__ import annotations
@@ -23,12 +26,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from . import mqtt
+from . import mqtt, sts
 
 if TYPE_CHECKING:
     from ..app import EmulatorApp
 
-_INSTALLERS: Mapping[str, Callable[[EmulatorApp], None]] = {"mqtt": mqtt.install}
+_INSTALLERS: Mapping[str, Callable[[EmulatorApp], None]] = {
+    "mqtt": mqtt.install,
+    "sts": sts.install,
+}
 
 
 def install_all(app: EmulatorApp) -> None:
