@@ -340,6 +340,7 @@ def run_tcapi_sync(server: ServerProcess, sid: str, skey: str, calls: int, warmu
         region=REGION,
         endpoint=server.url,
         retry=RetryPolicy(max_attempts=1),
+        throttle=False,  # CPU per call is measured; the official SDK does not throttle
     )
 
     def call() -> None:
@@ -366,6 +367,7 @@ def run_tcapi_async(
             region=REGION,
             endpoint=server.url,
             retry=RetryPolicy(max_attempts=1),
+            throttle=False,  # CPU per call is measured; the official SDK does not throttle
         ) as client:
 
             async def call() -> None:

@@ -5,12 +5,23 @@ its own generated subpackage, e.g. ``tcapi.mqtt``.
 """
 
 from ._constants import SDK_VERSION as __version__
+from .breaker import CircuitBreaker
+from .credential_providers import (
+    AssumeRoleProvider,
+    CvmRoleProvider,
+    TkeOidcProvider,
+    WebIdentityProvider,
+)
 from .credentials import (
     Credential,
     CredentialProvider,
+    CredentialSource,
     DefaultCredentialChain,
     EnvironmentProvider,
     ProfileFileProvider,
+    RefreshableCredentialProvider,
+    TccliProfileProvider,
+    TemporaryCredential,
 )
 from .errors import (
     ApiError,
@@ -23,23 +34,35 @@ from .errors import (
     TencentCloudError,
     TransportError,
 )
-from .retry import RetryPolicy
+from .retry import RetryEvent, RetryPolicy
+from .throttle import Throttle
 
 __all__ = [
     "ApiError",
+    "AssumeRoleProvider",
+    "CircuitBreaker",
     "ClientError",
     "ConnectError",
     "Credential",
     "CredentialProvider",
+    "CredentialSource",
     "CredentialsError",
+    "CvmRoleProvider",
     "DefaultCredentialChain",
     "EnvironmentProvider",
     "InvalidParameterError",
     "ProfileFileProvider",
+    "RefreshableCredentialProvider",
     "RequestTimeoutError",
     "ResponseError",
+    "RetryEvent",
     "RetryPolicy",
+    "TccliProfileProvider",
+    "TemporaryCredential",
     "TencentCloudError",
+    "Throttle",
+    "TkeOidcProvider",
     "TransportError",
+    "WebIdentityProvider",
     "__version__",
 ]

@@ -27,6 +27,25 @@ DEFAULT_MAX_ATTEMPTS: Final = 3
 DEFAULT_BASE_DELAY: Final = 0.2
 DEFAULT_MAX_DELAY: Final = 8.0
 
+# Client-side throttling (throttle.py): at most each action's documented number of
+# requests in any window of (1 + headroom) seconds; the headroom absorbs the jitter
+# between when a request leaves and when the server counts it.
+THROTTLE_HEADROOM: Final = 0.1
+# Adaptive slowdown when the server still says RequestLimitExceeded: the action's
+# rate is multiplied by THROTTLE_DECREASE (at most once per window) and recovers by
+# THROTTLE_RECOVERY of its full rate per window.
+THROTTLE_DECREASE: Final = 0.7
+THROTTLE_RECOVERY: Final = 0.1
+
+# Circuit breaker (breaker.py), with the official SDK's semantics and defaults.
+BREAKER_BACKUP_REGION: Final = "ap-guangzhou"
+BREAKER_MIN_FAILURES: Final = 5
+BREAKER_FAILURE_RATE: Final = 0.75
+BREAKER_CONSECUTIVE_FAILURES: Final = 5
+BREAKER_WINDOW: Final = 300.0
+BREAKER_OPEN_FOR: Final = 60.0
+BREAKER_HALF_OPEN_SUCCESSES: Final = 5
+
 # Protocol limits (protocol.md): a v3 POST body may be at most 10 MB.
 MAX_POST_BODY: Final = 10 * 1024 * 1024
 # How much of an unparseable response body an error message quotes.

@@ -6,10 +6,13 @@ Imported when the first client is built, not when ``tcapi`` is imported: httpx
 
 from __future__ import annotations
 
+import os
+
 import attrs
 import httpx
 
 from . import _constants as C
+from ._fork import fork_safe_lock
 from .errors import (
     ConnectError,
     RequestTimeoutError,
@@ -33,14 +36,29 @@ def limits() -> httpx.Limits:
 def translate_error(exc: httpx.HTTPError, url: str) -> TransportError:
     """Map an httpx failure to a typed tcapi error that says whether it was sent.
 
+    * no connection (refused, unreachable, connect or pool timeout, proxy
+      refused): :class:`ConnectError`, nothing was sent;
+    * a timeout while writing the request: ``RequestTimeoutError(sent=False)`` —
+      the server never had the whole request, so it cannot have acted on it;
+    * a read timeout, or a reset / close / cut-off body after the request was
+      written (httpcore goes on to read the answer even when a write fails, so
+      a reset always surfaces here): ``sent=True``, it may have been processed;
+    * a local protocol error or an unsupported URL: ``sent=False``.
+
     Only the exception's class and message are kept: httpx exceptions hold the
     request, whose headers carry the Authorization and token.
     """
     what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return ConnectError(f"could not connect to {url} ({what})")
+    if isinstance(exc, httpx.ProxyError):
+        return ConnectError(f"the proxy refused the connection to {url} ({what})")
+    if isinstance(exc, httpx.WriteTimeout):
+        return RequestTimeoutError(f"timed out sending the request to {url} ({what})", sent=False)
     if isinstance(exc, httpx.TimeoutException):
         return RequestTimeoutError(f"no response from {url} in time ({what})")
+    if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+        return TransportError(f"could not send the request to {url} ({what})", sent=False)
     return TransportError(f"HTTP exchange with {url} failed ({what})")
 
 
@@ -60,17 +78,33 @@ class TransportSettings:
 
 
 class _Transport:
-    """What both transports share: the parsed URL and per-request timeouts."""
+    """What both transports share: the parsed URL, per-request timeouts and the
+    fork check.
+
+    A pool is tied to the process that opened it: a child of ``os.fork()`` that
+    wrote to an inherited keep-alive connection would share it with its parent
+    and read (or steal) the parent's answers. So each transport remembers the
+    pid that opened its pool and, in a child, opens a fresh one on first use,
+    leaving the inherited connections untouched for the parent. A caller-supplied
+    httpx client is the caller's to manage across a fork.
+    """
 
     def __init__(self, settings: TransportSettings) -> None:
+        self._settings = settings
         self._url = httpx.URL(settings.url)
         timeout = timeouts(settings.connect_timeout, settings.read_timeout)
         self._extensions = {"timeout": timeout.as_dict()}
+        self._pid = os.getpid()
+        self._lock = fork_safe_lock(self)
+        self._inherited: object = None  # the parent's pool, kept (not closed) in a child
         self.is_closed = False
 
-    def _request(self, headers: dict[str, str], body: bytes) -> httpx.Request:
+    def _request(
+        self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None
+    ) -> httpx.Request:
+        extensions = self._extensions if timeout is None else {"timeout": timeout.as_dict()}
         return httpx.Request(
-            "POST", self._url, headers=headers, content=body, extensions=self._extensions
+            "POST", self._url, headers=headers, content=body, extensions=extensions
         )
 
 
@@ -81,65 +115,105 @@ class SyncTransport(_Transport):
     Tencent Cloud call needs none of ``httpx.Client``'s cookies, redirects,
     auth flows or header merging, and skipping them halves the client's CPU
     per call. A caller-supplied ``httpx.Client`` is used as it is (its own
-    settings and hooks apply).
+    settings and hooks apply; ``timeout`` overrides its timeouts for a call).
     """
 
     def __init__(self, settings: TransportSettings, client: httpx.Client | None = None) -> None:
         super().__init__(settings)
         self._client = client
-        self._pool = (
-            None
-            if client is not None
-            else httpx.HTTPTransport(verify=settings.verify, proxy=settings.proxy, limits=limits())
-        )
+        self._pool = None if client is not None else self._open()
 
-    def post(self, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
-        if self._pool is None:
+    def _open(self) -> httpx.HTTPTransport:
+        s = self._settings
+        return httpx.HTTPTransport(verify=s.verify, proxy=s.proxy, limits=limits())
+
+    def _pool_after_fork(self) -> httpx.HTTPTransport:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._inherited, self._pool = self._pool, self._open()
+                self._pid = os.getpid()
+            assert self._pool is not None
+            return self._pool
+
+    def post(
+        self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None = None
+    ) -> tuple[int, bytes]:
+        pool = self._pool
+        if pool is None:
             assert self._client is not None
-            response = self._client.post(self._url, content=body, headers=headers)
+            if timeout is None:
+                response = self._client.post(self._url, content=body, headers=headers)
+            else:
+                response = self._client.post(
+                    self._url, content=body, headers=headers, timeout=timeout
+                )
             return response.status_code, response.content
-        response = self._pool.handle_request(self._request(headers, body))
+        if self._pid != os.getpid():
+            pool = self._pool_after_fork()
+        response = pool.handle_request(self._request(headers, body, timeout))
         try:
             return response.status_code, response.read()
         finally:
             response.close()
 
     def close(self) -> None:
-        """Close the pool this transport created (a caller's client stays open)."""
-        if self._pool is not None:
+        """Close the pool this transport created (a caller's client stays open;
+        a forked child leaves the parent's pool alone)."""
+        if self._pool is not None and self._pid == os.getpid():
             self._pool.close()
         self.is_closed = True
 
 
 class AsyncTransport(_Transport):
-    """The asyncio twin of :class:`SyncTransport` (``httpx.AsyncHTTPTransport``)."""
+    """The asyncio twin of :class:`SyncTransport` (``httpx.AsyncHTTPTransport``).
+
+    After a fork it opens a fresh pool too: use the client from a new event
+    loop in the child (``asyncio.run``), never from the parent's.
+    """
 
     def __init__(
         self, settings: TransportSettings, client: httpx.AsyncClient | None = None
     ) -> None:
         super().__init__(settings)
         self._client = client
-        self._pool = (
-            None
-            if client is not None
-            else httpx.AsyncHTTPTransport(
-                verify=settings.verify, proxy=settings.proxy, limits=limits()
-            )
-        )
+        self._pool = None if client is not None else self._open()
 
-    async def post(self, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
-        if self._pool is None:
+    def _open(self) -> httpx.AsyncHTTPTransport:
+        s = self._settings
+        return httpx.AsyncHTTPTransport(verify=s.verify, proxy=s.proxy, limits=limits())
+
+    def _pool_after_fork(self) -> httpx.AsyncHTTPTransport:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._inherited, self._pool = self._pool, self._open()
+                self._pid = os.getpid()
+            assert self._pool is not None
+            return self._pool
+
+    async def post(
+        self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None = None
+    ) -> tuple[int, bytes]:
+        pool = self._pool
+        if pool is None:
             assert self._client is not None
-            response = await self._client.post(self._url, content=body, headers=headers)
+            if timeout is None:
+                response = await self._client.post(self._url, content=body, headers=headers)
+            else:
+                response = await self._client.post(
+                    self._url, content=body, headers=headers, timeout=timeout
+                )
             return response.status_code, response.content
-        response = await self._pool.handle_async_request(self._request(headers, body))
+        if self._pid != os.getpid():
+            pool = self._pool_after_fork()
+        response = await pool.handle_async_request(self._request(headers, body, timeout))
         try:
             return response.status_code, await response.aread()
         finally:
             await response.aclose()
 
     async def aclose(self) -> None:
-        """Close the pool this transport created (a caller's client stays open)."""
-        if self._pool is not None:
+        """Close the pool this transport created (a caller's client stays open;
+        a forked child leaves the parent's pool alone)."""
+        if self._pool is not None and self._pid == os.getpid():
             await self._pool.aclose()
         self.is_closed = True

@@ -7,32 +7,40 @@ never disagree on what goes over the wire.
 
 from __future__ import annotations
 
+import copy
+import enum
 import json
 import logging
 import os
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, Self, TypeVar
 
 import attrs
 
 from . import _constants as C
 from ._endpoint import Endpoint, resolve_endpoint
+from .breaker import CircuitBreaker, counts_as_failure
 from .credentials import Credential, CredentialProvider, DefaultCredentialChain
 from .errors import (
     COMMON_ERRORS,
     ApiError,
     ConfigurationError,
     InvalidParameterError,
+    RequestLimitExceeded,
     ResponseError,
     TencentCloudError,
+    TransportError,
     error_class_for,
 )
-from .retry import RetryPolicy
+from .retry import RetryEvent, RetryPolicy, may_have_been_processed
+from .throttle import Throttle, ThrottleOption, make_throttle
 
 if TYPE_CHECKING:
     import httpx
+
+    from ._http import AsyncTransport, SyncTransport
 
 logger = logging.getLogger("tcapi")
 
@@ -72,12 +80,67 @@ class ServiceInfo:
 
 def _excerpt(body: bytes) -> str:
     text = body[: C.EXCERPT_CHARS * 4].decode("utf-8", "replace")
-    text = " ".join(text.split())
-    return text[: C.EXCERPT_CHARS]
+    text = " ".join(text.split())[: C.EXCERPT_CHARS]
+    # Printable only: a hostile body must not put terminal escapes into logs.
+    return text if text.isprintable() else "".join(c if c.isprintable() else "?" for c in text)
+
+
+class _Unset(enum.Enum):
+    UNSET = "UNSET"
+
+
+_UNSET: Literal[_Unset.UNSET] = _Unset.UNSET
+
+
+@attrs.frozen
+class _Route:
+    """One endpoint a client sends to, with the headers signed for its host."""
+
+    url: str
+    headers: Mapping[str, str]
+    signed: tuple[str, str]
+    """The precomputed (CanonicalHeaders, SignedHeaders) for this host."""
+    index: int
+    """0 for the primary endpoint, 1 for the circuit breaker's backup."""
+
+
+class _Call:
+    """The state of one call across its attempts."""
+
+    __slots__ = ("attempt", "deadline", "error", "generation", "op", "retry", "started", "waited")
+
+    def __init__(self, op: Operation[Any], retry: RetryPolicy) -> None:
+        self.op = op
+        self.retry = retry
+        self.attempt = 0
+        self.deadline = (
+            None if retry.total_timeout is None else time.monotonic() + retry.total_timeout
+        )
+        self.error: TencentCloudError | None = None
+        """The failure the next attempt retries."""
+        self.generation = 0
+        self.started = 0.0
+        self.waited = 0.0
+        """Seconds the current attempt waited for the throttle."""
+
+
+def _note(error: TencentCloudError, text: str) -> None:
+    error.note = text if error.note is None else f"{error.note}; {text}"
+
+
+def _make_route(endpoint: Endpoint, index: int, headers: Mapping[str, str]) -> _Route:
+    from .signing import canonical_headers  # noqa: PLC0415 - loaded with the first client
+
+    # The signed headers never change for an endpoint: canonicalize them once.
+    signed = canonical_headers({"content-type": C.CONTENT_TYPE_JSON, "host": endpoint.host})
+    base = {"Content-Type": C.CONTENT_TYPE_JSON, "Host": endpoint.host}
+    base.update(headers)
+    return _Route(endpoint.url, base, signed, index)
 
 
 class _ClientCore:
-    """Configuration plus the pure steps of a call: prepare, sign, parse."""
+    """Configuration plus the pure steps of a call: prepare, sign, parse, and
+    the bookkeeping between attempts (throttle, circuit breaker, retries)."""
 
     SERVICE: ClassVar[ServiceInfo]
 
@@ -91,6 +154,8 @@ class _ClientCore:
         connect_timeout: float = C.DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = C.DEFAULT_READ_TIMEOUT,
         retry: RetryPolicy | None = None,
+        throttle: ThrottleOption = True,
+        circuit_breaker: CircuitBreaker | bool | None = None,
         verify: bool | str = True,
         proxy: str | None = None,
         request_client: str | None = None,
@@ -112,6 +177,7 @@ class _ClientCore:
         self.region = region
         self._endpoint: Endpoint = resolve_endpoint(endpoint, svc.endpoint)
         self.retry = retry if retry is not None else RetryPolicy()
+        self._throttle = make_throttle(throttle)
         from . import _http  # noqa: PLC0415 - httpx is imported with the first client
 
         self._transport_settings = _http.TransportSettings(
@@ -121,32 +187,54 @@ class _ClientCore:
             verify=verify,
             proxy=proxy,
         )
+        self._timeout: httpx.Timeout | None = None
+        """Per-call timeouts set by with_options(); None: the transport's own."""
         self._http_errors = _http.HTTP_ERRORS
         self._translate = _http.translate_error
-        from .signing import (  # noqa: PLC0415 - hashlib/hmac load with the first client
-            Tc3Signer,
-            canonical_headers,
-        )
+        from .signing import Tc3Signer  # noqa: PLC0415 - hashlib/hmac load with the first client
 
         self._signer = Tc3Signer(svc.service)
-        # The signed headers never change for a client: canonicalize them once.
-        self._signed = canonical_headers(
-            {"content-type": C.CONTENT_TYPE_JSON, "host": self._endpoint.host}
-        )
         headers = {
             "Content-Type": C.CONTENT_TYPE_JSON,
-            "Host": self._endpoint.host,
             "X-TC-Version": svc.version,
             "X-TC-Language": language,
             "X-TC-RequestClient": request_client or C.REQUEST_CLIENT,
         }
         if region:
             headers["X-TC-Region"] = region
-        self._base_headers = headers
+        self._routes: tuple[_Route, ...] = (_make_route(self._endpoint, 0, headers),)
+        self._breaker: CircuitBreaker | None = None
+        self._backup_settings: _http.TransportSettings | None = None
+        if circuit_breaker:
+            breaker = CircuitBreaker() if circuit_breaker is True else circuit_breaker
+            if not isinstance(breaker, CircuitBreaker):
+                raise ConfigurationError("circuit_breaker must be True, False or a CircuitBreaker")
+            backup = resolve_endpoint(
+                breaker.backup_endpoint,
+                f"{svc.service}.{C.BREAKER_BACKUP_REGION}.tencentcloudapi.com",
+            )
+            if backup.url == self._endpoint.url:
+                raise ConfigurationError(
+                    f"the circuit breaker's backup endpoint is the endpoint itself ({backup.url})"
+                )
+            self._breaker = breaker
+            self._routes += (_make_route(backup, 1, headers),)
+            self._backup_settings = attrs.evolve(self._transport_settings, url=backup.url)
+        self._owns_transports = True
 
     @property
     def endpoint(self) -> str:
         return self._endpoint.url
+
+    @property
+    def throttle(self) -> Throttle | None:
+        """The client-side throttle (None when off); shared by ``with_options`` copies."""
+        return self._throttle
+
+    @property
+    def backup_endpoint(self) -> str | None:
+        """Where the circuit breaker sends attempts while it is open (None: no breaker)."""
+        return self._routes[1].url if len(self._routes) > 1 else None
 
     def __repr__(self) -> str:
         return (
@@ -154,6 +242,52 @@ class _ClientCore:
             f"version={self.SERVICE.version!r}, region={self.region!r}, "
             f"endpoint={self._endpoint.url!r}, credential={self._credentials!r})"
         )
+
+    def with_options(
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        total_timeout: float | Literal[_Unset.UNSET] | None = _UNSET,
+        throttle: ThrottleOption | Literal[_Unset.UNSET] = _UNSET,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+    ) -> Self:
+        """A copy of this client with some options changed, for one call or a few:
+        ``client.with_options(read_timeout=120).describe_message_list(...)``.
+
+        The copy shares the connection pool, credentials, throttle buckets and
+        circuit breaker with this client; only what is passed changes:
+        ``retry`` (a RetryPolicy), ``total_timeout`` (the retry policy's deadline
+        per call, seconds or None), ``throttle`` (as for the constructor; a new
+        value gets new buckets) and the ``connect_timeout`` / ``read_timeout`` of
+        each attempt. It is cheap to make; closing it does nothing (close the
+        client it came from).
+        """
+        clone = copy.copy(self)
+        clone._owns_transports = False
+        if retry is not None:
+            clone.retry = retry
+        if total_timeout is not _UNSET:
+            clone.retry = attrs.evolve(clone.retry, total_timeout=total_timeout)
+        if throttle is not _UNSET:
+            clone._throttle = make_throttle(throttle)
+        if connect_timeout is not None or read_timeout is not None:
+            from ._http import timeouts  # noqa: PLC0415 - loaded with the first client
+
+            settings = attrs.evolve(
+                self._transport_settings,
+                connect_timeout=(
+                    self._transport_settings.connect_timeout
+                    if connect_timeout is None
+                    else connect_timeout
+                ),
+                read_timeout=(
+                    self._transport_settings.read_timeout if read_timeout is None else read_timeout
+                ),
+            )
+            clone._transport_settings = settings
+            clone._timeout = timeouts(settings.connect_timeout, settings.read_timeout)
+        return clone
 
     # -- the pure steps ------------------------------------------------------------
 
@@ -169,12 +303,21 @@ class _ClientCore:
             )
         return data
 
-    def _sign(self, op: Operation[Any], body: bytes, cred: Credential | None) -> dict[str, str]:
+    def _sign(
+        self,
+        op: Operation[Any],
+        body: bytes,
+        cred: Credential | None,
+        route: _Route | None = None,
+    ) -> dict[str, str]:
         """Headers for one attempt: a fresh timestamp and signature each time.
 
-        ``cred`` is None only for unsigned actions."""
+        ``cred`` is None only for unsigned actions; ``route`` is where the
+        attempt goes (the primary endpoint by default)."""
+        if route is None:
+            route = self._routes[0]
         ts = int(time.time())
-        headers = dict(self._base_headers)
+        headers = dict(route.headers)
         headers["X-TC-Action"] = op.action
         headers["X-TC-Timestamp"] = str(ts)
         if op.unsigned or cred is None:
@@ -186,7 +329,7 @@ class _ClientCore:
             secret_id=cred.secret_id,
             secret_key=cred.secret_key,
             timestamp=ts,
-            headers=self._signed,
+            headers=route.signed,
             body=body,
         )
         return headers
@@ -235,7 +378,15 @@ class _ClientCore:
             )
         try:
             return op.parse(resp)
-        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        except InvalidParameterError as exc:
+            # from_dict's WireTypeError: names the wire path and two types, never the value.
+            raise ResponseError(
+                f"{op.action}: the response does not match the model: {exc.message}",
+                status=status,
+                excerpt=_excerpt(body),
+                request_id=request_id,
+            ) from None
+        except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
             raise ResponseError(
                 f"{op.action}: the response does not match the model ({type(exc).__name__})",
                 status=status,
@@ -243,83 +394,198 @@ class _ClientCore:
                 request_id=request_id,
             ) from None
 
-    def _log_attempt(
-        self,
-        op: Operation[Any],
-        attempt: int,
-        started: float,
-        outcome: R | TencentCloudError,
-        status: int | None,
-    ) -> None:
+    # -- between attempts: throttle, route, outcome, retry ---------------------------
+
+    def _next_attempt(self, call: _Call) -> float:
+        """Count the next attempt and reserve its throttle slot; returns the seconds
+        to wait before it starts. Raises the last error instead when that wait would
+        pass the call's deadline."""
+        call.attempt += 1
+        throttle = self._throttle
+        if throttle is None:
+            return 0.0
+        op = call.op
+        wait = throttle.delay(self.SERVICE.service, op.action, op.rate_limit)
+        call.waited = wait
+        if (
+            wait > 0.0
+            and call.error is not None
+            and call.deadline is not None
+            and time.monotonic() + wait > call.deadline
+        ):
+            error = call.error
+            _note(error, self._deadline_note(call, call.attempt - 1))
+            self._give_up(call, error)
+            raise error
+        return wait
+
+    def _route(self, call: _Call) -> _Route:
+        """The endpoint for this attempt: the backup while the breaker is open."""
+        breaker = self._breaker
+        if breaker is None:
+            return self._routes[0]
+        to_backup, call.generation = breaker.before()
+        return self._routes[1] if to_backup else self._routes[0]
+
+    def _succeeded(self, call: _Call, route: _Route, result: object, status: int) -> None:
+        if self._breaker is not None and route.index == 0:
+            self._breaker.after(call.generation, failed=False)
+        self._log_attempt(call, route, result, status)
+
+    def _failed(
+        self, call: _Call, route: _Route, error: TencentCloudError, status: int | None
+    ) -> float | None:
+        """Account for a failed attempt. Returns the seconds to wait before the
+        next one, or None when ``error`` is to be raised (with a note saying why
+        it was not retried, where that matters)."""
+        self._log_attempt(call, route, error, status)
+        op = call.op
+        # Only what the endpoint did counts: an answer, or a failed exchange (a
+        # credentials error, say, never reached it).
+        if (
+            self._breaker is not None
+            and route.index == 0
+            and (status is not None or isinstance(error, TransportError))
+        ):
+            self._breaker.after(call.generation, failed=counts_as_failure(error))
+        if self._throttle is not None and isinstance(error, RequestLimitExceeded):
+            self._throttle.throttled(self.SERVICE.service, op.action)
+        retry = call.retry
+        delay = retry.next_delay(call.attempt, error, op.idempotent)
+        if delay is None:
+            if call.attempt > 1 and retry.retry_on(error, op.idempotent):
+                _note(error, f"gave up on {op.action} after {call.attempt} attempts")
+            self._give_up(call, error)
+            return None
+        if call.deadline is not None and time.monotonic() + delay > call.deadline:
+            _note(error, self._deadline_note(call, call.attempt))
+            self._give_up(call, error)
+            return None
+        call.error = error
+        if retry.on_retry is not None:
+            retry.on_retry(
+                RetryEvent(
+                    service=self.SERVICE.service,
+                    action=op.action,
+                    attempt=call.attempt,
+                    max_attempts=retry.max_attempts,
+                    code=error.code,
+                    delay=delay,
+                    error=error,
+                )
+            )
+        logger.info(
+            "%s.%s: retrying after %s (attempt %d of %d, waiting %.2fs)",
+            self.SERVICE.service,
+            op.action,
+            error.code,
+            call.attempt,
+            retry.max_attempts,
+            delay,
+        )
+        return delay
+
+    @staticmethod
+    def _give_up(call: _Call, error: TencentCloudError) -> None:
+        """Before ``error`` is raised: say so when the request may have been
+        processed and the action is not safe to repeat."""
+        op = call.op
+        if op.idempotent or not may_have_been_processed(error):
+            return
+        error.outcome_unknown = True
+        if call.retry.retry_on(error, op.idempotent):
+            reason = f"{op.action} is not idempotent"  # a custom condition retried it
+        else:
+            reason = f"{op.action} is not idempotent, so it was not retried"
+        _note(
+            error,
+            f"the request may have been processed: {reason}; check whether it took "
+            "effect before repeating it",
+        )
+
+    @staticmethod
+    def _deadline_note(call: _Call, attempts: int) -> str:
+        return (
+            f"gave up on {call.op.action} after {attempts} attempt{'' if attempts == 1 else 's'}: "
+            f"the call's total_timeout of {call.retry.total_timeout:g}s would pass before "
+            "the next one"
+        )
+
+    def _log_attempt(self, call: _Call, route: _Route, outcome: object, status: int | None) -> None:
         if not logger.isEnabledFor(logging.DEBUG):
             return
         rid = getattr(outcome, "request_id", None)
         result = f"error={outcome.code}" if isinstance(outcome, TencentCloudError) else "ok"
+        extra = ""
+        if call.waited > 0.0:
+            extra += f" throttle_wait_ms={call.waited * 1000.0:.1f}"
+        if route.index:
+            extra += f" backup_endpoint={route.url}"
         logger.debug(
-            "%s.%s attempt=%d status=%s request_id=%s latency_ms=%.1f %s",
+            "%s.%s attempt=%d/%d status=%s request_id=%s latency_ms=%.1f%s %s",
             self.SERVICE.service,
-            op.action,
-            attempt,
+            call.op.action,
+            call.attempt,
+            call.retry.max_attempts,
             status,
             rid,
-            (time.perf_counter() - started) * 1000.0,
+            (time.perf_counter() - call.started) * 1000.0,
+            extra,
             result,
         )
 
-    def _next_delay(
-        self, op: Operation[Any], attempt: int, error: TencentCloudError
-    ) -> float | None:
-        delay = self.retry.next_delay(attempt, error)
-        if delay is not None:
-            logger.info(
-                "%s.%s: retrying after %s (attempt %d of %d, waiting %.2fs)",
-                self.SERVICE.service,
-                op.action,
-                error.code,
-                attempt,
-                self.retry.max_attempts,
-                delay,
-            )
-        return delay
-
 
 class SyncClient(_ClientCore):
-    """Base of generated synchronous clients: one pooled httpx.Client each."""
+    """Base of generated synchronous clients: one keep-alive connection pool each
+    (plus one for the circuit breaker's backup endpoint, when there is one).
+
+    One client may be shared by any number of threads; after ``os.fork()`` the
+    child opens its own connections (see ``_http``)."""
 
     def __init__(self, *, http_client: httpx.Client | None = None, **options: Any) -> None:
         super().__init__(**options)
         from ._http import SyncTransport  # noqa: PLC0415 - loaded with the first client
 
         self._http = SyncTransport(self._transport_settings, http_client)
+        self._transports: tuple[SyncTransport, ...] = (self._http,)
+        if self._backup_settings is not None:
+            self._transports += (SyncTransport(self._backup_settings, http_client),)
 
     def _invoke(self, op: Operation[R], request: RequestModel) -> R:
         body = self._serialize(op, request)
-        attempt = 0
+        call = _Call(op, self.retry)
         while True:
-            attempt += 1
-            started = time.perf_counter()
+            wait = self._next_attempt(call)
+            if wait > 0.0:
+                time.sleep(wait)
+            route = self._route(call)
+            call.started = time.perf_counter()
             status: int | None = None
             try:
                 cred = None if op.unsigned else self._credentials.get_credential()
-                headers = self._sign(op, body, cred)
+                headers = self._sign(op, body, cred, route)
                 try:
-                    status, content = self._http.post(headers, body)
+                    status, content = self._transports[route.index].post(
+                        headers, body, self._timeout
+                    )
                 except self._http_errors as exc:
-                    raise self._translate(exc, self._endpoint.url) from None
+                    raise self._translate(exc, route.url) from None
                 result = self._parse(op, status, content)
             except TencentCloudError as error:
-                self._log_attempt(op, attempt, started, error, status)
-                delay = self._next_delay(op, attempt, error)
+                delay = self._failed(call, route, error, status)
                 if delay is None:
                     raise
                 time.sleep(delay)
                 continue
-            self._log_attempt(op, attempt, started, result, status)
+            self._succeeded(call, route, result, status)
             return result
 
     def close(self) -> None:
-        """Close the connection pool (a caller-supplied ``http_client`` stays open)."""
-        self._http.close()
+        """Close the connection pools (a caller-supplied ``http_client`` stays open;
+        on a ``with_options`` copy this does nothing)."""
+        if self._owns_transports:
+            for transport in self._transports:
+                transport.close()
 
     def __enter__(self) -> Self:
         return self
@@ -334,39 +600,49 @@ class SyncClient(_ClientCore):
 
 
 class AsyncClient(_ClientCore):
-    """Base of generated asyncio clients: one pooled httpx.AsyncClient each."""
+    """Base of generated asyncio clients: one keep-alive connection pool each
+    (plus one for the circuit breaker's backup endpoint, when there is one).
+
+    One client may be shared by any number of tasks of its event loop. After
+    ``os.fork()`` the child opens its own connections; use the client there from
+    a new event loop (``asyncio.run``)."""
 
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **options: Any) -> None:
         super().__init__(**options)
         from ._http import AsyncTransport  # noqa: PLC0415 - loaded with the first client
 
         self._http = AsyncTransport(self._transport_settings, http_client)
+        self._transports: tuple[AsyncTransport, ...] = (self._http,)
+        if self._backup_settings is not None:
+            self._transports += (AsyncTransport(self._backup_settings, http_client),)
 
     async def _invoke(self, op: Operation[R], request: RequestModel) -> R:
         body = self._serialize(op, request)
-        attempt = 0
+        call = _Call(op, self.retry)
         while True:
-            attempt += 1
-            started = time.perf_counter()
+            wait = self._next_attempt(call)
+            if wait > 0.0:
+                await _async_sleep(wait)
+            route = self._route(call)
+            call.started = time.perf_counter()
             status: int | None = None
             try:
                 cred = None if op.unsigned else await self._credential_async()
-                headers = self._sign(op, body, cred)
+                headers = self._sign(op, body, cred, route)
                 try:
-                    status, content = await self._http.post(headers, body)
+                    status, content = await self._transports[route.index].post(
+                        headers, body, self._timeout
+                    )
                 except self._http_errors as exc:
-                    raise self._translate(exc, self._endpoint.url) from None
+                    raise self._translate(exc, route.url) from None
                 result = self._parse(op, status, content)
             except TencentCloudError as error:
-                self._log_attempt(op, attempt, started, error, status)
-                delay = self._next_delay(op, attempt, error)
+                delay = self._failed(call, route, error, status)
                 if delay is None:
                     raise
-                import asyncio  # noqa: PLC0415 - only a retry needs it
-
-                await asyncio.sleep(delay)
+                await _async_sleep(delay)
                 continue
-            self._log_attempt(op, attempt, started, result, status)
+            self._succeeded(call, route, result, status)
             return result
 
     async def _credential_async(self) -> Credential:
@@ -380,8 +656,11 @@ class AsyncClient(_ClientCore):
         return provider.get_credential()
 
     async def aclose(self) -> None:
-        """Close the connection pool (a caller-supplied ``http_client`` stays open)."""
-        await self._http.aclose()
+        """Close the connection pools (a caller-supplied ``http_client`` stays open;
+        on a ``with_options`` copy this does nothing)."""
+        if self._owns_transports:
+            for transport in self._transports:
+                await transport.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -393,3 +672,9 @@ class AsyncClient(_ClientCore):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+async def _async_sleep(seconds: float) -> None:
+    import asyncio  # noqa: PLC0415 - loaded by httpx with the first client anyway
+
+    await asyncio.sleep(seconds)

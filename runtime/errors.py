@@ -25,6 +25,14 @@ class TencentCloudError(Exception):
     code: str
     message: str
     request_id: str | None
+    outcome_unknown: bool = False
+    """True when the request may have been processed although no answer says so
+    (a read timeout, a reset after sending, a 5xx gateway page, ``InternalError``)
+    and the action is not idempotent, so the client did not repeat it: check
+    whether it took effect before calling it again."""
+    note: str | None = None
+    """What the client adds about the call, e.g. why it was not retried; part of
+    ``str()``. ``message`` stays exactly what the server (or transport) said."""
 
     def __init__(self, message: str, *, code: str | None = None, request_id: str | None = None):
         super().__init__(message)
@@ -38,7 +46,8 @@ class TencentCloudError(Exception):
 
     def __str__(self) -> str:
         rid = f" (RequestId: {self.request_id})" if self.request_id else ""
-        return f"[{self.code}] {self.message}{rid}"
+        note = f"; {self.note}" if self.note else ""
+        return f"[{self.code}] {self.message}{rid}{note}"
 
     def __repr__(self) -> str:
         return (
@@ -97,7 +106,8 @@ class ConnectError(TransportError):
 
 
 class RequestTimeoutError(TransportError):
-    """The server did not answer in time (the request may have been processed)."""
+    """The server did not answer in time: the request may have been processed.
+    (``sent=False``: it timed out while being written, so it was not.)"""
 
 
 class ResponseError(ClientError):
@@ -356,9 +366,14 @@ COMMON_ERRORS: Mapping[str, type[ApiError]] = _code_map(
 def error_class_for(code: str, errors: Mapping[str, type[ApiError]]) -> type[ApiError]:
     """The class for ``code``: exact match, else the nearest dotted ancestor."""
     cls = errors.get(code)
-    while cls is None:
-        code, dot, _ = code.rpartition(".")
-        if not dot:
-            return ApiError
-        cls = errors.get(code)
-    return cls
+    if cls is not None:
+        return cls
+    # Only ancestors no longer than the longest known code can match, so a huge
+    # code from a hostile server (megabytes of dots) costs one scan, not one slice per dot.
+    end = code.rfind(".", 0, max(map(len, errors), default=0) + 1)
+    while end >= 0:
+        cls = errors.get(code[:end])
+        if cls is not None:
+            return cls
+        end = code.rfind(".", 0, end)
+    return ApiError

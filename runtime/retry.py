@@ -1,27 +1,64 @@
-"""When to retry a failed attempt, and how long to wait first.
+"""When to retry a failed attempt, how long to wait first, and when to stop.
 
-Small named pieces, each replaceable: :func:`is_retryable` decides *whether*,
-:func:`backoff_delay` decides *how long*, :class:`RetryPolicy` ties them to a
-maximum number of attempts. A retry is only ever safe when the request either
-never reached the server or was refused before any processing (throttling).
+Small named pieces, each replaceable:
+
+* the *condition* — :func:`is_retryable`, built from :func:`not_processed` and
+  :func:`may_have_been_processed`: which failures are worth another attempt;
+* the *backoff* — :func:`backoff_delay`: exponential, capped, full jitter;
+* the *policy* — :class:`RetryPolicy`: the two above plus the maximum number of
+  attempts, an overall deadline per call and a hook called before each retry.
+
+A retry never duplicates work: a failure where the request may have reached
+the server and been acted on (a read timeout, a reset after sending, a 5xx
+gateway page, ``InternalError``) is only retried for actions the spec marks
+idempotent. Everything else gets another attempt only when the server certainly
+did not act: no connection was made, or it refused the request (throttling).
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import attrs
 
 from . import _constants as C
-from .errors import ConnectError, RequestLimitExceeded, TencentCloudError
+from .errors import (
+    ConnectError,
+    InternalError,
+    RequestLimitExceeded,
+    RequestTimeoutError,
+    ResponseError,
+    ServiceUnavailable,
+    TencentCloudError,
+    TransportError,
+)
 
 
-def is_retryable(error: TencentCloudError) -> bool:
-    """Connection failures before sending, and server-side throttling.
+def not_processed(error: TencentCloudError) -> bool:
+    """The server certainly did not act on the request: no connection was made,
+    the request timed out before it was completely written, or the API refused
+    it before processing (``RequestLimitExceeded*``). Safe to repeat for any action."""
+    if isinstance(error, TransportError):
+        return not error.sent and isinstance(error, ConnectError | RequestTimeoutError)
+    return isinstance(error, RequestLimitExceeded)
 
-    Both are safe for every action: the server did not act on the request.
-    """
-    return isinstance(error, ConnectError | RequestLimitExceeded)
+
+def may_have_been_processed(error: TencentCloudError) -> bool:
+    """The request may have reached the server and been acted on, but no answer
+    says how it went: a read timeout, a reset or a cut-off body after sending, a
+    5xx or non-JSON gateway page, ``InternalError`` or ``ServiceUnavailable``."""
+    if isinstance(error, TransportError):
+        return error.sent
+    if isinstance(error, ResponseError):
+        return error.status is not None and error.status >= 500
+    return isinstance(error, InternalError | ServiceUnavailable)
+
+
+def is_retryable(error: TencentCloudError, idempotent: bool = False) -> bool:
+    """The default retry condition: :func:`not_processed` failures for every
+    action, :func:`may_have_been_processed` ones only for idempotent actions."""
+    return not_processed(error) or (idempotent and may_have_been_processed(error))
 
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
@@ -30,25 +67,83 @@ def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | No
     return (rng or random).uniform(0.0, ceiling)
 
 
+class RetryEvent:
+    """What :attr:`RetryPolicy.on_retry` is told before each retry."""
+
+    __slots__ = ("action", "attempt", "code", "delay", "error", "max_attempts", "service")
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        action: str,
+        attempt: int,
+        max_attempts: int,
+        code: str,
+        delay: float,
+        error: TencentCloudError,
+    ) -> None:
+        self.service = service
+        self.action = action
+        self.attempt = attempt
+        """The attempt that just failed (1-based); the next one is ``attempt + 1``."""
+        self.max_attempts = max_attempts
+        self.code = code
+        """The failed attempt's error code (``RequestLimitExceeded`` ...)."""
+        self.delay = delay
+        """Seconds the client sleeps before the next attempt."""
+        self.error = error
+
+    def __repr__(self) -> str:
+        return (
+            f"RetryEvent({self.service}.{self.action}, attempt={self.attempt}/"
+            f"{self.max_attempts}, code={self.code!r}, delay={self.delay:.3f})"
+        )
+
+
+RetryCondition = Callable[[TencentCloudError, bool], bool]
+"""``(error, idempotent) -> bool``: whether a failed attempt may be repeated."""
+
+
 @attrs.frozen
 class RetryPolicy:
-    """How a client retries. ``max_attempts=1`` turns retries off."""
+    """How a client retries. ``max_attempts=1`` turns retries off.
 
-    max_attempts: int = attrs.field(default=C.DEFAULT_MAX_ATTEMPTS)
+    ``total_timeout`` (seconds, or None for none) is a deadline for the whole
+    call: no retry sleeps or starts past it, and the last error is raised with
+    a note saying so (an attempt already under way is bounded by the read
+    timeout). ``retry_on`` is the retry condition; ``on_retry`` is called with
+    a :class:`RetryEvent` before each retry's sleep (an exception it raises
+    ends the call).
+    """
+
+    max_attempts: int = C.DEFAULT_MAX_ATTEMPTS
     base_delay: float = C.DEFAULT_BASE_DELAY
     max_delay: float = C.DEFAULT_MAX_DELAY
+    total_timeout: float | None = None
+    retry_on: RetryCondition = is_retryable
+    on_retry: Callable[[RetryEvent], object] | None = None
 
-    @max_attempts.validator
-    def _check(self, attribute: attrs.Attribute[int], value: int) -> None:
-        if not isinstance(value, int) or value < 1:
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.max_attempts, int) or self.max_attempts < 1:
             raise ValueError("RetryPolicy.max_attempts must be an integer >= 1")
+        for name in ("base_delay", "max_delay"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"RetryPolicy.{name} must be a number >= 0")
+        deadline = self.total_timeout
+        if deadline is not None and (not isinstance(deadline, int | float) or deadline <= 0):
+            raise ValueError("RetryPolicy.total_timeout must be a number > 0, or None")
 
-    def next_delay(self, attempt: int, error: TencentCloudError) -> float | None:
+    def next_delay(
+        self, attempt: int, error: TencentCloudError, idempotent: bool = False
+    ) -> float | None:
         """Seconds to wait before the next attempt, or None to give up.
 
-        ``attempt`` is the number of the attempt that just failed (1-based).
+        ``attempt`` is the number of the attempt that just failed (1-based);
+        ``idempotent`` is whether the action may safely run twice.
         """
-        if attempt >= self.max_attempts or not is_retryable(error):
+        if attempt >= self.max_attempts or not self.retry_on(error, idempotent):
             return None
         return backoff_delay(attempt, self.base_delay, self.max_delay)
 

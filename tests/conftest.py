@@ -32,6 +32,7 @@ def client(emulator: Emulator, credential: Credential) -> Iterator[MqttClient]:
         region="ap-guangzhou",
         endpoint=emulator.endpoint,
         retry=RetryPolicy(max_attempts=1),
+        throttle=False,
     ) as c:
         yield c
 
@@ -45,5 +46,6 @@ async def async_client(
         region="ap-guangzhou",
         endpoint=emulator.endpoint,
         retry=RetryPolicy(max_attempts=1),
+        throttle=False,
     ) as c:
         yield c

@@ -203,6 +203,7 @@ def test_credentials_from_profile_file(
 ) -> None:
     for var in ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_TOKEN"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("TCAPI_DISABLE_METADATA", "1")  # off-cloud for sure, even on a CVM
     monkeypatch.setenv("HOME", str(tmp_path))
     (tmp_path / ".tencentcloud").mkdir()
     (tmp_path / ".tencentcloud/credentials").write_text(

@@ -583,7 +583,8 @@ def test_rate_limit_off_switches(clock: FakeClock, http: httpx.Client) -> None:
 def test_installed_services_are_limited_through_the_sdk(clock: FakeClock) -> None:
     with (
         Emulator(semantics=False, clock=clock) as emu,
-        emu.client(MqttClient, retry=NO_RETRY) as client,
+        # No client-side throttle: the emulator's limit is what is tested here.
+        emu.client(MqttClient, retry=NO_RETRY, throttle=False) as client,
     ):
         for _ in range(20):
             client.describe_instance_list()

@@ -120,6 +120,7 @@ def client_for(emu: Emulator, region: str = REGION) -> MqttClient:
         region=region,
         endpoint=emu.endpoint,
         retry=RetryPolicy(max_attempts=1),
+        throttle=False,  # these tests are about state; tests/test_throttle.py paces
     )
 
 

@@ -7,9 +7,19 @@ import traceback
 
 import pytest
 
-from tcapi import ConnectError, Credential, InvalidParameterError, RetryPolicy, TencentCloudError
+from tcapi import (
+    CircuitBreaker,
+    ConnectError,
+    Credential,
+    InvalidParameterError,
+    RetryPolicy,
+    TencentCloudError,
+    Throttle,
+    TransportError,
+)
 from tcapi.emulator import Emulator
 from tcapi.mqtt import MqttClient, errors, models
+from tcapi.retry import RetryEvent
 
 from .scripted_server import Reply, scripted_server
 from .seeds import DOC_INSTANCE, seed_doc_instance
@@ -105,6 +115,91 @@ def test_no_secret_surfaces_on_any_path(
         len(sig_values) == 2
     )  # the emulator never records Authorization; the scripted server does
     for secret in (SECRET_KEY, TOKEN, PRIMARY, SECONDARY, str(WRONG_TYPED_SECRET), *sig_values):
+        assert secret not in everything, f"leaked: {secret[:6]}…"
+    assert "Authorization" not in everything
+
+
+def test_no_secret_surfaces_through_retries_throttling_and_the_breaker(
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Temporary credentials and sensitive members through the retry path (throttled
+    and retried, outcome unknown, attempts exhausted), the throttle path (waits and
+    the adaptive cut) and the circuit breaker, with every logger at DEBUG."""
+    caplog.set_level(logging.DEBUG)
+    seen: list[str] = []
+    events: list[RetryEvent] = []
+    temp = Credential("AKIDtempsecretstest000000000000000000", SECRET_KEY, TOKEN)
+    throttle = Throttle(rate=1, per=0.02)  # every call waits ~22 ms for its slot
+    retry = RetryPolicy(max_attempts=3, base_delay=0.001, on_retry=events.append)
+
+    replies = [
+        Reply.error("RequestLimitExceeded"),  # retried...
+        Reply.ok(),  # ...then done
+        Reply(reset=True),  # a create, reset after sending: outcome unknown
+        *[Reply.error("RequestLimitExceeded")] * 3,  # attempts exhausted, rate cut
+    ]
+    with scripted_server(*replies) as (url, script):
+        with MqttClient(
+            credential=temp, region="ap-guangzhou", endpoint=url, retry=retry, throttle=throttle
+        ) as c:
+            seen.append(repr(c))
+            c.create_device_identity(
+                instance_id=DOC_INSTANCE,
+                device_id="d1",
+                primary_key=PRIMARY,
+                secondary_key=SECONDARY,
+            )
+            with pytest.raises(TransportError) as unknown:
+                c.create_device_identity(
+                    instance_id=DOC_INSTANCE, device_id="d2", primary_key=PRIMARY
+                )
+            assert unknown.value.outcome_unknown
+            with pytest.raises(errors.RequestLimitExceeded) as limited:
+                c.modify_device_identity(
+                    instance_id=DOC_INSTANCE, device_id="d1", primary_key=PRIMARY
+                )
+            seen += [chain_text(unknown.value), chain_text(limited.value), repr(throttle)]
+    assert all(r["headers"]["X-TC-Token"] == TOKEN for r in script.received)
+    signatures = [str(r["headers"]["Authorization"]) for r in script.received]
+
+    # The breaker: the primary resets every request; a retried describe opens the
+    # breaker and the backup serves it and the create after it.
+    with (
+        Emulator("AKIDsecretstest0000000000000000000000", SECRET_KEY) as primary,
+        Emulator(primary.secret_id, SECRET_KEY) as backup,
+    ):
+        for emu in (primary, backup):
+            emu.app.add_temporary_credentials(temp.secret_id, SECRET_KEY, TOKEN)
+            seed_doc_instance(emu)
+        primary.set_faults("reset_before=1", seed=1)
+        breaker = CircuitBreaker(backup.endpoint)
+        with primary.client(
+            MqttClient,
+            credential=temp,
+            retry=RetryPolicy(max_attempts=6, base_delay=0.001, on_retry=events.append),
+            throttle=throttle,
+            circuit_breaker=breaker,
+        ) as c:
+            c.describe_device_identities(instance_id=DOC_INSTANCE)
+            c.create_device_identity(
+                instance_id=DOC_INSTANCE,
+                device_id="d3",
+                primary_key=PRIMARY,
+                secondary_key=SECONDARY,
+            )
+            seen += [repr(c), repr(breaker)]
+        seen += [repr(r) for r in (*primary.requests, *backup.requests)]
+        assert breaker.state == "open" and len(backup.requests) == 2
+
+    seen += [repr(e) for e in events] + [str(e.error) for e in events]
+    out, err = capsys.readouterr()
+    seen += [caplog.text, out, err, *(r.getMessage() for r in caplog.records)]
+    everything = "\n".join(seen)
+    for path in ("retrying after", "throttle_wait_ms=", "backup_endpoint=", "may have been"):
+        assert path in everything, path  # each path really ran and was logged
+    sig_values = [s.rsplit("Signature=", 1)[-1] for s in signatures]
+    assert len(sig_values) == 6
+    for secret in (SECRET_KEY, TOKEN, PRIMARY, SECONDARY, *sig_values):
         assert secret not in everything, f"leaked: {secret[:6]}…"
     assert "Authorization" not in everything
 
