@@ -131,6 +131,14 @@ def emulator_load(session: nox.Session) -> None:
 
 
 @nox.session
+def soak(session: nox.Session) -> None:
+    """16 workers for 60 s against a faulty emulator: no lost or duplicated writes,
+    flat memory (see bench/soak.py)."""
+    session.install(".[test]")
+    session.run("python", "bench/soak.py", *session.posargs)
+
+
+@nox.session
 def quickstart(session: nox.Session) -> None:
     """The main job: start the local emulator and walk CreateDeviceIdentity end to end."""
     session.install(".")

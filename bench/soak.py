@@ -87,7 +87,7 @@ def serve(port: int, db: str, secret_id: str, secret_key: str, faults: str, seed
         print(json.dumps({"endpoint": emu.endpoint, "instance": instance}), flush=True)
         stop.wait()
         with lock:
-            report = {"processed_creates": sum(processed.values()), "faults": emu.fault_counts}
+            report: dict[str, Any] = {"processed_creates": sum(processed.values())}
             report["duplicated"] = {d: n for d, n in processed.items() if n > 1}
     print(json.dumps(report), flush=True)
 
@@ -97,6 +97,11 @@ class Server:
     endpoint: str
     instance: str
     proc: subprocess.Popen[str]
+
+    def fault_counts(self) -> dict[str, int]:
+        answer = httpx.get(f"{self.endpoint}/_admin/faults").raise_for_status().json()
+        counts: dict[str, int] = answer["counts"]
+        return counts
 
     def set_faults(self, spec: str) -> None:
         httpx.post(f"{self.endpoint}/_admin/faults", json={"faults": spec}).raise_for_status()
@@ -263,6 +268,7 @@ def main() -> int:
                 t.join()
             wall = time.monotonic() - started
             rss_end = rss_kib()
+            injected = server.fault_counts()
             server.set_faults("")
             state = final_state(client, server.instance)
         report = server.stop()
@@ -279,7 +285,8 @@ def main() -> int:
         "calls_per_second": round(tally.calls / wall, 1),
         "retries": tally.retries,
         "typed_errors": dict(sorted(tally.errors.items())),
-        "injected_faults": report["faults"],
+        "injected_faults": injected,
+        "creates_processed_by_the_emulator": report["processed_creates"],
         "devices_created": len(tally.created),
         "unknown_outcomes_resolved_by_describe": tally.resolved_by_describe,
         "created_again_after_not_found": tally.recreated,
