@@ -85,6 +85,12 @@ def _excerpt(body: bytes) -> str:
     return text if text.isprintable() else "".join(c if c.isprintable() else "?" for c in text)
 
 
+def _log_safe(text: str) -> str:
+    """A server-chosen string (an error code) fit for a log line: one line,
+    printable, bounded, so it cannot forge log records or carry terminal escapes."""
+    return _excerpt(text.encode("utf-8", "replace"))
+
+
 class _Unset(enum.Enum):
     UNSET = "UNSET"
 
@@ -478,7 +484,7 @@ class _ClientCore:
             "%s.%s: retrying after %s (attempt %d of %d, waiting %.2fs)",
             self.SERVICE.service,
             op.action,
-            error.code,
+            _log_safe(error.code),
             call.attempt,
             retry.max_attempts,
             delay,
@@ -515,7 +521,9 @@ class _ClientCore:
         if not logger.isEnabledFor(logging.DEBUG):
             return
         rid = getattr(outcome, "request_id", None)
-        result = f"error={outcome.code}" if isinstance(outcome, TencentCloudError) else "ok"
+        result = (
+            f"error={_log_safe(outcome.code)}" if isinstance(outcome, TencentCloudError) else "ok"
+        )
         extra = ""
         if call.waited > 0.0:
             extra += f" throttle_wait_ms={call.waited * 1000.0:.1f}"

@@ -3,6 +3,7 @@ retries only where safe, and what came back quoted in the error."""
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import socket
@@ -53,6 +54,19 @@ def test_gateway_html_page_is_a_response_error_quoting_status_and_body() -> None
     assert err.status == 502
     assert "502 Bad Gateway" in err.excerpt and "502 Bad Gateway" in str(err)
     assert "not JSON" in str(err)
+
+
+def test_a_hostile_error_code_cannot_forge_log_lines(caplog: pytest.LogCaptureFixture) -> None:
+    code = "InternalError\nINFO tcapi: all good\x1b[2J"
+    body = json.dumps({"Response": {"Error": {"Code": code, "Message": "m"}, "RequestId": "r"}})
+    caplog.set_level(logging.DEBUG, logger="tcapi")
+    with scripted_server(Reply(body=body.encode())) as (url, _):
+        with make_client(url) as c, pytest.raises(errors.ApiError) as info:
+            call(c)
+    assert info.value.code == code  # the error itself keeps what the server said
+    lines = [r.getMessage() for r in caplog.records if r.name == "tcapi"]
+    assert lines and all("\n" not in m and "\x1b" not in m for m in lines)
+    assert any("error=InternalError INFO tcapi: all good?[2J" in m for m in lines)
 
 
 @pytest.mark.parametrize(
