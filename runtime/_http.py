@@ -7,6 +7,8 @@ Imported when the first client is built, not when ``tcapi`` is imported: httpx
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
+from typing import Generic, TypeVar
 
 import attrs
 import httpx
@@ -77,7 +79,11 @@ class TransportSettings:
     proxy: str | None
 
 
-class _Transport:
+PoolT = TypeVar("PoolT", bound="httpx.HTTPTransport | httpx.AsyncHTTPTransport")
+ClientT = TypeVar("ClientT", bound="httpx.Client | httpx.AsyncClient")
+
+
+class _Transport(ABC, Generic[PoolT, ClientT]):
     """What both transports share: the parsed URL, per-request timeouts and the
     fork check.
 
@@ -89,7 +95,7 @@ class _Transport:
     httpx client is the caller's to manage across a fork.
     """
 
-    def __init__(self, settings: TransportSettings) -> None:
+    def __init__(self, settings: TransportSettings, client: ClientT | None = None) -> None:
         self._settings = settings
         self._url = httpx.URL(settings.url)
         timeout = timeouts(settings.connect_timeout, settings.read_timeout)
@@ -98,6 +104,20 @@ class _Transport:
         self._lock = fork_safe_lock(self)
         self._inherited: object = None  # the parent's pool, kept (not closed) in a child
         self.is_closed = False
+        self._client = client
+        self._pool: PoolT | None = None if client is not None else self._open()
+
+    @abstractmethod
+    def _open(self) -> PoolT:
+        """A new connection pool of this transport's kind."""
+
+    def _pool_after_fork(self) -> PoolT:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._inherited, self._pool = self._pool, self._open()
+                self._pid = os.getpid()
+            assert self._pool is not None
+            return self._pool
 
     def _request(
         self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None
@@ -108,7 +128,7 @@ class _Transport:
         )
 
 
-class SyncTransport(_Transport):
+class SyncTransport(_Transport[httpx.HTTPTransport, httpx.Client]):
     """POST a body, get (status, body back), over one keep-alive connection pool.
 
     By default the pool is an ``httpx.HTTPTransport`` driven directly: a
@@ -118,22 +138,9 @@ class SyncTransport(_Transport):
     settings and hooks apply; ``timeout`` overrides its timeouts for a call).
     """
 
-    def __init__(self, settings: TransportSettings, client: httpx.Client | None = None) -> None:
-        super().__init__(settings)
-        self._client = client
-        self._pool = None if client is not None else self._open()
-
     def _open(self) -> httpx.HTTPTransport:
         s = self._settings
         return httpx.HTTPTransport(verify=s.verify, proxy=s.proxy, limits=limits())
-
-    def _pool_after_fork(self) -> httpx.HTTPTransport:
-        with self._lock:
-            if self._pid != os.getpid():
-                self._inherited, self._pool = self._pool, self._open()
-                self._pid = os.getpid()
-            assert self._pool is not None
-            return self._pool
 
     def post(
         self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None = None
@@ -164,31 +171,16 @@ class SyncTransport(_Transport):
         self.is_closed = True
 
 
-class AsyncTransport(_Transport):
+class AsyncTransport(_Transport[httpx.AsyncHTTPTransport, httpx.AsyncClient]):
     """The asyncio twin of :class:`SyncTransport` (``httpx.AsyncHTTPTransport``).
 
     After a fork it opens a fresh pool too: use the client from a new event
     loop in the child (``asyncio.run``), never from the parent's.
     """
 
-    def __init__(
-        self, settings: TransportSettings, client: httpx.AsyncClient | None = None
-    ) -> None:
-        super().__init__(settings)
-        self._client = client
-        self._pool = None if client is not None else self._open()
-
     def _open(self) -> httpx.AsyncHTTPTransport:
         s = self._settings
         return httpx.AsyncHTTPTransport(verify=s.verify, proxy=s.proxy, limits=limits())
-
-    def _pool_after_fork(self) -> httpx.AsyncHTTPTransport:
-        with self._lock:
-            if self._pid != os.getpid():
-                self._inherited, self._pool = self._pool, self._open()
-                self._pid = os.getpid()
-            assert self._pool is not None
-            return self._pool
 
     async def post(
         self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None = None

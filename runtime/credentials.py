@@ -436,7 +436,7 @@ class RefreshableCredentialProvider(ABC):
 # --------------------------------------------------------------------------- local sources
 
 
-class _ResolvingProvider:
+class _ResolvingProvider(ABC):
     """A source that is also a provider: the first call loads it (once, however
     many callers) and every call then asks what it loaded."""
 
@@ -444,11 +444,13 @@ class _ResolvingProvider:
         self._resolved: CredentialProvider | None = None
         self._resolving: _SingleFlight[CredentialProvider] = _SingleFlight()
 
+    @abstractmethod
     def load(self) -> CredentialProvider | None:
-        raise NotImplementedError
+        """The provider this source finds, or None when it has nothing."""
 
+    @abstractmethod
     def describe(self) -> str:
-        raise NotImplementedError
+        """Where this source looks, for error messages."""
 
     def _not_found(self) -> CredentialsError:
         return CredentialsError(f"no Tencent Cloud credentials in {self.describe()}")
