@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, Self, TypeVar
 
@@ -200,8 +200,7 @@ class _ClientCore:
         from .signing import Tc3Signer  # noqa: PLC0415 - hashlib/hmac load with the first client
 
         self._signer = Tc3Signer(svc.service)
-        headers = {
-            "Content-Type": C.CONTENT_TYPE_JSON,
+        headers = {  # Content-Type and Host: _make_route, per endpoint
             "X-TC-Version": svc.version,
             "X-TC-Language": language,
             "X-TC-RequestClient": request_client or C.REQUEST_CLIENT,
@@ -620,6 +619,11 @@ class AsyncClient(_ClientCore):
         from ._http import AsyncTransport  # noqa: PLC0415 - loaded with the first client
 
         self._http = AsyncTransport(self._transport_settings, http_client)
+        # Looked up once: a provider that refreshes over the network has an async
+        # getter, so that a refresh never blocks the event loop.
+        self._aget_credential: Callable[[], Awaitable[Credential]] | None = getattr(
+            self._credentials, "aget_credential", None
+        )
         self._transports: tuple[AsyncTransport, ...] = (self._http,)
         if self._backup_settings is not None:
             self._transports += (AsyncTransport(self._backup_settings, http_client),)
@@ -654,14 +658,9 @@ class AsyncClient(_ClientCore):
             return result
 
     async def _credential_async(self) -> Credential:
-        """The provider's ``aget_credential()`` when it has one (a refresh over the
-        network must not block the event loop), else ``get_credential()``."""
-        provider = self._credentials
-        aget = getattr(provider, "aget_credential", None)
-        if aget is not None:
-            cred: Credential = await aget()
-            return cred
-        return provider.get_credential()
+        """The provider's ``aget_credential()`` when it has one, else ``get_credential()``."""
+        aget = self._aget_credential
+        return await aget() if aget is not None else self._credentials.get_credential()
 
     async def aclose(self) -> None:
         """Close the connection pools (a caller-supplied ``http_client`` stays open;
