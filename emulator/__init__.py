@@ -15,14 +15,14 @@ passes (add throttling or fault injection there), and ``EmulatorApp.register``
 of the default that answers the documented example.
 """
 
-from .app import EmulatorApp, Response
+from .app import EmulatorApp, Response, make_test_credentials
 from .catalog import ActionSpec, Catalog, Member, ServiceVersion
 from .errors import ApiError
 from .faults import FaultConfig, FaultInjector
 from .handlers import Handler, RequestContext, Stage, answer_with_example
 from .ratelimit import RateLimiter
 from .records import RecordedRequest
-from .runner import Emulator, make_test_credentials
+from .runner import Emulator
 
 __all__ = [
     "ActionSpec",

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
+import string
 import threading
 import time
 import uuid
@@ -91,6 +93,16 @@ class Response:
 
     def __len__(self) -> int:
         return 3
+
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def make_test_credentials() -> tuple[str, str]:
+    """A random (SecretId, SecretKey) pair shaped like real ones (AKID + 32, 32 chars)."""
+    secret_id = "AKID" + "".join(secrets.choice(_ALPHABET) for _ in range(32))
+    secret_key = "".join(secrets.choice(_ALPHABET) for _ in range(32))
+    return secret_id, secret_key
 
 
 def _reject_constant(name: str) -> Any:
@@ -190,6 +202,18 @@ class EmulatorApp:
         self.tokens[token] = secret_id
         if expires_at is not None:
             self.token_expiry[token] = expires_at
+
+    def issue_temporary_credentials(
+        self, expires_at: float, secret_id: str | None = None
+    ) -> tuple[str, str, str]:
+        """Make up a temporary key pair and its token, accepted until ``expires_at``
+        (``clock()`` seconds); returns ``(secret_id, secret_key, token)``."""
+        tmp_id, tmp_key = make_test_credentials()
+        if secret_id is not None:
+            tmp_id = secret_id
+        token = secrets.token_urlsafe(48)
+        self.add_temporary_credentials(tmp_id, tmp_key, token, expires_at)
+        return tmp_id, tmp_key, token
 
     def reset(self) -> bool:
         """Back to a clean slate: the services' reset hook, the request log, the

@@ -7,8 +7,6 @@ test never needs (or risks) real keys.
 
 from __future__ import annotations
 
-import secrets
-import string
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -17,22 +15,14 @@ from typing import Any, TypeVar
 
 from tcapi.credentials import Credential
 
-from .app import EmulatorApp
+from .app import EmulatorApp, make_test_credentials
 from .catalog import Catalog
 from .handlers import Handler
 from .records import RecordedRequest
 from .server import EmulatorHTTPServer
 
-_ALPHABET = string.ascii_letters + string.digits
 DEFAULT_REGION = "ap-guangzhou"
 ClientT = TypeVar("ClientT")
-
-
-def make_test_credentials() -> tuple[str, str]:
-    """A random (SecretId, SecretKey) pair shaped like real ones (AKID + 32, 32 chars)."""
-    secret_id = "AKID" + "".join(secrets.choice(_ALPHABET) for _ in range(32))
-    secret_key = "".join(secrets.choice(_ALPHABET) for _ in range(32))
-    return secret_id, secret_key
 
 
 class Emulator:
@@ -182,12 +172,8 @@ class Emulator:
         Returns ``(tmp_secret_id, tmp_secret_key, token, expires_at)``;
         ``expires_at`` is in the app's clock (Unix seconds by default).
         """
-        tmp_id, tmp_key = make_test_credentials()
-        if secret_id is not None:
-            tmp_id = secret_id
-        token = secrets.token_urlsafe(48)
         expires_at = self.app.clock() + duration
-        self.app.add_temporary_credentials(tmp_id, tmp_key, token, expires_at)
+        tmp_id, tmp_key, token = self.app.issue_temporary_credentials(expires_at, secret_id)
         return tmp_id, tmp_key, token, expires_at
 
     def set_faults(self, faults: str | None, seed: int | None = None) -> None:

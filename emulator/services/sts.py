@@ -24,8 +24,6 @@ was issued (no secrets), for tests to count.
 from __future__ import annotations
 
 import re
-import secrets
-import string
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -50,7 +48,6 @@ TOKEN_ERROR = "InvalidParameter.WebIdentityTokenError"  # noqa: S105 - an error 
 
 _SESSION_NAME = re.compile(r"[\w+=,.@-]{2,128}")
 _ROLE_ARN = re.compile(r"qcs::cam::uin/[^:/]+:(roleName|role)/.+")
-_ALPHABET = string.ascii_letters + string.digits
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +98,8 @@ class StsService:
     def _issue(
         self, ctx: RequestContext, issued: Callable[[str, int], Issued], duration: int
     ) -> dict[str, Any]:
-        tmp_id = "AKID" + "".join(secrets.choice(_ALPHABET) for _ in range(32))
-        tmp_key = "".join(secrets.choice(_ALPHABET) for _ in range(32))
-        token = secrets.token_urlsafe(48)
         expired_time = int(ctx.received_at) + duration
-        self.app.add_temporary_credentials(tmp_id, tmp_key, token, expired_time)
+        tmp_id, tmp_key, token = self.app.issue_temporary_credentials(expired_time)
         with self._lock:
             self.issued.append(issued(tmp_id, expired_time))
         return {
