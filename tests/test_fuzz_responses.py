@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import socket
 import threading
 import time
@@ -929,6 +930,35 @@ RAW_ANSWERS = {
 """What the client must survive: answers no HTTP server should send."""
 
 
+def _read_whole_request(conn: socket.socket) -> None:
+    """Reads one request's head and its Content-Length body, so nothing is left unread."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    match = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head)
+    remaining = int(match.group(1)) - len(body) if match else 0
+    while remaining > 0:
+        chunk = conn.recv(min(remaining, 65536))
+        if not chunk:
+            return
+        remaining -= len(chunk)
+
+
+def _drain_until_closed(conn: socket.socket, deadline: float) -> None:
+    """Reads (and drops) until the peer closes or the deadline passes: bounded."""
+    while time.monotonic() < deadline:
+        conn.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            if not conn.recv(65536):
+                return
+        except TimeoutError:
+            return
+
+
 @contextmanager
 def raw_server(answer: bytes) -> Iterator[str]:
     """Answers every request on every connection with ``answer``, then closes."""
@@ -936,21 +966,35 @@ def raw_server(answer: bytes) -> Iterator[str]:
     listener.settimeout(0.05)
     stop = threading.Event()
 
+    handlers: list[threading.Thread] = []
+
+    def answer_one(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(2)
+            try:
+                _read_whole_request(conn)
+                # The answer and the FIN leave in one segment (corked), so the client
+                # never sees the answer without the close, however loaded the machine:
+                # otherwise it may reuse the connection and meet the leftover bytes.
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+                conn.sendall(answer)
+                # Half-close, then wait for the client to hang up: closing with
+                # unread bytes in the socket would make the kernel send RST, and
+                # the client would see a reset instead of the answer.
+                conn.shutdown(socket.SHUT_WR)
+                _drain_until_closed(conn, deadline=time.monotonic() + 2)
+            except OSError:
+                pass  # the client hung up first: nothing left to answer
+
     def serve() -> None:
         while not stop.is_set():
             try:
                 conn, _ = listener.accept()
             except TimeoutError:
                 continue
-            with conn:
-                conn.settimeout(2)
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                conn.sendall(answer)
+            handler = threading.Thread(target=answer_one, args=(conn,), daemon=True)
+            handler.start()
+            handlers.append(handler)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -959,6 +1003,8 @@ def raw_server(answer: bytes) -> Iterator[str]:
     finally:
         stop.set()
         thread.join(5)
+        for handler in handlers:
+            handler.join(5)
         listener.close()
 
 
