@@ -48,8 +48,10 @@ def generate(session: nox.Session) -> None:
 
 @nox.session(name="import")
 def import_definitions(session: nox.Session) -> None:
-    """Re-import every imported spec folder from the definitions pinned in
-    requirements-import.txt (bump the pins there to pick up new API docs)."""
+    """Import the whole catalog, every service version the pinned definitions in
+    requirements-import.txt define, into spec/ (bump the pins to pick up new API
+    docs); what cannot be imported is listed in spec/IMPORT-REPORT.md.
+    `nox -s import -- --out DIR` imports into another spec root."""
     session.install("-r", "requirements-generator.txt")
     defs = Path("build/defs")
     session.run(
@@ -71,25 +73,19 @@ def import_definitions(session: nox.Session) -> None:
     )
     cn = defs / f"tccli-{pins['tccli']}-py2.py3-none-any.whl"
     en = defs / f"tccli_intl_en-{pins['tccli-intl-en']}-py2.py3-none-any.whl"
-    for service_file in sorted(Path("spec").glob("*/*/service.yaml")):
-        if not service_file.read_text(encoding="utf-8").startswith("# Imported by"):
-            continue  # a hand-written service: nothing to import
-        version_dir = service_file.parent
-        session.run(
-            "python",
-            "-m",
-            "generator",
-            "import",
-            "tccli",
-            "--service",
-            version_dir.parent.name,
-            "--version",
-            version_dir.name,
-            "--cn",
-            str(cn),
-            "--en",
-            str(en),
-        )
+    session.run(
+        "python",
+        "-m",
+        "generator",
+        "import",
+        "tccli",
+        "--all",
+        "--cn",
+        str(cn),
+        "--en",
+        str(en),
+        *session.posargs,
+    )
 
 
 @nox.session

@@ -95,14 +95,25 @@ def _import(args: argparse.Namespace) -> int:
         return docpage.main(list(args.rest))
     from .importers import tccli  # noqa: PLC0415
 
+    spec_root = args.import_out if args.import_out is not None else args.spec
     started = time.perf_counter()
     try:
+        if args.all:
+            catalog = tccli.import_all(cn=args.cn, en=args.en, spec_root=spec_root)
+            print(catalog.summary())
+            for failed in catalog.failed:
+                print(f"not imported: {failed.folder} {failed.version}: {failed.reason}")
+            print(
+                f"imported the catalog into {spec_root} in {time.perf_counter() - started:.1f}s "
+                f"(report: {spec_root / tccli.REPORT_MD})"
+            )
+            return 0
         report = tccli.import_service(
             service=args.service,
             version=args.version,
             cn=args.cn,
             en=args.en,
-            spec_root=args.spec,
+            spec_root=spec_root,
             errors=args.errors,
         )
     except tccli.ImportError_ as exc:
@@ -129,10 +140,25 @@ def main(argv: list[str] | None = None) -> int:
     tc = kinds.add_parser(
         "tccli", help="from the tccli / tccli-intl-en wheels (or unpacked folders)"
     )
-    tc.add_argument("--service", required=True, help="short name, e.g. mqtt")
-    tc.add_argument("--version", required=True, help="API version, e.g. 2024-05-16")
+    which = tc.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="every service version the tccli package defines (writes IMPORT-REPORT.md/.json)",
+    )
+    which.add_argument(
+        "--service", help="short name (as) or definitions folder (autoscaling), e.g. mqtt"
+    )
+    tc.add_argument("--version", help="API version, e.g. 2024-05-16 (with --service)")
     tc.add_argument("--cn", type=Path, required=True, help="tccli wheel or folder (all actions)")
     tc.add_argument("--en", type=Path, help="tccli-intl-en wheel or folder (English docs)")
+    tc.add_argument(
+        "--out",
+        dest="import_out",
+        type=Path,
+        metavar="SPEC_ROOT",
+        help="spec root to import into (default: --spec, i.e. spec/)",
+    )
     tc.add_argument(
         "--errors",
         type=Path,
@@ -149,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
         args.rest = extra + list(args.rest)
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "import" and args.kind == "tccli":
+        if args.service is not None and args.version is None:
+            parser.error("import tccli --service needs --version")
+        if args.all and (args.version is not None or args.errors is not None):
+            parser.error("import tccli --all takes no --version or --errors")
     started = time.perf_counter()
     if args.command == "import":
         return _import(args)

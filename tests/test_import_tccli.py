@@ -8,12 +8,13 @@ import sys
 import warnings
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from generator import cli
-from generator.importers import tccli
+from generator import cli, schema
+from generator.importers import htmltext, tccli
 from generator.schema import SpecError
 from generator.spec import load_service
 from tcapi import TencentCloudError
@@ -204,3 +205,283 @@ def test_missing_definitions_are_reported_clearly(tmp_path: Path, defs: tuple[Pa
             en=None,
             spec_root=tmp_path,
         )
+
+
+# --------------------------------------------------------------------------- the whole catalog
+# Small purpose-built definitions (tests/fixtures/tccli/): a CN package with
+# `autoscaling` (API service `as`), a version that cannot be imported and one
+# whose actions are all offline; an EN package documenting part of `as`.
+
+FIXTURES = REPO / "tests" / "fixtures" / "tccli"
+CN_DEFS, EN_DEFS = FIXTURES / "cn", FIXTURES / "en"
+AS = "as/2018-04-19"
+
+
+def import_catalog(root: Path, cn: Path = CN_DEFS) -> tccli.CatalogReport:
+    return tccli.import_all(cn=cn, en=EN_DEFS, spec_root=root)
+
+
+def load(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal, and of the same JSON types all the way down (1 is not 1.0 or True)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def test_a_folder_named_unlike_its_service_goes_under_the_service_name(tmp_path: Path) -> None:
+    catalog = import_catalog(tmp_path / "spec")
+    result = next(r for r in catalog.results if r.folder == "autoscaling")
+    assert result.spec == AS and result.report is not None
+    assert not (tmp_path / "spec" / "autoscaling").exists()
+    service = load(tmp_path / "spec" / AS / "service.yaml")
+    assert (service["service"], service["client_name"], service["endpoint"]) == (
+        "as",
+        "As",
+        "as.tencentcloudapi.com",
+    )
+    # --service takes the short name or the folder, and imports the same files.
+    for name in ("as", "autoscaling"):
+        root = tmp_path / name
+        tccli.import_service(
+            service=name, version="2018-04-19", cn=CN_DEFS, en=EN_DEFS, spec_root=root
+        )
+        assert snapshot(root / AS) == snapshot(tmp_path / "spec" / AS)
+
+
+def test_wire_names_are_kept_and_hidden_members_left_out(tmp_path: Path) -> None:
+    import_catalog(tmp_path)
+    group = load(tmp_path / AS / "structures" / "AutoScalingGroup.yaml")
+    # PublicIP and PublicIp collide in Python; the spec keeps both wire names.
+    assert [m["name"] for m in group["members"]] == [
+        "AutoScalingGroupId",
+        "PublicIP",
+        "PublicIp",
+        "Table",
+    ]
+    # A structure only a disabled member refers to is not imported.
+    assert sorted(p.name for p in (tmp_path / AS / "structures").iterdir()) == [
+        "AutoScalingGroup.yaml",
+        "Filter.yaml",
+    ]
+    assert load(tmp_path / AS / "service.yaml")["offline_actions"] == ["RemoveInstances"]
+    assert not (tmp_path / AS / "actions" / "RemoveInstances.yaml").exists()
+
+
+HTML_CASES = {
+    "paragraphs": ("<p>One.</p><p>Two.</p>", "One.\n\nTwo."),
+    "line breaks": ("a<br>b<br/><br>c", "a\nb\n\nc"),
+    "list": (
+        "Values:<ul><li>A: one</li>\n<li> <b>B</b>: two</li></ul>Then",
+        "Values:\n- A: one\n- **B**: two\n\nThen",
+    ),
+    "nested and ordered lists": (
+        "<ol><li>a<ul><li>x<br>y</li></ul></li><li>b</li></ol>",
+        "1. a\n   - x\n     y\n2. b",
+    ),
+    "items without a list": ("Values:\n<li>on</li><li>off</li>", "Values:\n- on\n- off"),
+    "link": (
+        'See <a href="https://x.test/a b" target="_blank">the docs</a>.',
+        "See [the docs](https://x.test/a%20b).",
+    ),
+    "link to an anchor": ('<a href="#top">up</a>', "up"),
+    "bold, italic, struck, sup": (
+        "<strong>b</strong> <i>i</i> <del>d</del> 2<sup>20</sup>",
+        "**b** *i* ~~d~~ 2^20",
+    ),
+    "entities": ("&lt;b&gt; &amp; &quot;q&quot; &#39;s&#39; a&nbsp;b", "<b> & \"q\" 's' a b"),
+    "code": (
+        'Set <code>Limit</code>; <pre><code>{\n  "a": 1\n}</code></pre>',
+        'Set `Limit`;\n\n```\n{\n  "a": 1\n}\n```',
+    ),
+    "table": (
+        "<table><thead><tr><th>Value</th><th>Meaning</th></tr></thead>"
+        "<tbody><tr><td>A|B</td><td><p>x</p><p>y</p></td></tr></tbody></table>",
+        "| Value | Meaning |\n| --- | --- |\n| A\\|B | x y |",
+    ),
+    "heading, quote, rule": (
+        "<h3>Title</h3><blockquote>note</blockquote><hr>end",
+        "### Title\n\n> note\n\n---\n\nend",
+    ),
+    "image": (
+        '<img src="https://x.test/p.png" alt="a picture">',
+        "![a picture](https://x.test/p.png)",
+    ),
+    "presentational tags go, text stays": ('<font color="red">red</font> <span>s</span>', "red s"),
+    "svg and comments are dropped": ("a<svg><text>zz</text></svg><!-- c -->b", "ab"),
+    "a name in angle brackets is text": (
+        "Use <ZoneId> or </Key> <https://x.test>",
+        "Use <ZoneId> or </Key> <https://x.test>",
+    ),
+    "markdown code is kept as written": (
+        "`<b>&lt;</b>`\n```\n<p>\n```",
+        "`<b>&lt;</b>`\n```\n<p>\n```",
+    ),
+    "an inline tag without its end tag is text": (
+        "'<Custom prefix>+<A 12-character string>.com'",
+        "'<Custom prefix>+<A 12-character string>.com'",
+    ),
+    "misspelt list tags": ("<ur><li>a</li><li>b</li></ur>", "- a\n- b"),
+    "markdown text keeps its lines": ("Intro\n\n\n\n1. a  \n   b\n- c", "Intro\n\n1. a\n   b\n- c"),
+}
+
+
+@pytest.mark.parametrize("html, text", list(HTML_CASES.values()), ids=list(HTML_CASES))
+def test_descriptions_become_plain_text(html: str, text: str) -> None:
+    assert htmltext.to_text(html) == text
+    assert htmltext.to_text(text) == htmltext.to_text(htmltext.to_text(text))  # stable
+
+
+def test_every_imported_description_is_converted(tmp_path: Path) -> None:
+    import_catalog(tmp_path)
+    describe = load(tmp_path / AS / "actions" / "DescribeAutoScalingGroups.yaml")
+    assert describe["lang"] == "en"
+    assert (
+        describe["description"]
+        == "This API is used to query scaling groups.\n\nPaged: see `Limit`."
+    )
+    filters = next(m for m in describe["input"] if m["name"] == "Filters")
+    assert (
+        filters["lang"] == "zh-CN"
+        and filters["description"] == "过滤条件：\n\n- zone：可用区，如 <ZoneId>"  # noqa: RUF001
+    )
+    create = load(tmp_path / AS / "actions" / "CreateAutoScalingGroup.yaml")
+    assert create["description"] == "创建伸缩组。\n第二行"
+    assert create["input"][0]["description"] == "**名称**，最长 55 个字符。"  # noqa: RUF001
+    group = load(tmp_path / AS / "structures" / "AutoScalingGroup.yaml")
+    table = next(m for m in group["members"] if m["name"] == "Table")
+    assert table["description"] == "| 值 | 含义 |\n| --- | --- |\n| A | 甲 |"
+    assert load(tmp_path / AS / "service.yaml")["description"] == "弹性伸缩的**接口**。"
+    for path in (tmp_path / AS).rglob("*.yaml"):
+        assert "<p>" not in path.read_text(encoding="utf-8"), path
+
+
+def test_an_unreadable_english_example_is_replaced_by_the_chinese_one(tmp_path: Path) -> None:
+    catalog = import_catalog(tmp_path)
+    examples = load(tmp_path / AS / "actions" / "DescribeAutoScalingGroups.yaml")["examples"]
+    # [0]: the English output is not JSON, so the Chinese example at index 0 is used;
+    # [1]: the English one; [2]: an event stream in both languages, left out.
+    assert [e["title"] for e in examples] == ["示例一", "Example 2"]
+    assert examples[0]["request"] == {"Limit": 1}
+    report = next(r.report for r in catalog.results if r.spec == AS)
+    assert report is not None
+    assert (report.documented_examples, report.examples, report.examples_from_chinese) == (4, 3, 1)
+    data = json.loads((tmp_path / tccli.REPORT_JSON).read_text(encoding="utf-8"))
+    assert data["examples_not_imported"] == [
+        {
+            "spec": AS,
+            "action": "DescribeAutoScalingGroups",
+            "index": 2,
+            "reason": "English: output is an event stream (data: lines), not one answer; "
+            "Chinese: output is an event stream (data: lines), not one answer",
+        }
+    ]
+    assert data["totals"]["examples_from_chinese"] == 1
+
+
+def test_example_values_keep_their_json_types(tmp_path: Path) -> None:
+    import_catalog(tmp_path)
+    path = tmp_path / AS / "actions" / "DescribeAutoScalingGroups.yaml"
+    data, _ = schema.load_yaml(path, schema.ACTION)  # as the spec loader reads it
+    raw = json.loads((CN_DEFS / "tccli/services/autoscaling/v20180419/examples.json").read_text())
+    documented = json.loads(raw["actions"]["DescribeAutoScalingGroups"][0]["output"])["Response"]
+    assert same(data["examples"][0]["response"], documented)
+    assert data["examples"][0]["response"]["AutoScalingGroupSet"][0]["PublicIP"] is None
+    assert same(
+        data["examples"][1]["request"],
+        {"Limit": 2, "Filters": [{"Name": "zone", "Values": ["ap-1"]}]},
+    )
+    # A query-string example is typed by its members; an integer literal stays an int.
+    create, _ = schema.load_yaml(
+        tmp_path / AS / "actions" / "CreateAutoScalingGroup.yaml", schema.ACTION
+    )
+    assert same(create["examples"][0]["request"], {"AutoScalingGroupName": "my group", "Weight": 2})
+
+
+def test_strict_example_json() -> None:
+    wrap = 'POST / HTTP/1.1\n\n{"A": 1}'
+    for output, reason in [
+        ('{"Response": {"A": 1, "A": 2}}', "duplicate key 'A'"),
+        ('{"Response": {"A": NaN}}', "NaN is not a JSON number"),
+        ('{"Response": {"A": "\\ud800"}}', "lone surrogate"),
+        ('{"A": 1}', "no Response object"),
+    ]:
+        with pytest.raises(tccli.ExampleError, match=reason):
+            tccli.read_example({"input": wrap, "output": output})
+    with pytest.raises(tccli.ExampleError, match="multipart/form-data, not JSON"):
+        tccli.read_example(
+            {
+                "input": "POST / HTTP/1.1\nContent-Type: multipart/form-data; b=x\n\n--x",
+                "output": "{}",
+            }
+        )
+
+
+def test_a_version_that_fails_is_reported_and_the_rest_imported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "spec"
+    args = [
+        "import",
+        "tccli",
+        "--all",
+        "--cn",
+        str(CN_DEFS),
+        "--en",
+        str(EN_DEFS),
+        "--out",
+        str(root),
+    ]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "1 of 3 service versions imported" in out
+    assert (
+        "not imported: broken 2020-01-01: DoItRequest.Thing: object of unknown structure 'Nowhere'"
+        in out
+    )
+    assert sorted(p.parent.relative_to(root).as_posix() for p in root.glob("*/*/service.yaml")) == [
+        AS
+    ]
+    data = json.loads((root / tccli.REPORT_JSON).read_text(encoding="utf-8"))
+    assert data["sources"] == {"tccli": "9.9.1", "tccli-intl-en": "9.9.2"}
+    assert data["not_imported"] == [
+        {
+            "folder": "broken",
+            "version": "2020-01-01",
+            "spec": "broken/2020-01-01",
+            "reason": "DoItRequest.Thing: object of unknown structure 'Nowhere'",
+        },
+        {
+            "folder": "empty",
+            "version": "2019-07-18",
+            "spec": "empty/2019-07-18",
+            "reason": "no online actions (1 offline)",
+        },
+    ]
+    assert data["totals"]["imported"] == 1 and data["totals"]["actions"] == 2
+    report = (root / tccli.REPORT_MD).read_text(encoding="utf-8")
+    assert "| empty | 2019-07-18 | no online actions (1 offline) |" in report
+
+
+def test_reimport_is_byte_identical_and_a_wheel_reads_like_a_folder(tmp_path: Path) -> None:
+    root = tmp_path / "spec"
+    import_catalog(root)
+    first = snapshot(root)
+    again = import_catalog(root)
+    assert all(r.report is None or not r.report.written for r in again.results)
+    assert snapshot(root) == first
+    wheel = tmp_path / "tccli-9.9.1-py2.py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for path in sorted(CN_DEFS.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(CN_DEFS).as_posix())
+    other = tmp_path / "from-wheel"
+    import_catalog(other, cn=wheel)
+    assert snapshot(other) == first
