@@ -8,6 +8,7 @@ emulator discovers them in both regular and editable installs. Nothing here
 names a particular service.
 """
 
+import keyword
 from pathlib import Path
 
 from setuptools import find_packages, setup
@@ -21,13 +22,22 @@ for service in services:
     packages.append(f"tcapi.{service}")
     packages.extend(f"tcapi.{service}.{sub}" for sub in find_packages(f"generated/{service}"))
 
+
+def api_name(package: str) -> str:
+    """The API service name of a generated package: the generator appends ``_``
+    to a service name that is a Python keyword."""
+    base = package.removesuffix("_")
+    return base if package.endswith("_") and keyword.iskeyword(base) else package
+
+
 setup(
     package_dir=package_dir,
     packages=packages,
     package_data={pkg: ["py.typed", "*.json"] for pkg in packages},
     entry_points={
         "console_scripts": ["tcapi-emulator = tcapi.emulator.__main__:main"],
-        "tcapi.services": [f"{s} = tcapi.{s}" for s in services],
+        # name = the API service (signing name), value = the package (`as` → tcapi.as_)
+        "tcapi.services": [f"{api_name(s)} = tcapi.{s}" for s in services],
         # Users' test suites get the tcapi_emulator fixtures without configuration.
         "pytest11": ["tcapi_emulator = tcapi.emulator.pytest_plugin"],
     },

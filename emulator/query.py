@@ -56,21 +56,27 @@ class _Typer:
         self.structures = structures
 
     def object(self, members: Sequence[Member], node: Mapping[str, Any]) -> dict[str, Any]:
-        by_name = {m.name: m for m in members}
+        by_name = {m.wire: m for m in members}
         out: dict[str, Any] = {}
         for key, value in node.items():
             m = by_name.get(key)
-            out[key] = value if m is None else self.value(m.type, m.items, value)
+            if m is None:
+                out[key] = value
+            elif m.is_list:
+                out[key] = self.list(m.type, value)
+            else:
+                out[key] = self.value(m.type, value)
         return out
 
-    def value(self, type_: str, items: str | None, node: Any) -> Any:
-        if type_ == "list":
-            if not isinstance(node, dict) or not all(k.isdigit() for k in node):
-                return node
-            indexed = {int(k): v for k, v in node.items()}
-            if sorted(indexed) != list(range(len(indexed))):
-                return node
-            return [self.value(items or "string", None, indexed[i]) for i in range(len(indexed))]
+    def list(self, type_: str, node: Any) -> Any:
+        if not isinstance(node, dict) or not all(k.isdigit() for k in node):
+            return node
+        indexed = {int(k): v for k, v in node.items()}
+        if sorted(indexed) != list(range(len(indexed))):
+            return node
+        return [self.value(type_, indexed[i]) for i in range(len(indexed))]
+
+    def value(self, type_: str, node: Any) -> Any:
         if type_ in self.structures:
             return self.object(self.structures[type_], node) if isinstance(node, dict) else node
         return _scalar(type_, node) if isinstance(node, str) else node

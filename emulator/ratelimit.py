@@ -21,7 +21,7 @@ _ANONYMOUS = ""
 """The key of unsigned requests (they have no SecretId)."""
 
 
-def limit_exceeded(count: int, limit: int, language: str | None = None) -> ApiError:
+def limit_exceeded(count: int, limit: float, language: str | None = None) -> ApiError:
     """The real API's error for the ``count``-th request in a second over ``limit``."""
     if language == "zh-CN":
         message = f"您当前每秒请求 `{count}` 次，超过了每秒频率上限 `{limit}`，请稍后重试。"  # noqa: RUF001
@@ -51,7 +51,7 @@ class RateLimiter:
         return f"RateLimiter(enabled={self.enabled}, keys={len(self._windows)})"
 
     @staticmethod
-    def limit_of(ctx: RequestContext) -> int | None:
+    def limit_of(ctx: RequestContext) -> float | None:
         """The action's limit per second, or the service's; None means unlimited."""
         if ctx.action_spec is not None and ctx.action_spec.rate_limit is not None:
             return ctx.action_spec.rate_limit

@@ -74,24 +74,25 @@ class _Walker:
         self.problems = _Problems()
 
     def object(self, members: Sequence[Member], value: Mapping[str, Any], prefix: str) -> None:
-        known = {m.name for m in members}
+        known = {m.wire for m in members}
         self.problems.unknown.extend(prefix + k for k in value if k not in known)
         for m in members:
-            item = value.get(m.name)
+            item = value.get(m.wire)
             if item is None:  # null counts as absent, like the official SDKs send it
                 if m.required:
-                    self.problems.missing.append(prefix + m.name)
+                    self.problems.missing.append(prefix + m.wire)
                 continue
-            self.value(m.type, m.items, item, prefix + m.name)
+            if m.is_list:
+                if not isinstance(item, list):
+                    self.problems.wrong_type.append((prefix + m.wire, "an array"))
+                    continue
+                for i, x in enumerate(item):
+                    self.value(m.type, x, f"{prefix}{m.wire}.{i}")
+            else:
+                self.value(m.type, item, prefix + m.wire)
 
-    def value(self, type_: str, items: str | None, value: Any, path: str) -> None:
-        if type_ == "list":
-            if not isinstance(value, list):
-                self.problems.wrong_type.append((path, "an array"))
-                return
-            for i, item in enumerate(value):
-                self.value(items or "string", None, item, f"{path}.{i}")
-        elif type_ in self.structures:
+    def value(self, type_: str, value: Any, path: str) -> None:
+        if type_ in self.structures:
             if isinstance(value, dict):
                 self.object(self.structures[type_], value, path + ".")
             else:

@@ -127,3 +127,12 @@ def error_class_name(code: str) -> str:
     parts = [p for p in re.split(r"[._]", code) if p]
     name = "".join(p[0].upper() + p[1:] for p in parts)
     return name if name not in KEYWORDS else name + "_"
+
+
+def python_package(service: str) -> str:
+    """The Python package name of a service: its name, made importable
+    (``as`` → ``as_``, ``-`` → ``_``)."""
+    name = re.sub(r"\W", "_", service)
+    if name[:1].isdigit():
+        name = "s_" + name
+    return name + "_" if name in KEYWORDS else name

@@ -1,19 +1,16 @@
-"""spec objects → Python source (through Jinja2 templates) → black.
+"""spec objects → Python source, through Jinja2 templates.
 
 ``render_all`` returns the whole generated tree as {relative path: text}; the
-CLI either writes it (generate) or compares it (check). Nothing here knows
-about a particular service.
+CLI either writes it (generate) or compares it (check). The templates emit
+finished, formatter-stable code, so there is no formatting pass. Nothing here
+knows about a particular service.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
-import hashlib
 import importlib.util
 import json
-import math
-import os
 import re
 import sys
 import textwrap
@@ -22,26 +19,25 @@ from types import ModuleType
 from typing import Any
 
 import attrs
-import black
 import jinja2
 
-from .cli_io import write_atomic
-from .names import ERROR_MODULE_NAMES, error_class_name, module_name
+from . import pyformat
+from .names import ERROR_MODULE_NAMES, error_class_name, module_name, python_package
 from .schema import SpecError
 from .spec import SCALARS, Member, Service, waiter_name
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPO = Path(__file__).resolve().parent.parent
-BLACK_MODE = black.mode.Mode(line_length=100, target_versions={black.mode.TargetVersion.PY311})
 
 
 def _docstring(text: object) -> str:
     """Make arbitrary spec text safe inside a triple-quoted docstring."""
     s = str(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    s = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in s)
-    s = s.strip()
-    if s.endswith('"'):
-        s += " "
+    s = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in s)
+    s = re.sub(r"[ \t]+\n", "\n", s.strip())
+    s = re.sub(r"\n{3,}", "\n\n", s)  # one blank line between paragraphs
+    if s.startswith('"'):  # black pads a docstring that starts with a quote
+        s = " " + s
     return s or "(no description)"
 
 
@@ -53,17 +49,16 @@ def _wrap_text(text: str, width: int = 72) -> str:
     )
 
 
+def _closing(text: str) -> str:
+    """Docstring text followed directly by its closing quotes: padded when it ends
+    with a quote, as black pads it."""
+    return text + " " if text.endswith('"') else text
+
+
 def _pyrepr(value: object) -> str:
     """A Python expression for a spec value (strings, numbers, bools, None, and
     tuples of them); ``repr`` of a str escapes everything that could end it."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"float({str(value)!r})"
-    if isinstance(value, tuple):
-        inner = ", ".join(_pyrepr(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    if value is None or isinstance(value, str | int | float):
-        return repr(value)
-    raise TypeError(f"no Python literal for {type(value).__name__}")
+    return pyformat.one_line(value)
 
 
 @functools.cache
@@ -77,8 +72,15 @@ def _environment() -> jinja2.Environment:
         autoescape=False,  # noqa: S701 - we emit Python, not HTML; values go through pyrepr/docstring
     )
     env.filters["pyrepr"] = _pyrepr
+    env.globals.update(
+        assignment=pyformat.assignment,
+        bracketed=pyformat.bracketed,
+        literal=pyformat.literal,
+        import_from=pyformat.import_from,
+    )
     env.filters["wrap_text"] = _wrap_text
     env.filters["docstring"] = _docstring
+    env.filters["closing"] = _closing
     return env
 
 
@@ -177,9 +179,12 @@ class ModelView:
     name: str
     doc: str
     members: tuple[MemberView, ...]
-    strict: bool
-    """from_dict checks member types (responses, and structures responses use);
-    request models leave that to validate(), which runs before sending."""
+    base: str
+    """The runtime base class: ``ResponseModel`` for responses, else ``Model``."""
+    side: str
+    """Where the model is reached from (see tcapi.schema.ModelSchema.side)."""
+    rows: tuple[tuple[str, str, str, str], ...]
+    """The model's members as the schema table writes them."""
 
 
 @attrs.frozen
@@ -191,9 +196,15 @@ class ModuleView:
     sources: str
     models: tuple[ModelView, ...]
     imports: tuple[tuple[str, str], ...]  # (module, class) of structures it uses
-    late_imports: tuple[tuple[str, str], ...] = ()
-    """Structures that (indirectly) use this one back: imported at the end of the
-    module, once its own class exists, so that mutually recursive structures load."""
+    """Only for type checkers: at run time structures are looked up by the compiled
+    methods, so model modules never import each other (and cycles cannot bite)."""
+
+    @property
+    def runtime_names(self) -> tuple[str, ...]:
+        names = {m.base for m in self.models}
+        if any(member.sensitive for m in self.models for member in m.members):
+            names.add("redacted")
+        return tuple(sorted(names))
 
 
 @attrs.frozen
@@ -238,143 +249,76 @@ def _error_views(service: Service, common: dict[str, str]) -> list[ErrorView]:
     return sorted(views, key=lambda v: (v.code.count("."), v.code))
 
 
-def _service_json(service: Service) -> str:
-    """The machine-readable description the emulator serves from."""
-
-    def member(m: Member) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": m.name, "type": m.type}
-        if m.items is not None:
-            out["items"] = m.items
-        out.update(required=m.required, nullable=m.nullable, sensitive=m.sensitive)
-        return out
-
+def _examples_json(service: Service) -> str:
+    """The documented examples, which only the emulator reads (its default answers)."""
     doc = {
-        "_generated": "Code generated by the tcapi generator from spec/"
-        + service.root
-        + "/. DO NOT EDIT.",
-        "service": service.service,
-        "version": service.version,
-        "endpoint": service.endpoint,
-        "region_required": service.region_required,
-        "rate_limit": service.rate_limit,
-        "errors": [e.code for e in service.all_error_codes()],
-        "structures": {
-            s.name: {"members": [member(m) for m in s.members]} for s in service.structures
-        },
-        "actions": {
-            a.name: {
-                "rate_limit": a.rate_limit,
-                "idempotent": a.idempotent,
-                "deprecated": a.deprecated,
-                "unsigned": a.unsigned,
-                "input": [member(m) for m in a.input],
-                "output": [member(m) for m in a.output],
-                "errors": list(a.errors),
-                "examples": [
-                    {"title": e.title, "request": e.request, "response": e.response}
-                    for e in a.examples
-                ],
-            }
-            for a in service.actions
-        },
+        a.name: [
+            {"title": e.title, "request": e.request, "response": e.response} for e in a.examples
+        ]
+        for a in service.actions
+        if a.examples
     }
     return json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def _format(path: str, source: str) -> str:
-    try:
-        return black.format_str(source, mode=BLACK_MODE)
-    except Exception as exc:  # black raises many kinds; all mean the template is broken
-        numbered = "\n".join(
-            f"{i + 1:5d} {line}" for i, line in enumerate(source.splitlines()[:4000])
+def _flags(m: Member) -> str:
+    return "".join(
+        flag
+        for flag, on in (
+            ("r", m.required),
+            ("o", m.output_required),
+            ("n", m.nullable),
+            ("s", m.sensitive),
+            ("d", m.deprecated),
         )
-        raise RuntimeError(
-            f"generated {path} is not valid Python ({exc}); source:\n{numbered}"
-        ) from exc
+        if on
+    )
 
 
-CACHE_ENV = "TCAPI_GENERATOR_CACHE"
+def _schema_row(m: Member) -> tuple[str, str, str, str]:
+    typ = f"[{m.items}]" if m.is_list else m.type
+    return (m.name, m.py_name, typ, _flags(m))
 
 
-def cache_dir() -> Path | None:
-    """Where formatted sources are cached: ``$TCAPI_GENERATOR_CACHE`` (``off`` to
-    disable), else build/generator-cache/.
+def _module_names(service: Service) -> tuple[dict[str, str], dict[str, str]]:
+    """Module names of structures and of actions, unique and deterministic.
 
-    Entries are keyed by a hash of (black version, mode, unformatted source):
-    black is by far the slowest step and its output is a pure function of its
-    input, so an unchanged file is never formatted twice.
-    """
-    value = os.environ.get(CACHE_ENV)
-    if value is None:
-        return REPO / "build" / "generator-cache"
-    return None if value.strip().lower() in ("", "off", "0", "no") else Path(value)
+    A structure's module is its snake_case name; one whose name snake_cases like
+    an earlier structure's (in name order) gets ``_2``, ``_3``…. An action whose
+    module name a structure already took (``TakeMusicOffShelves`` the action and
+    the structure) gets ``_action``."""
+    taken: set[str] = set()
 
+    def claim(base: str, suffix: str) -> str:
+        name = base if base not in taken else base + suffix
+        n = 2
+        while name in taken:
+            name = f"{base}{suffix}{n}"
+            n += 1
+        taken.add(name)
+        return name
 
-def _cache_key(source: str) -> str:
-    version = getattr(black, "__version__", "")
-    h = hashlib.sha256(f"{version}\0{BLACK_MODE!r}\0".encode())
-    h.update(source.encode("utf-8"))
-    return h.hexdigest()
-
-
-def _format_job(job: tuple[str, str]) -> str:
-    return _format(*job)
-
-
-def format_all(files: dict[str, str]) -> dict[str, str]:
-    """black over every file; cached, and spread over the CPUs when there is work."""
-    cache = cache_dir()
-    out: dict[str, str] = {}
-    todo: list[tuple[str, str, str]] = []
-    for path, source in files.items():
-        key = _cache_key(source)
-        hit = cache / key[:2] / key if cache is not None else None
-        if hit is not None and hit.is_file():
-            out[path] = hit.read_text(encoding="utf-8")
-        else:
-            todo.append((path, source, key))
-    if len(todo) > 8 and (os.cpu_count() or 1) > 1:
-        with concurrent.futures.ProcessPoolExecutor() as pool:
-            done = list(pool.map(_format_job, [(p, s) for p, s, _ in todo], chunksize=4))
-    else:
-        done = [_format(p, s) for p, s, _ in todo]
-    for (path, _, key), text in zip(todo, done, strict=True):
-        out[path] = text
-        if cache is not None:
-            write_atomic(cache / key[:2] / key, text)
-    return out
-
-
-def _module_name(name: str) -> str:
-    return module_name(name)
+    structures = {
+        s.name: claim(module_name(s.name), "_")
+        for s in sorted(service.structures, key=lambda s: s.name)
+    }
+    actions = {a.name: claim(module_name(a.name), "_action") for a in service.actions}
+    return structures, actions
 
 
 def _modules(service: Service) -> list[ModuleView]:
     """The models package, one small module per structure and per action."""
     structures = {s.name for s in service.structures}
     usage = service.structure_usage()
-    module_of = {s.name: _module_name(s.name) for s in service.structures}
+    module_of, action_module = _module_names(service)
     modules: list[ModuleView] = []
 
     def imports(models: tuple[ModelView, ...], own: set[str]) -> tuple[tuple[str, str], ...]:
         used = {m.pytype for model in models for m in model.members if m.kind == "struct"}
         return tuple(sorted((module_of[n], n) for n in used - own))
 
-    uses = {
-        s.name: {m.element for m in s.members if m.element in structures}
-        for s in service.structures
-    }
-
-    def reaches(start: str, goal: str) -> bool:
-        seen, todo = set(), [start]
-        while todo:
-            name = todo.pop()
-            if name == goal:
-                return True
-            if name not in seen:
-                seen.add(name)
-                todo.extend(uses[name])
-        return False
+    def side(uses: set[str]) -> str:
+        return "both" if len(uses) == 2 else next(iter(uses), "")
 
     for s in service.structures:
         output_only = usage[s.name] == {"out"}
@@ -385,45 +329,39 @@ def _modules(service: Service) -> list[ModuleView]:
                 _member_view(m, response=False, structures=structures, output_only=output_only)
                 for m in s.members
             ),
-            strict="out" in usage[s.name] or not usage[s.name],
+            base="Model",
+            side=side(usage[s.name]),
+            rows=tuple(_schema_row(m) for m in s.members),
         )
-        used = imports((model,), {s.name})
-        cyclic = tuple(i for i in used if reaches(i[1], s.name))
         modules.append(
             ModuleView(
                 module_of[s.name],
                 f"The {s.name} structure.",
                 s.source.removeprefix(service.root + "/"),
                 (model,),
-                tuple(i for i in used if i not in cyclic),
-                cyclic,
+                imports((model,), {s.name}),
             )
         )
-    taken = {m.name: f"structure {m.models[0].name}" for m in modules}
     for a in service.actions:
         req = ModelView(
             a.name + "Request",
             f"Parameters of {a.name}.",
             tuple(_member_view(m, response=False, structures=structures) for m in a.input),
-            strict=False,
+            base="Model",
+            side="in",
+            rows=tuple(_schema_row(m) for m in a.input),
         )
         resp = ModelView(
             a.name + "Response",
             f"What {a.name} returns.",
             tuple(_member_view(m, response=True, structures=structures) for m in a.output),
-            strict=True,
+            base="ResponseModel",
+            side="out",
+            rows=tuple(_schema_row(m) for m in a.output),
         )
-        name = _module_name(a.name)
-        if name in taken:
-            raise SpecError(
-                f"spec/{a.source}",
-                None,
-                f"action {a.name} and {taken[name]} would share the models module {name!r}",
-            )
-        taken[name] = f"action {a.name}"
         modules.append(
             ModuleView(
-                name,
+                action_module[a.name],
                 f"Request and response models of {a.name}.",
                 a.source.removeprefix(service.root + "/"),
                 (req, resp),
@@ -498,13 +436,28 @@ def _waiter_views(service: Service, actions: dict[str, dict[str, Any]]) -> list[
     return views
 
 
-def render_service(
-    service: Service, versions: list[str], newest: bool, *, formatted: bool = True
-) -> dict[str, str]:
-    """All files of one service version, keyed by path relative to generated/.
+def _action_row(a: Any, py: str) -> dict[str, Any]:
+    """An action's entry in the schema table: only what differs from the defaults."""
+    row: dict[str, Any] = {"input": a.name + "Request", "output": a.name + "Response", "py": py}
+    for key in ("idempotent", "deprecated", "unsigned"):
+        if getattr(a, key):
+            row[key] = True
+    if a.rate_limit is not None:
+        row["rate_limit"] = a.rate_limit
+    if a.errors:
+        row["errors"] = tuple(sorted(a.errors))
+    return row
 
-    ``formatted=False`` skips black (the slow step): valid Python all the same,
-    for tests that generate many throwaway specs; never for generated/."""
+
+def _tidy(source: str) -> str:
+    """Blank lines as black leaves them: at most two in a row, one newline at the end."""
+    source = re.sub(r"\n{4,}", "\n\n\n", source)
+    source = re.sub(r"\n{3,}(?= )", "\n\n", source)  # inside a class: one blank line
+    return source.rstrip("\n") + "\n"
+
+
+def render_service(service: Service, versions: list[str], newest: bool) -> dict[str, str]:
+    """All files of one service version, keyed by path relative to generated/."""
     env = _environment()
     common = runtime_common_errors()
     structures = {s.name for s in service.structures}
@@ -520,10 +473,7 @@ def render_service(
                 "py": a.py_name,
                 "const": re.sub(r"\W", "_", a.py_name.upper()),
                 "doc": a.description or a.name,
-                "idempotent": a.idempotent,
                 "deprecated": a.deprecated,
-                "unsigned": a.unsigned,
-                "rate_limit": a.rate_limit,
                 "params": req.members,
                 "errors": [f"errors.{error_class_name(c)}: ``{c}``" for c in codes],
                 "paginate": _paginator(a, resp, structures),
@@ -541,20 +491,35 @@ def render_service(
         "client_name": service.client_name,
         "lazy": lazy,
         "actions": actions,
-        "any_deprecated": any(a["deprecated"] for a in actions),
         "any_paginated": any(a["paginate"] for a in actions),
         "waiters": waiters,
         "errors": errors,
+        "schema_service": {
+            "service": service.service,
+            "version": service.version,
+            "title": service.title,
+            "endpoint": service.endpoint,
+            "region_required": service.region_required,
+            "rate_limit": service.rate_limit,
+            "errors": tuple(e.code for e in service.all_error_codes()),
+        },
+        "schema_models": {
+            m.name: (m.side, m.rows) for m in sorted(by_model.values(), key=lambda m: m.name)
+        },
+        "schema_actions": {a.name: _action_row(a, a.py_name) for a in service.actions},
         "common": sorted({"ApiError", "COMMON_ERRORS", *common.values()}),
         "all_names": all_names,
         "example_code": example.code if example else "FailedOperation.Foo",
         "example_class": example.cls if example else "FailedOperationFoo",
         "example_parent": example.parent if example else "FailedOperation",
         "versions": versions,
+        "package": python_package(service.service),
     }
-    base = f"{service.service}/{service.package}"
+    pkg = python_package(service.service)
+    base = f"{pkg}/{service.package}"
     out = {
         f"{base}/__init__.py": env.get_template("version_init.py.j2").render(ctx),
+        f"{base}/_schema.py": env.get_template("schema.py.j2").render(ctx),
         f"{base}/models/__init__.py": env.get_template("models_init.py.j2").render(ctx),
         f"{base}/errors.py": env.get_template("errors.py.j2").render(ctx),
         f"{base}/client.py": env.get_template("client.py.j2").render(ctx),
@@ -563,17 +528,17 @@ def render_service(
     for module in modules:
         out[f"{base}/models/{module.name}.py"] = module_template.render({**ctx, "module": module})
     if newest:
-        out[f"{service.service}/__init__.py"] = env.get_template("service_init.py.j2").render(ctx)
-    if formatted:
-        out = format_all(out)
-    out[f"{base}/service.json"] = _service_json(service)
+        out[f"{pkg}/__init__.py"] = env.get_template("service_init.py.j2").render(ctx)
+    out = {path: _tidy(text) for path, text in out.items()}
+    if any(a.examples for a in service.actions):
+        out[f"{base}/examples.json"] = _examples_json(service)
     out[f"{base}/py.typed"] = ""
     if newest:
-        out[f"{service.service}/py.typed"] = ""
+        out[f"{pkg}/py.typed"] = ""
     return out
 
 
-def render_all(services: list[Service], *, formatted: bool = True) -> dict[str, str]:
+def render_all(services: list[Service]) -> dict[str, str]:
     """The whole generated/ tree for every service version in the spec."""
     by_name: dict[str, list[Service]] = {}
     for s in services:
@@ -583,5 +548,5 @@ def render_all(services: list[Service], *, formatted: bool = True) -> dict[str, 
         versions = sorted(by_name[name], key=lambda s: s.version)
         labels = [f"{s.package} ({s.version})" for s in versions]
         for s in versions:
-            files.update(render_service(s, labels, newest=s is versions[-1], formatted=formatted))
+            files.update(render_service(s, labels, newest=s is versions[-1]))
     return dict(sorted(files.items()))

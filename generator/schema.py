@@ -262,6 +262,38 @@ class _Loader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def _fast_compose(text: str) -> yaml.Node | None:
+    """The node tree from libyaml's composer (about ten times faster than PyYAML's),
+    or None when that is unavailable, the text is not valid YAML or uses an alias:
+    the pure-Python loader then composes it again and says exactly what is wrong."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return None
+    try:
+        node = yaml.compose(text, Loader=yaml.CSafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if node is None or _has_alias(node):
+        return None
+    return node
+
+
+def _has_alias(root: yaml.Node) -> bool:
+    """An alias makes libyaml reuse the anchored node object: seen twice = an alias."""
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                todo.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend(node.value)
+    return False
+
+
 def load_yaml(path: Path, schema: Schema) -> tuple[Any, Validator]:
     """Parse, validate and construct one YAML file."""
     raw = path.read_bytes()
@@ -272,8 +304,10 @@ def load_yaml(path: Path, schema: Schema) -> tuple[Any, Validator]:
         raise SpecError(
             path, raw[: exc.start].count(b"\n") + 1, f"not valid UTF-8 ({exc.reason})", at
         ) from None
+    node = _fast_compose(text)
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        if node is None:
+            node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

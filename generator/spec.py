@@ -25,7 +25,7 @@ from .names import (
     MODEL_MODULE_NAMES,
     RESERVED,
     method_name,
-    module_name,
+    python_package,
     safe_attr_name,
     snake_case,
 )
@@ -281,11 +281,39 @@ def _apply_overrides(
     return ov
 
 
+def _default_py_names(wire_names: list[str]) -> dict[str, str]:
+    """Python names for members without a ``python_name``, collisions resolved.
+
+    Wire names that differ only in case or punctuation (``PublicIP`` and
+    ``PublicIp``) snake_case alike. Of such a group, the greatest wire name in
+    code-point order (the conventional CamelCase one, ``PublicIp``) keeps the
+    plain name and the others, in descending order, get ``_2``, ``_3``…: the
+    result depends only on the set of names, never on their order in the file.
+    """
+    groups: dict[str, list[str]] = {}
+    for name in wire_names:
+        groups.setdefault(safe_attr_name(snake_case(name)), []).append(name)
+    taken = set(groups)
+    out: dict[str, str] = {}
+    for py, names in groups.items():
+        for rank, name in enumerate(sorted(names, reverse=True)):
+            if rank == 0:
+                out[name] = py
+                continue
+            n = rank + 1
+            while f"{py}_{n}" in taken:
+                n += 1
+            taken.add(f"{py}_{n}")
+            out[name] = f"{py}_{n}"
+    return out
+
+
 def _members(raw: _RawFile, where: tuple[str, ...], owner: str) -> tuple[Member, ...]:
     items: list[dict[str, Any]] = raw.data[where[0]]
     out: list[Member] = []
     wire_seen: set[str] = set()
     py_seen: dict[str, str] = {}
+    defaults = _default_py_names([str(m["name"]) for m in items if m.get("python_name") is None])
     for i, m in enumerate(items):
         at: tuple[str | int, ...] = (*where, i)
         name = m["name"]
@@ -300,7 +328,7 @@ def _members(raw: _RawFile, where: tuple[str, ...], owner: str) -> tuple[Member,
                 *at,
                 "python_name",
             )
-        py = given or safe_attr_name(snake_case(name))
+        py = given or defaults[name]
         if py in py_seen:
             raise raw.error(
                 f"{owner}: members {py_seen[py]!r} and {name!r} both become the Python name "
@@ -488,10 +516,10 @@ def _check_service_names(svc: _RawFile) -> None:
     if _RUNTIME_PACKAGE.is_dir():
         taken |= {p.stem for p in _RUNTIME_PACKAGE.iterdir() if p.suffix == ".py" or p.is_dir()}
     service = data["service"]
-    if service in KEYWORDS or service in taken:
+    package = python_package(service)
+    if package in taken:
         raise svc.error(
-            f"service {service!r} would be the package tcapi.{service}, which is a Python "
-            "keyword or a module of the runtime",
+            f"service {service!r} would be the package tcapi.{package}, a module of the runtime",
             "service",
         )
     client = data["client_name"]
@@ -652,17 +680,8 @@ def _check_references(
                     key,
                 )
 
-    modules: dict[str, str] = {}
     for s, r in zip(structures, raw_structures, strict=True):
         check(s.members, r, "members", s.name)
-        module = module_name(s.name)
-        if module in modules:
-            raise r.error(
-                f"structures {modules[module]!r} and {s.name!r} would share the models "
-                f"module {module!r}",
-                "structure",
-            )
-        modules[module] = s.name
     methods: dict[str, str] = {}
     for a, r in zip(actions, raw_actions, strict=True):
         check(a.input, r, "input", f"{a.name} input")
@@ -674,14 +693,6 @@ def _check_references(
                 "action",
             )
         methods[a.py_name] = a.name
-        module = module_name(a.name)
-        if module in modules:
-            raise r.error(
-                f"action {a.name!r} and {modules[module]!r} would share the models module "
-                f"{module!r}",
-                "action",
-            )
-        modules[module] = a.name
         for suffix in ("Request", "Response"):
             if a.name + suffix in struct_names:
                 raise r.error(

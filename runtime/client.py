@@ -24,7 +24,6 @@ from ._endpoint import Endpoint, resolve_endpoint
 from .breaker import CircuitBreaker, counts_as_failure
 from .credentials import Credential, CredentialProvider, DefaultCredentialChain
 from .errors import (
-    COMMON_ERRORS,
     ApiError,
     ConfigurationError,
     InvalidParameterError,
@@ -41,6 +40,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ._http import AsyncTransport, SyncTransport
+    from .schema import ServiceSchema
 
 logger = logging.getLogger("tcapi")
 
@@ -56,26 +56,85 @@ class RequestModel(Protocol):
 
 @attrs.frozen
 class Operation(Generic[R]):
-    """Static facts about one API action, generated from its spec."""
+    """Static facts about one API action, read from the service's schema."""
 
     action: str
-    parse: Callable[[Mapping[str, Any]], R]
+    parse: Callable[..., R]
+    """The response model's ``from_dict``."""
+    request: Callable[..., RequestModel] | None = None
+    """The request model's class (builds a request from keyword arguments)."""
     idempotent: bool = False
     rate_limit: float | None = None
     unsigned: bool = False
     """Sent with ``Authorization: SKIP`` and no credentials, as the API documents
     for a few actions (STS AssumeRoleWithWebIdentity/WithSAML)."""
+    deprecated: bool = False
 
 
-@attrs.frozen
 class ServiceInfo:
-    """Static facts about one service version, generated from its spec."""
+    """Static facts about one service version, read from its schema on first use.
 
-    service: str
-    version: str
-    endpoint: str
-    region_required: bool
-    errors: Mapping[str, type[ApiError]] = attrs.field(factory=lambda: dict(COMMON_ERRORS))
+    ``package`` is the generated version package (``tcapi.mqtt.v20240516``); its
+    ``_schema`` module holds the facts, its ``errors`` module the error classes."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+        self._schema: ServiceSchema | None = None
+        self._errors: Mapping[str, type[ApiError]] | None = None
+        self._ops: dict[str, Operation[Any]] = {}
+
+    @property
+    def schema(self) -> ServiceSchema:
+        if self._schema is None:
+            from .schema import load_schema  # noqa: PLC0415 - loaded with the first client
+
+            self._schema = load_schema(self.package + "._schema")
+        return self._schema
+
+    @property
+    def service(self) -> str:
+        return self.schema.service
+
+    @property
+    def version(self) -> str:
+        return self.schema.version
+
+    @property
+    def endpoint(self) -> str:
+        return self.schema.endpoint
+
+    @property
+    def region_required(self) -> bool:
+        return self.schema.region_required
+
+    @property
+    def errors(self) -> Mapping[str, type[ApiError]]:
+        """Error code → class: the common codes plus the service's own."""
+        if self._errors is None:
+            import importlib  # noqa: PLC0415
+
+            self._errors = importlib.import_module(self.package + ".errors").ERRORS
+        return self._errors
+
+    def operation(self, action: str) -> Operation[Any]:
+        """The Operation of ``action`` (cached; KeyError if the schema lacks it)."""
+        op = self._ops.get(action)
+        if op is None:
+            from ._compile import model_class  # noqa: PLC0415
+
+            schema = self.schema
+            a = schema.actions[action]
+            op = Operation(
+                action=action,
+                parse=model_class(schema, a.output).from_dict,
+                request=model_class(schema, a.input),
+                idempotent=a.idempotent,
+                rate_limit=a.rate_limit,
+                unsigned=a.unsigned,
+                deprecated=a.deprecated,
+            )
+            self._ops[action] = op
+        return op
 
 
 def _excerpt(body: bytes) -> str:
@@ -165,8 +224,14 @@ class _ClientCore:
         verify: bool | str = True,
         proxy: str | None = None,
         request_client: str | None = None,
+        strict_responses: bool = False,
     ) -> None:
         svc = self.SERVICE
+        self.strict_responses = strict_responses
+        """True: a response member of another type than declared raises
+        ResponseError; False (default): it is coerced or kept, and logged once."""
+        self._warned: set[tuple[str, str]] = set()
+        """(action, member path) of the deviations logged (shared by with_options copies)."""
         if region is None:
             region = os.environ.get(C.ENV_REGION) or None
         if svc.region_required and not region:
@@ -382,7 +447,7 @@ class _ClientCore:
                 request_id=request_id,
             )
         try:
-            return op.parse(resp)
+            result = op.parse(resp)
         except InvalidParameterError as exc:
             # from_dict's WireTypeError: names the wire path and two types, never the value.
             raise ResponseError(
@@ -398,6 +463,36 @@ class _ClientCore:
                 excerpt=_excerpt(body),
                 request_id=request_id,
             ) from None
+        deviations = getattr(result, "wire_deviations", ())
+        if deviations:
+            if self.strict_responses:
+                raise ResponseError(
+                    f"{op.action}: the response does not match the model: "
+                    f"{deviations[0].error().message}",
+                    status=status,
+                    excerpt=_excerpt(body),
+                    request_id=request_id,
+                )
+            from ._compile import warn_once  # noqa: PLC0415 - only when a server deviates
+
+            for deviation in deviations:
+                warn_once(self._warned, op.action, deviation)
+        return result
+
+    def _operation(self, action: str, request: Any, params: Mapping[str, Any]) -> tuple[Any, Any]:
+        """The Operation of ``action`` and the request to send: ``request`` as
+        given, or built from keyword arguments."""
+        op = self.SERVICE.operation(action)
+        if op.deprecated:
+            import warnings  # noqa: PLC0415
+
+            warnings.warn(f"{action} is deprecated by the API", DeprecationWarning, stacklevel=4)
+        if request is None:
+            assert op.request is not None
+            request = op.request(**params)
+        elif params:
+            raise TypeError(f"{action}: pass a request object or keyword arguments, not both")
+        return op, request
 
     # -- between attempts: throttle, route, outcome, retry ---------------------------
 
@@ -558,6 +653,11 @@ class SyncClient(_ClientCore):
         if self._backup_settings is not None:
             self._transports += (SyncTransport(self._backup_settings, http_client),)
 
+    def _call(self, action: str, request: Any, params: Mapping[str, Any]) -> Any:
+        """What every generated method does: build the request, then invoke."""
+        op, request = self._operation(action, request, params)
+        return self._invoke(op, request)
+
     def _invoke(self, op: Operation[R], request: RequestModel) -> R:
         body = self._serialize(op, request)
         call = _Call(op, self.retry)
@@ -627,6 +727,11 @@ class AsyncClient(_ClientCore):
         self._transports: tuple[AsyncTransport, ...] = (self._http,)
         if self._backup_settings is not None:
             self._transports += (AsyncTransport(self._backup_settings, http_client),)
+
+    def _call(self, action: str, request: Any, params: Mapping[str, Any]) -> Awaitable[Any]:
+        """What every generated method does: build the request, then invoke."""
+        op, request = self._operation(action, request, params)
+        return self._invoke(op, request)
 
     async def _invoke(self, op: Operation[R], request: RequestModel) -> R:
         body = self._serialize(op, request)

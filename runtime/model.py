@@ -1,23 +1,32 @@
-"""Helpers the generated models call: validation errors, wire type checks and
-secret redaction.
+"""The behaviour every generated model shares, built from the service's schema.
 
-Generated ``validate()``/``to_dict()``/``from_dict()`` are straight-line code;
-only the rare paths (a value of an unexpected class, building an error message,
-rendering a redacted repr) come here.
+A generated model is an attrs class that declares its fields, types and
+docstrings and names its entry in the service version's schema table
+(``__tcapi_schema__``). ``validate()``, ``to_dict()`` and ``from_dict()`` are
+compiled from that entry the first time the class uses one of them (as attrs
+builds ``__init__``): straight-line Python, one statement group per member, no
+reflection per call. See :mod:`tcapi._compile` for what the compiled code does.
+
+Parsing server data is lossless and tolerant: an explicit ``null`` and an int in
+a float member come back out of ``to_dict()`` as they came in, and a member of
+the wrong type never fails the call. It is coerced when that loses nothing
+(``"12"`` for an int, ``"true"`` for a bool) and otherwise kept as sent; either
+way ``to_dict()`` gives back what was sent, and the deviation is listed on the
+response (``wire_deviations``) and logged once per action and member.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
+import attrs
 
 from .errors import InvalidParameterError
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 UINT64_MAX = 2**64 - 1
-
-T = TypeVar("T")
 
 
 def wrong_type(field: str, expected: str, value: object) -> InvalidParameterError:
@@ -41,11 +50,8 @@ def redacted(value: object) -> str:
     return "None" if value is None else "'***'"
 
 
-# --------------------------------------------------------------------------- from_dict
-
-
 class WireTypeError(InvalidParameterError):
-    """``from_dict()`` met a member whose wire value has the wrong type.
+    """A response member's wire value has the wrong type, in strict mode.
 
     ``field`` is the wire path (``Data[3].Status``; empty for the object itself).
     The message names the expected and the actual type, never the value (it may
@@ -58,82 +64,73 @@ class WireTypeError(InvalidParameterError):
         where = f"member {field}" if field else "the object"
         super().__init__(f"{where}: expected {expected}, got {got}", field=field)
 
-    def under(self, prefix: str) -> WireTypeError:
-        """The same error seen from the enclosing object (``prefix`` is the member)."""
-        field = f"{prefix}.{self.field}" if self.field else prefix
-        return WireTypeError(field, self.expected, self.got)
+
+@attrs.frozen(slots=True)
+class Deviation:
+    """A response member whose wire value did not have its declared type."""
+
+    path: str
+    """The wire path (``Data[3].Status``)."""
+    expected: str
+    got: str
+    """The JSON type that came (``str``, ``dict`` …), never the value."""
+    coerced: bool
+    """True: converted without loss (``"12"`` → 12); False: kept as sent."""
+
+    def error(self) -> WireTypeError:
+        return WireTypeError(self.path, self.expected, self.got)
 
 
-def _wrong(field: str, expected: str, value: object) -> WireTypeError:
-    return WireTypeError(field, expected, type(value).__name__)
+@attrs.define(kw_only=True, slots=True, eq=True)
+class Model:
+    """Base class of every generated request, response and structure model."""
+
+    __tcapi_schema__: ClassVar[tuple[str, str]] = ("", "")
+    """(schema module, model name) of this class's entry in the schema table."""
+
+    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    """Members the server sent that this model does not know (wire names); sent
+    back by ``to_dict()``."""
+    _tcapi_sent: dict[str, tuple[str, Any, Any]] | None = attrs.field(
+        default=None, init=False, repr=False, eq=False
+    )
+    """python name → (wire name, value parsed, value sent), for members whose wire
+    form ``to_dict()`` must give back as it came (nulls, coerced values)."""
+
+    def validate(self, path: str = "") -> None:
+        """Check members against the spec; raises InvalidParameterError naming the field."""
+        _compiled(type(self))
+        type(self).validate(self, path)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire form (PascalCase names); unset optional members are omitted."""
+        _compiled(type(self))
+        return type(self).to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], _dev: list[Deviation] | None = None) -> Self:
+        """Build from the wire form; missing members become None, unknown ones
+        go to ``unknown_fields``."""
+        _compiled(cls)
+        return cls.from_dict(data, _dev)
 
 
-# Each wire_* is called only when the value's class is not exactly the expected
-# one (the generated code checks ``v.__class__ is not str`` inline): subclasses
-# are accepted, ints widen to float, everything else is an error.
+@attrs.define(kw_only=True, slots=True, eq=True)
+class ResponseModel(Model):
+    """Base class of every generated response model."""
+
+    _tcapi_deviations: tuple[Deviation, ...] = attrs.field(
+        default=(), init=False, repr=False, eq=False
+    )
+
+    @property
+    def wire_deviations(self) -> tuple[Deviation, ...]:
+        """The members whose wire value did not have the declared type (empty
+        when the server kept to the spec)."""
+        return self._tcapi_deviations
 
 
-def wire_str(value: object, field: str) -> str:
-    if isinstance(value, str):
-        return value
-    raise _wrong(field, "str", value)
+def _compiled(cls: type[Model]) -> None:
+    from ._compile import install  # noqa: PLC0415 - loaded with the first model used
 
-
-def wire_int(value: object, field: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise _wrong(field, "int", value)
-
-
-def wire_float(value: object, field: str) -> float:
-    if isinstance(value, float):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            return float(value)
-        except OverflowError:
-            raise WireTypeError(field, "float", "int too large for a float") from None
-    raise _wrong(field, "float", value)
-
-
-def wire_bool(value: object, field: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise _wrong(field, "bool", value)
-
-
-def wire_object(value: object, field: str) -> Mapping[str, Any]:
-    """A structure's wire form: a JSON object (any Mapping)."""
-    if isinstance(value, Mapping):
-        return value
-    raise _wrong(field, "object", value)
-
-
-def wire_list(value: object, field: str) -> list[Any]:
-    """A list member's wire form: a JSON array (a list or tuple); returns a new list."""
-    if isinstance(value, list | tuple):
-        return list(value)
-    raise _wrong(field, "list", value)
-
-
-def wire_items(
-    value: object, field: str, exact: type[T], check: Callable[[object, str], T]
-) -> list[T]:
-    """A new list of scalars of class ``exact``, each checked by ``check``."""
-    items = wire_list(value, field)
-    for i, x in enumerate(items):
-        if x.__class__ is not exact:
-            items[i] = check(x, f"{field}[{i}]")
-    return items
-
-
-def wire_item_error(parse: Callable[[Any], object], items: list[Any], field: str) -> WireTypeError:
-    """Which item of a list of structures ``parse`` rejected, as an error naming it.
-
-    Only called after the fast path failed: parses the items again, one by one."""
-    for i, x in enumerate(items):
-        try:
-            parse(x)
-        except WireTypeError as exc:
-            return exc.under(f"{field}[{i}]")
-    return WireTypeError(field, "list of objects", "a list it rejected once")
+    install(cls)

@@ -4,7 +4,7 @@ generated ``wait_until_*`` methods, whose conditions are data in the spec."""
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import attrs
@@ -31,14 +31,18 @@ class WaiterTimeoutError(WaiterError):
     """``max_attempts`` polls went by without a success state."""
 
 
+def _frozenset(values: Iterable[Any]) -> frozenset[Any]:
+    return frozenset(values)
+
+
 @attrs.frozen
 class WaiterSpec:
     """One waiter: the Python attribute path to poll and the values that end it."""
 
     name: str
     path: tuple[str, ...]
-    success: frozenset[Any]
-    failure: frozenset[Any] = frozenset()
+    success: frozenset[Any] = attrs.field(converter=_frozenset)
+    failure: frozenset[Any] = attrs.field(converter=_frozenset, default=frozenset())
     delay: float = 2.0
     max_attempts: int = 60
 

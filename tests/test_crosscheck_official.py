@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import inspect
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from tencentcloud.mqtt.v20240516.mqtt_client import MqttClient as OfficialMqttCl
 
 from generator.spec import Action, Service, Structure, load_service
 from tcapi.mqtt import models
+from tcapi.schema import schema_of
 
 REPO = Path(__file__).resolve().parents[1]
 SERVICE: Service = load_service(REPO / "spec/mqtt/2024-05-16", REPO / "spec")
@@ -67,7 +67,7 @@ def official_wire_names(model_name: str) -> set[str]:
 
 def generated_wire_names(model_name: str) -> set[str]:
     cls = getattr(models, model_name)
-    known: frozenset[str] = getattr(sys.modules[cls.__module__], f"_{model_name}_KNOWN")
+    known = frozenset(m.wire for m in schema_of(cls).members)
     return set(known)
 
 

@@ -518,7 +518,16 @@ def test_installed_services_are_discovered_through_entry_points(
     (pkg / "v20200101").mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
     (pkg / "v20200101" / "__init__.py").write_text("")
-    (pkg / "v20200101" / "service.json").write_text(json.dumps(DEMO))
+    # The schema table as the generator writes it (see tcapi.schema).
+    (pkg / "v20200101" / "_schema.py").write_text(
+        "SERVICE = {'service': 'demo', 'version': '2020-01-01',"
+        " 'endpoint': 'demo.tencentcloudapi.com', 'region_required': False}\n"
+        "MODELS = {'Filter': ('in', (('Name', 'name', 'string', 'r'),)),"
+        " 'DescribeThingsRequest': ('in', (('Filters', 'filters', '[Filter]', ''),)),"
+        " 'DescribeThingsResponse': ('out', (('RequestId', 'request_id', 'string', ''),))}\n"
+        "ACTIONS = {'DescribeThings': {'input': 'DescribeThingsRequest',"
+        " 'output': 'DescribeThingsResponse', 'py': 'describe_things', 'idempotent': True}}\n"
+    )
     dist = tmp_path / "fake_demo_svc-0.0.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-demo-svc\nVersion: 0.0.0\n")
@@ -526,6 +535,8 @@ def test_installed_services_are_discovered_through_entry_points(
     monkeypatch.syspath_prepend(str(tmp_path))
     spec = Catalog.installed().get("demo", "2020-01-01")
     assert spec is not None and "DescribeThings" in spec.actions
+    assert [m.wire for m in spec.actions["DescribeThings"].input] == ["Filters"]
+    assert spec.structures["Filter"][0].required and spec.actions["DescribeThings"].idempotent
 
 
 def test_command_line_serves_until_interrupted() -> None:

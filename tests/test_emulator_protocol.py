@@ -34,7 +34,7 @@ from tencentcloud.mqtt.v20240516 import models, mqtt_client
 
 from tcapi import Credential, RetryPolicy
 from tcapi.emulator import Catalog, Emulator, RequestContext, sigv1
-from tcapi.emulator.catalog import installed_descriptions
+from tcapi.emulator.catalog import parse_service
 from tcapi.mqtt import MqttClient
 from tcapi.signing import Tc3Signer
 
@@ -100,13 +100,16 @@ class FakeClock:
         self.now += seconds
 
 
-def all_services() -> list[dict[str, Any]]:
-    return [*installed_descriptions(), DEMO_NO_SERVICE_LIMIT]
+def all_services() -> Catalog:
+    """Every installed service, plus a demo service with no service-wide limit."""
+    catalog = Catalog.installed()
+    catalog.add(parse_service(DEMO_NO_SERVICE_LIMIT))
+    return catalog
 
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    with Emulator(services=Catalog.from_descriptions(all_services()), semantics=False) as e:
+    with Emulator(services=all_services(), semantics=False) as e:
         yield e
 
 

@@ -24,18 +24,10 @@ STRUCTURE_NAMES = frozenset(s.name for s in SERVICE.structures)
 # Known deviations, keyed by example id "<Action>-<index>". Each one says why; when
 # the cause goes away the test fails until the entry is removed.
 
-NULLS_DROPPED: dict[str, str] = {
-    "DescribeClientEvents-0": (
-        "Events[2].Info[0].Value and Events[2].Info[1].Value are JSON null; "
-        "EventInfo.Value is nullable and the models read null as unset (None), which "
-        "to_dict() omits (generator/templates/_model.j2, to_dict)"
-    ),
-    "DescribeSharedSubscriptionGroups-0": (
-        "Data[1..3].Remark are JSON null; SharedGroup.Remark is nullable and the models "
-        "read null as unset (None), which to_dict() omits (generator/templates/_model.j2)"
-    ),
-}
-"""Example responses whose to_dict() loses exactly their JSON nulls and nothing else."""
+NULLS_DROPPED: dict[str, str] = {}
+"""Example responses whose to_dict() loses exactly their JSON nulls and nothing else.
+None since models keep explicit nulls (DescribeClientEvents-0 and
+DescribeSharedSubscriptionGroups-0 were listed here before)."""
 
 UNKNOWN_IN_EXAMPLES: dict[str, dict[str, str]] = {
     "DescribeInstance-0": {
@@ -195,7 +187,7 @@ def test_spot_check_list_items_are_structure_classes() -> None:
         example_response("DescribeSharedSubscriptionGroups")
     )
     assert groups.data and all(isinstance(g, models.SharedGroup) for g in groups.data)
-    assert groups.data[1].remark is None  # JSON null (see NULLS_DROPPED)
+    assert groups.data[1].remark is None  # JSON null: None, and to_dict() gives the null back
 
     identities = models.DescribeDeviceIdentitiesResponse.from_dict(
         example_response("DescribeDeviceIdentities")

@@ -46,7 +46,7 @@ from tcapi import (
 )
 from tcapi.client import Operation, _ClientCore
 from tcapi.errors import error_class_for
-from tcapi.model import WireTypeError
+from tcapi.model import ResponseModel, WireTypeError
 from tcapi.mqtt import MqttClient
 from tcapi.mqtt import models as mqtt_models
 from tcapi.sts import StsClient
@@ -97,12 +97,14 @@ class Target:
         action: Action,
         op: Operation[Any],
         client: _ClientCore,
+        strict_client: _ClientCore,
         models: ModuleType,
     ) -> None:
         self.service = service
         self.action = action
         self.op = op
         self.client = client
+        self.strict_client = strict_client
         self.models = models
         self.structs = {s.name: s.members for s in service.structures}
 
@@ -128,9 +130,11 @@ def _targets() -> list[Target]:
         folder = next((SPEC / name).iterdir())
         service = load_service(folder, SPEC)
         client = client_cls(credential=CRED, region="ap-guangzhou")
+        strict = client_cls(credential=CRED, region="ap-guangzhou", strict_responses=True)
         for action_name in FUZZ[name]:
             action = next(a for a in service.actions if a.name == action_name)
-            out.append(Target(service, action, _operation(client, action), client, models))
+            op = _operation(client, action)
+            out.append(Target(service, action, op, client, strict, models))
     return out
 
 
@@ -150,13 +154,7 @@ def _scalar_ok(kind: str, value: object) -> bool:
         return False
     if py == "int":
         return isinstance(value, int)
-    if isinstance(value, int):  # a float member accepts ints that fit a float
-        try:
-            float(value)
-        except OverflowError:
-            return False
-        return True
-    return isinstance(value, float)
+    return isinstance(value, int | float)  # a float member keeps ints as sent
 
 
 def mismatch(members: tuple[Member, ...], data: object, structs: Any, path: str = "") -> str | None:
@@ -191,29 +189,6 @@ def mismatch(members: tuple[Member, ...], data: object, structs: Any, path: str 
     return None
 
 
-def expected_wire(members: tuple[Member, ...], data: dict[str, Any], structs: Any) -> Any:
-    """What ``to_dict()`` of the parsed model gives back: known members without
-    nulls (ints of float members as floats), unknown members untouched."""
-    known = {m.name: m for m in members}
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        m = known.get(key)
-        if m is None:
-            out[key] = value
-        elif value is not None:
-            out[key] = _expected_value(m, value, structs)
-    return out
-
-
-def _expected_value(m: Member, value: Any, structs: Any) -> Any:
-    def one(v: Any) -> Any:
-        if m.element in structs:
-            return expected_wire(structs[m.element], v, structs)
-        return float(v) if SCALARS[m.element] == "float" else v
-
-    return [one(v) for v in value] if m.is_list else one(value)
-
-
 def canonical(value: Any) -> str:
     """NaN-safe, order-insensitive comparison form."""
     return json.dumps(value, sort_keys=True, allow_nan=True)
@@ -243,18 +218,28 @@ def assert_typed(obj: object, members: tuple[Member, ...], target: Target) -> No
 
 
 def check_answer(target: Target, status: int, body: bytes) -> str:
-    """Parse one answer and hold the outcome to the oracle; returns the outcome kind."""
-    try:
-        result = target.client._parse(target.op, status, body)
-    except TencentCloudError as exc:
-        outcome: Any = exc
-    else:
-        outcome = result
-    check_outcome(target, status, body, outcome)
-    return type(outcome).__name__
+    """Parse one answer with a tolerant (default) and a strict client and hold both
+    outcomes to the oracle; returns the tolerant outcome's kind."""
+    kinds = []
+    for strict, client in ((False, target.client), (True, target.strict_client)):
+        try:
+            result = client._parse(target.op, status, body)
+        except TencentCloudError as exc:
+            outcome: Any = exc
+        else:
+            outcome = result
+        check_outcome(target, status, body, outcome, strict=strict)
+        kinds.append(type(outcome).__name__)
+    return kinds[0]
 
 
-def check_outcome(target: Target, status: int, body: bytes, outcome: object) -> None:
+def check_outcome(
+    target: Target, status: int, body: bytes, outcome: object, *, strict: bool = False
+) -> None:
+    """A default client never fails a call for a member of another type: it gives
+    back the typed response, listing the deviations (the first is the one the
+    oracle finds), and to_dict() is exactly what was sent. A strict client raises
+    ResponseError naming that member."""
     if isinstance(outcome, ResponseError):
         assert outcome.status == status
         assert len(outcome.excerpt) <= EXCERPT_CHARS
@@ -288,16 +273,23 @@ def check_outcome(target: Target, status: int, body: bytes, outcome: object) -> 
         assert outcome.request_id == rid
         return
     bad = mismatch(target.action.output, resp, target.structs)
-    if bad is not None:
+    if bad is not None and strict:
         assert isinstance(outcome, ResponseError), (bad, outcome)
         assert f"does not match the model: member {bad}: expected" in str(outcome), (bad, outcome)
         assert outcome.request_id == rid
         return
     response_cls = getattr(target.models, target.action.name + "Response")
     assert type(outcome) is response_cls, outcome
-    assert_typed(outcome, target.action.output, target)
-    want = expected_wire(target.action.output, resp, target.structs)
-    assert canonical(outcome.to_dict()) == canonical(want)  # type: ignore[attr-defined]
+    assert isinstance(outcome, ResponseModel)
+    deviations = outcome.wire_deviations
+    if bad is None:
+        assert deviations == ()
+        assert_typed(outcome, target.action.output, target)
+    else:
+        assert deviations and deviations[0].path == bad, (bad, deviations)
+        if all(d.coerced for d in deviations):
+            assert_typed(outcome, target.action.output, target)
+    assert canonical(outcome.to_dict()) == canonical(resp)
 
 
 # --------------------------------------------------------------------------- strategies
@@ -603,54 +595,98 @@ def body_of(resp: dict[str, Any]) -> bytes:
     return json.dumps({"Response": resp}).encode()
 
 
-def parse(resp_or_body: dict[str, Any] | bytes, status: int = 200, target: Target = DDI) -> Any:
+def parse(
+    resp_or_body: dict[str, Any] | bytes,
+    status: int = 200,
+    target: Target = DDI,
+    *,
+    strict: bool = False,
+) -> Any:
     body = resp_or_body if isinstance(resp_or_body, bytes) else body_of(resp_or_body)
-    return target.client._parse(target.op, status, body)
+    client = target.strict_client if strict else target.client
+    return client._parse(target.op, status, body)
 
 
-@pytest.mark.parametrize(
-    ("data", "path", "expected", "got"),
-    [
-        ({"Data": [item(Status="1")]}, "Data[0].Status", "int", "str"),
-        ({"Data": [item(), item(Status=True)]}, "Data[1].Status", "int", "bool"),
-        ({"Data": [item(Status=1.0)]}, "Data[0].Status", "int", "float"),
-        ({"Data": [item(DeviceId=7)]}, "Data[0].DeviceId", "str", "int"),
-        ({"Data": "abc"}, "Data", "list", "str"),
-        ({"Data": {"0": item()}}, "Data", "list", "dict"),
-        ({"Data": [item(), "x"]}, "Data[1]", "object", "str"),
-        ({"Data": [None]}, "Data[0]", "object", "NoneType"),
-        (
-            {"Data": [item(PropagatingProperties={"Key": "k"})]},
-            "Data[0].PropagatingProperties",
-            "list",
-            "dict",
-        ),
-        (
-            {"Data": [item(PropagatingProperties=[{"Key": "k"}, {"Key": ["k"]}])]},
-            "Data[0].PropagatingProperties[1].Key",
-            "str",
-            "list",
-        ),
-        ({"Data": [], "RequestId": 42}, "RequestId", "str", "int"),
-    ],
-)
-def test_a_wrong_typed_member_is_a_response_error_naming_its_path(
-    data: dict[str, Any], path: str, expected: str, got: str
+WRONG_TYPES = [
+    ({"Data": [item(Status="1")]}, "Data[0].Status", "int", "str", 1),
+    ({"Data": [item(), item(Status=True)]}, "Data[1].Status", "int", "bool", None),
+    ({"Data": [item(Status=1.0)]}, "Data[0].Status", "int", "float", 1),
+    ({"Data": [item(DeviceId=7)]}, "Data[0].DeviceId", "str", "int", "7"),
+    ({"Data": "abc"}, "Data", "list", "str", None),
+    ({"Data": {"0": item()}}, "Data", "list", "dict", None),
+    ({"Data": [item(), "x"]}, "Data[1]", "object", "str", None),
+    ({"Data": [None]}, "Data[0]", "object", "NoneType", None),
+    (
+        {"Data": [item(PropagatingProperties={"Key": "k"})]},
+        "Data[0].PropagatingProperties",
+        "list",
+        "dict",
+        None,
+    ),
+    (
+        {"Data": [item(PropagatingProperties=[{"Key": "k"}, {"Key": ["k"]}])]},
+        "Data[0].PropagatingProperties[1].Key",
+        "str",
+        "list",
+        None,
+    ),
+    ({"Data": [], "RequestId": 42}, "RequestId", "str", "int", "42"),
+]
+"""(response, the member's wire path, declared type, sent type, coerced value or None
+when it cannot be converted without loss and is kept as sent)."""
+
+
+@pytest.mark.parametrize(("data", "path", "expected", "got", "coerced"), WRONG_TYPES)
+def test_a_wrong_typed_member_is_a_response_error_naming_its_path_in_strict_mode(
+    data: dict[str, Any], path: str, expected: str, got: str, coerced: object
 ) -> None:
     with pytest.raises(ResponseError) as info:
-        parse(data)
+        parse(data, strict=True)
     text = str(info.value)
     assert f"does not match the model: member {path}: expected {expected}, got {got}" in text
     assert info.value.status == 200
-    # The direct from_dict error is an InvalidParameterError naming the same path.
-    with pytest.raises(WireTypeError) as direct:
-        mqtt_models.DescribeDeviceIdentitiesResponse.from_dict(data)
-    assert direct.value.field == path
+    # from_dict itself never raises: it lists the deviation, as a WireTypeError on demand.
+    direct = mqtt_models.DescribeDeviceIdentitiesResponse.from_dict(data).wire_deviations
+    assert isinstance(direct[0].error(), WireTypeError) and direct[0].error().field == path
 
 
-def test_a_wrong_typed_secret_is_never_quoted() -> None:
+@pytest.mark.parametrize(("data", "path", "expected", "got", "coerced"), WRONG_TYPES)
+def test_a_wrong_typed_member_never_fails_the_call_and_round_trips(
+    data: dict[str, Any], path: str, expected: str, got: str, coerced: object
+) -> None:
+    resp = parse(data)
+    assert type(resp) is mqtt_models.DescribeDeviceIdentitiesResponse
+    (deviation,) = resp.wire_deviations
+    assert (deviation.path, deviation.expected, deviation.got) == (path, expected, got)
+    assert deviation.coerced is (coerced is not None)
+    assert resp.to_dict() == data  # exactly what was sent, coerced or not
+    if path == "RequestId":
+        assert resp.request_id == coerced
+    elif path.endswith((".Status", ".DeviceId")):
+        index = int(path[5])
+        value = getattr(resp.data[index], "status" if "Status" in path else "device_id")
+        want = coerced if coerced is not None else data["Data"][index][path.split(".")[1]]
+        assert value == want and type(value) is type(want)  # coerced, or kept as sent
+
+
+def test_a_deviation_is_logged_once_per_action_and_member(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("WARNING", logger="tcapi")
+    client = MqttClient(credential=CRED, region="ap-guangzhou")  # remembers its own warnings
+    for created in ("2", "3"):
+        body = body_of({"Data": [item(CreatedTime=created), item(CreatedTime="x")]})
+        client._parse(DDI.op, 200, body)
+    client.with_options(read_timeout=5)._parse(DDI.op, 200, body)  # copies share the memory
+    lines = [r.getMessage() for r in caplog.records if "Data[].CreatedTime" in r.getMessage()]
+    assert len(lines) == 1 and "DescribeDeviceIdentities" in lines[0]
+
+
+def test_a_wrong_typed_secret_is_never_quoted(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG", logger="tcapi")
+    fresh = MqttClient(credential=CRED, region="ap-guangzhou")  # nothing logged yet
+    fresh._parse(DDI.op, 200, body_of({"Data": [item(PrimaryKey=["TOP-SECRET-VALUE-1"])]}))
+    assert "TOP-SECRET" not in caplog.text and "Data[].PrimaryKey" in caplog.text
     with pytest.raises(ResponseError) as info:
-        parse({"Data": [item(PrimaryKey=["TOP-SECRET-VALUE"])]})
+        parse({"Data": [item(PrimaryKey=["TOP-SECRET-VALUE"])]}, strict=True)
     # The excerpt quotes the body's start (as for every bad response); the
     # explanation itself names the path and the types only.
     explanation = str(info.value).split(" (HTTP ")[0]
@@ -688,6 +724,14 @@ def test_subclasses_and_tuples_are_accepted_by_from_dict_ints_widen_to_floats() 
     assert topics.topic_filter == ["a", "b"] and type(topics.topic_filter) is list
 
 
+def test_a_numeric_request_id_is_coerced_or_refused_in_strict_mode() -> None:
+    body = b'{"Response": {"Error": null, "RequestId": 5}, "Response2": 1}'
+    resp = parse(body)
+    assert resp.request_id == "5" and resp.wire_deviations[0].path == "RequestId"
+    with pytest.raises(ResponseError, match="member RequestId"):
+        parse(body, strict=True)
+
+
 @pytest.mark.parametrize(
     ("body", "says"),
     [
@@ -701,7 +745,6 @@ def test_subclasses_and_tuples_are_accepted_by_from_dict_ints_widen_to_floats() 
         (b'{"Response": "\\u001b[31mred\\u0000"}', "no 'Response' object"),
         (b"\xef\xbb\xbf\xef\xbb\xbf{}", "not JSON"),
         (b"null", "no 'Response' object"),
-        (b'{"Response": {"Error": null, "RequestId": 5}, "Response2": 1}', "member RequestId"),
     ],
 )
 def test_hostile_bodies_are_response_errors(body: bytes, says: str) -> None:
@@ -716,8 +759,11 @@ def test_bom_utf16_nan_and_infinity_are_accepted_where_the_model_allows() -> Non
     for body in (b"\xef\xbb\xbf" + ok.encode(), ok.encode("utf-16"), ok.encode("utf-32")):
         resp = parse(body)
         assert resp.request_id == "r" and math.isnan(resp.unknown_fields["X"])
+    inf = body_of({"Data": [item(Status=float("inf"))]})
     with pytest.raises(ResponseError, match=r"member Data\[0\]\.Status: expected int, got float"):
-        parse(body_of({"Data": [item(Status=float("inf"))]}))
+        parse(inf, strict=True)
+    kept = parse(inf).data[0]  # infinity is no int: kept as sent
+    assert kept.status == float("inf") and kept.to_dict()["Status"] == float("inf")
 
 
 def test_megabytes_of_body_parse_or_fail_fast() -> None:
@@ -730,7 +776,8 @@ def test_megabytes_of_body_parse_or_fail_fast() -> None:
     assert len(resp.data) == 25_000 and resp.data[-1].device_id == "d24999"
     data[-1]["CreatedTime"] = "late"
     with pytest.raises(ResponseError, match=r"member Data\[24999\]\.CreatedTime: expected int"):
-        parse(many)
+        parse(many, strict=True)
+    assert [d.path for d in parse(many).wire_deviations] == ["Data[24999].CreatedTime"]
     with pytest.raises(ResponseError, match="not JSON"):
         parse(body[:-1])
     huge_string = body_of({"RequestId": "r", "Junk": "x" * 8_000_000})

@@ -8,334 +8,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, overload
 
-from tcapi.client import AsyncClient, Operation, ServiceInfo, SyncClient
+from tcapi.client import AsyncClient, ServiceInfo, SyncClient
 from tcapi.pagination import PageSpec, aiter_items, iter_items
 from tcapi.waiters import WaiterSpec, async_wait, wait
 
 from . import models
-from .errors import ERRORS
 
 __all__ = ["MqttClient", "AsyncMqttClient"]
 
-SERVICE = ServiceInfo(
-    service="mqtt",
-    version="2024-05-16",
-    endpoint="mqtt.intl.tencentcloudapi.com",
-    region_required=True,
-    errors=ERRORS,
-)
+SERVICE = ServiceInfo(__name__.rpartition(".")[0])
+"""Endpoint, region rule, actions and errors: read from ``_schema`` on first use."""
 
-_ACTIVATE_CA_CERTIFICATE = Operation(
-    action="ActivateCaCertificate",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ActivateCaCertificateResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_ACTIVATE_DEVICE_CERTIFICATE = Operation(
-    action="ActivateDeviceCertificate",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ActivateDeviceCertificateResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_ADD_CLIENT_SUBSCRIPTION = Operation(
-    action="AddClientSubscription",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.AddClientSubscriptionResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_APPLY_REGISTRATION_CODE = Operation(
-    action="ApplyRegistrationCode",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ApplyRegistrationCodeResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_CREATE_AUTHORIZATION_POLICY = Operation(
-    action="CreateAuthorizationPolicy",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.CreateAuthorizationPolicyResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_CREATE_BLOCK_RULE = Operation(
-    action="CreateBlockRule",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.CreateBlockRuleResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_CREATE_DEVICE_IDENTITY = Operation(
-    action="CreateDeviceIdentity",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.CreateDeviceIdentityResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_CREATE_HTTP_AUTHENTICATOR = Operation(
-    action="CreateHttpAuthenticator",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.CreateHttpAuthenticatorResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_CREATE_INS_PUBLIC_ENDPOINT = Operation(
-    action="CreateInsPublicEndpoint",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.CreateInsPublicEndpointResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_CREATE_INSTANCE = Operation(
-    action="CreateInstance",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.CreateInstanceResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_CREATE_JWKS_AUTHENTICATOR = Operation(
-    action="CreateJWKSAuthenticator",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.CreateJWKSAuthenticatorResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_CREATE_JWT_AUTHENTICATOR = Operation(
-    action="CreateJWTAuthenticator",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.CreateJWTAuthenticatorResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_CREATE_MESSAGE_ENRICHMENT_RULE = Operation(
-    action="CreateMessageEnrichmentRule",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.CreateMessageEnrichmentRuleResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_CREATE_TOPIC = Operation(
-    action="CreateTopic",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.CreateTopicResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_CREATE_USER = Operation(
-    action="CreateUser",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.CreateUserResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DEACTIVATE_CA_CERTIFICATE = Operation(
-    action="DeactivateCaCertificate",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DeactivateCaCertificateResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DEACTIVATE_DEVICE_CERTIFICATE = Operation(
-    action="DeactivateDeviceCertificate",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DeactivateDeviceCertificateResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DELETE_AUTHENTICATOR = Operation(
-    action="DeleteAuthenticator",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DeleteAuthenticatorResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DELETE_AUTHORIZATION_POLICY = Operation(
-    action="DeleteAuthorizationPolicy",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DeleteAuthorizationPolicyResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DELETE_BLOCK_RULE = Operation(
-    action="DeleteBlockRule",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DeleteBlockRuleResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DELETE_CA_CERTIFICATE = Operation(
-    action="DeleteCaCertificate",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DeleteCaCertificateResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DELETE_CLIENT_SUBSCRIPTION = Operation(
-    action="DeleteClientSubscription",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DeleteClientSubscriptionResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DELETE_DEVICE_CERTIFICATE = Operation(
-    action="DeleteDeviceCertificate",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DeleteDeviceCertificateResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DELETE_DEVICE_IDENTITY = Operation(
-    action="DeleteDeviceIdentity",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DeleteDeviceIdentityResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DELETE_INS_PUBLIC_ENDPOINT = Operation(
-    action="DeleteInsPublicEndpoint",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DeleteInsPublicEndpointResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DELETE_INSTANCE = Operation(
-    action="DeleteInstance",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DeleteInstanceResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DELETE_MESSAGE_ENRICHMENT_RULE = Operation(
-    action="DeleteMessageEnrichmentRule",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DeleteMessageEnrichmentRuleResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DELETE_TOPIC = Operation(
-    action="DeleteTopic",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DeleteTopicResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DELETE_USER = Operation(
-    action="DeleteUser",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DeleteUserResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_DESCRIBE_AUTHENTICATOR = Operation(
-    action="DescribeAuthenticator",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeAuthenticatorResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_AUTHORIZATION_POLICIES = Operation(
-    action="DescribeAuthorizationPolicies",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeAuthorizationPoliciesResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_BLOCK_RULE_LIST = Operation(
-    action="DescribeBlockRuleList",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeBlockRuleListResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_CA_CERTIFICATE = Operation(
-    action="DescribeCaCertificate",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeCaCertificateResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_CA_CERTIFICATES = Operation(
-    action="DescribeCaCertificates",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeCaCertificatesResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_CLIENT_EVENTS = Operation(
-    action="DescribeClientEvents",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeClientEventsResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_CLIENT_LIST = Operation(
-    action="DescribeClientList",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeClientListResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_DEVICE_CERTIFICATE = Operation(
-    action="DescribeDeviceCertificate",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeDeviceCertificateResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_DEVICE_CERTIFICATE_BACKUP_HISTORY = Operation(
-    action="DescribeDeviceCertificateBackupHistory",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeDeviceCertificateBackupHistoryResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_DEVICE_CERTIFICATES = Operation(
-    action="DescribeDeviceCertificates",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeDeviceCertificatesResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
 _DESCRIBE_DEVICE_CERTIFICATES__PAGES = PageSpec(
     offset="offset",
     limit="limit",
@@ -344,13 +27,6 @@ _DESCRIBE_DEVICE_CERTIFICATES__PAGES = PageSpec(
     page_size=None,
 )
 
-_DESCRIBE_DEVICE_IDENTITIES = Operation(
-    action="DescribeDeviceIdentities",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeDeviceIdentitiesResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
 _DESCRIBE_DEVICE_IDENTITIES__PAGES = PageSpec(
     offset="offset",
     limit="limit",
@@ -359,53 +35,6 @@ _DESCRIBE_DEVICE_IDENTITIES__PAGES = PageSpec(
     page_size=None,
 )
 
-_DESCRIBE_DEVICE_IDENTITY = Operation(
-    action="DescribeDeviceIdentity",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeDeviceIdentityResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_DEVICE_IDENTITY_BACKUP_HISTORY = Operation(
-    action="DescribeDeviceIdentityBackupHistory",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeDeviceIdentityBackupHistoryResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_INS_PUBLIC_ENDPOINTS = Operation(
-    action="DescribeInsPublicEndpoints",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeInsPublicEndpointsResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_INS_VPC_ENDPOINTS = Operation(
-    action="DescribeInsVPCEndpoints",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeInsVPCEndpointsResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_INSTANCE = Operation(
-    action="DescribeInstance",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeInstanceResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_INSTANCE_LIST = Operation(
-    action="DescribeInstanceList",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeInstanceListResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
 _DESCRIBE_INSTANCE_LIST__PAGES = PageSpec(
     offset="offset",
     limit="limit",
@@ -414,37 +43,6 @@ _DESCRIBE_INSTANCE_LIST__PAGES = PageSpec(
     page_size=None,
 )
 
-_DESCRIBE_MESSAGE_BY_TOPIC = Operation(
-    action="DescribeMessageByTopic",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeMessageByTopicResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_MESSAGE_DETAILS = Operation(
-    action="DescribeMessageDetails",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeMessageDetailsResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_MESSAGE_ENRICHMENT_RULES = Operation(
-    action="DescribeMessageEnrichmentRules",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeMessageEnrichmentRulesResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_MESSAGE_LIST = Operation(
-    action="DescribeMessageList",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeMessageListResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
 _DESCRIBE_MESSAGE_LIST__PAGES = PageSpec(
     offset="offset",
     limit="limit",
@@ -453,71 +51,6 @@ _DESCRIBE_MESSAGE_LIST__PAGES = PageSpec(
     page_size=None,
 )
 
-_DESCRIBE_PRODUCT_SKU_LIST = Operation(
-    action="DescribeProductSKUList",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeProductSKUListResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_SHARED_SUBSCRIPTION_CLIENT = Operation(
-    action="DescribeSharedSubscriptionClient",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeSharedSubscriptionClientResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_SHARED_SUBSCRIPTION_GROUPS = Operation(
-    action="DescribeSharedSubscriptionGroups",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeSharedSubscriptionGroupsResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_SHARED_SUBSCRIPTION_GROUPS_WITH_SUBSCRIPTIONS = Operation(
-    action="DescribeSharedSubscriptionGroupsWithSubscriptions",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeSharedSubscriptionGroupsWithSubscriptionsResponse.from_dict(
-        data
-    ),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_SHARED_SUBSCRIPTION_LAG = Operation(
-    action="DescribeSharedSubscriptionLag",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeSharedSubscriptionLagResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_SHARED_SUBSCRIPTIONS = Operation(
-    action="DescribeSharedSubscriptions",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeSharedSubscriptionsResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_TOPIC = Operation(
-    action="DescribeTopic",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeTopicResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_DESCRIBE_TOPIC_LIST = Operation(
-    action="DescribeTopicList",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeTopicListResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
 _DESCRIBE_TOPIC_LIST__PAGES = PageSpec(
     offset="offset",
     limit="limit",
@@ -526,13 +59,6 @@ _DESCRIBE_TOPIC_LIST__PAGES = PageSpec(
     page_size=None,
 )
 
-_DESCRIBE_USER_LIST = Operation(
-    action="DescribeUserList",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeUserListResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
 _DESCRIBE_USER_LIST__PAGES = PageSpec(
     offset="offset",
     limit="limit",
@@ -541,179 +67,11 @@ _DESCRIBE_USER_LIST__PAGES = PageSpec(
     page_size=None,
 )
 
-_DESCRIBE_WILL_MESSAGE = Operation(
-    action="DescribeWillMessage",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.DescribeWillMessageResponse.from_dict(data),
-    idempotent=True,
-    rate_limit=20,
-)
-
-_KICK_OUT_CLIENT = Operation(
-    action="KickOutClient",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.KickOutClientResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_MODIFY_AUTHORIZATION_POLICY = Operation(
-    action="ModifyAuthorizationPolicy",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ModifyAuthorizationPolicyResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_MODIFY_BLOCK_RULE = Operation(
-    action="ModifyBlockRule",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ModifyBlockRuleResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_MODIFY_DEVICE_IDENTITY = Operation(
-    action="ModifyDeviceIdentity",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ModifyDeviceIdentityResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_MODIFY_HTTP_AUTHENTICATOR = Operation(
-    action="ModifyHttpAuthenticator",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ModifyHttpAuthenticatorResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_MODIFY_INS_PUBLIC_ENDPOINT = Operation(
-    action="ModifyInsPublicEndpoint",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ModifyInsPublicEndpointResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_MODIFY_INSTANCE = Operation(
-    action="ModifyInstance",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ModifyInstanceResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_MODIFY_INSTANCE_CERT_BINDING = Operation(
-    action="ModifyInstanceCertBinding",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ModifyInstanceCertBindingResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_MODIFY_JWKS_AUTHENTICATOR = Operation(
-    action="ModifyJWKSAuthenticator",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ModifyJWKSAuthenticatorResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_MODIFY_JWT_AUTHENTICATOR = Operation(
-    action="ModifyJWTAuthenticator",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ModifyJWTAuthenticatorResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_MODIFY_MESSAGE_ENRICHMENT_RULE = Operation(
-    action="ModifyMessageEnrichmentRule",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ModifyMessageEnrichmentRuleResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_MODIFY_TOPIC = Operation(
-    action="ModifyTopic",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ModifyTopicResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_MODIFY_USER = Operation(
-    action="ModifyUser",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ModifyUserResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_MODIFY_X509_CONFIG = Operation(
-    action="ModifyX509Config",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.ModifyX509ConfigResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_PUBLISH_MESSAGE = Operation(
-    action="PublishMessage",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.PublishMessageResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_REGISTER_CA_CERTIFICATE = Operation(
-    action="RegisterCaCertificate",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.RegisterCaCertificateResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_REGISTER_DEVICE_CERTIFICATE = Operation(
-    action="RegisterDeviceCertificate",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.RegisterDeviceCertificateResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_REVOKED_DEVICE_CERTIFICATE = Operation(
-    action="RevokedDeviceCertificate",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.RevokedDeviceCertificateResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_UPDATE_AUTHORIZATION_POLICY_PRIORITY = Operation(
-    action="UpdateAuthorizationPolicyPriority",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.UpdateAuthorizationPolicyPriorityResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_UPDATE_MESSAGE_ENRICHMENT_RULE_PRIORITY = Operation(
-    action="UpdateMessageEnrichmentRulePriority",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.UpdateMessageEnrichmentRulePriorityResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
 _INSTANCE_READY__WAIT = WaiterSpec(
     name="wait_until_instance_ready",
     path=("instance_status",),
-    success=frozenset(("RUNNING",)),
-    failure=frozenset(("ABNORMAL", "CREATE_FAILURE", "MODIFY_FAILURE", "DESTROYED", "OVERDUE")),
+    success=("RUNNING",),
+    failure=("ABNORMAL", "CREATE_FAILURE", "MODIFY_FAILURE", "DESTROYED", "OVERDUE"),
     delay=2.0,
     max_attempts=90,
 )
@@ -746,31 +104,13 @@ class MqttClient(SyncClient):
     ) -> models.ActivateCaCertificateResponse:
         """激活Ca证书
 
-        Pass either a prebuilt ``models.ActivateCaCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            ca_sn (CaSn, required):
-                CA证书的SN序列号，可以从
-                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+        Takes a ``models.ActivateCaCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ActivateCaCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "activate_ca_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_ACTIVATE_CA_CERTIFICATE, request)
+        return self._call("ActivateCaCertificate", request, params)
 
     @overload
     def activate_device_certificate(
@@ -790,31 +130,13 @@ class MqttClient(SyncClient):
     ) -> models.ActivateDeviceCertificateResponse:
         """生效设备证书
 
-        Pass either a prebuilt ``models.ActivateDeviceCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            device_certificate_sn (DeviceCertificateSn, required):
-                设备证书的SN序列号，可以从
-                [DescribeDeviceCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+        Takes a ``models.ActivateDeviceCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ActivateDeviceCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "activate_device_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_ACTIVATE_DEVICE_CERTIFICATE, request)
+        return self._call("ActivateDeviceCertificate", request, params)
 
     @overload
     def add_client_subscription(
@@ -836,33 +158,13 @@ class MqttClient(SyncClient):
     ) -> models.AddClientSubscriptionResponse:
         """This API is used to add a subscription for an MQTT client.
 
-        Pass either a prebuilt ``models.AddClientSubscriptionRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID.
-            client_id (ClientId, required):
-                Client ID.
-            topic_filter (TopicFilter, required):
-                Specifies the subscription.
-            qos (Qos):
-                Service quality. valid values: 0, 1, 2.
+        Takes a ``models.AddClientSubscriptionRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.AddClientSubscriptionRequest(**params)
-        elif params:
-            raise TypeError(
-                "add_client_subscription() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_ADD_CLIENT_SUBSCRIPTION, request)
+        return self._call("AddClientSubscription", request, params)
 
     @overload
     def apply_registration_code(
@@ -881,28 +183,13 @@ class MqttClient(SyncClient):
     ) -> models.ApplyRegistrationCodeResponse:
         """申请ca注册码
 
-        Pass either a prebuilt ``models.ApplyRegistrationCodeRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+        Takes a ``models.ApplyRegistrationCodeRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ApplyRegistrationCodeRequest(**params)
-        elif params:
-            raise TypeError(
-                "apply_registration_code() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_APPLY_REGISTRATION_CODE, request)
+        return self._call("ApplyRegistrationCode", request, params)
 
     @overload
     def create_authorization_policy(
@@ -933,85 +220,15 @@ class MqttClient(SyncClient):
     ) -> models.CreateAuthorizationPolicyResponse:
         """This API is used to create a performance test task for an MQTT instance.
 
-        Pass either a prebuilt ``models.CreateAuthorizationPolicyRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            policy_name (PolicyName, required):
-                Policy name, which cannot be empty, contains 3 to 64 characters, and
-                supports chinese, letters, digits, "-", and "_".
-            policy_version (PolicyVersion, required):
-                Policy version, defaults to 1. currently only support 1.
-            priority (Priority, required):
-                Policy priority. a smaller value indicates higher priority and must
-                be unique. a smaller priority ID means the policy takes effect with
-                higher priority. see [data plane authorization policy
-                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-            effect (Effect, required):
-                Specifies the decision.
-                allow specifies permission for access requests from devices that
-                match this policy.
-                deny: denies access requests to the device that override the policy.
-                Refer to the [data plane authorization policy
-                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-            actions (Actions, required):
-                Operation, supports multiple selections separated by commas. see the
-                data plane policy description
-                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-                Specifies the connection.
-                Specifies the publish action.
-                Sub. specifies the subscription.
-            retain (Retain, required):
-                Condition - message retention. refer to the [data plane
-                authorization policy
-                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-                Matches message retention.
-                Matches non-retention messages.
-                3. match retained and non-retained messages.
-            qos (Qos, required):
-                Condition: specifies the service quality.
-                0: at most once.
-                Minimum once.
-                2: exactly once.
-                Refer to the [data plane authorization policy
-                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-            resources (Resources):
-                Specifies the resource and subscription to match. supports
-                configuration of multiple match rules, separated by commas. see the
-                data plane authorization policy description
-                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-            username (Username):
-                Specifies the condition-username.
-            client_id (ClientId):
-                Client ID. supports regular expressions.
-            ip (Ip):
-                Specifies the client IP address, supporting IP or CIDR. refer to the
-                [data plane authorization policy
-                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-            remark (Remark):
-                Specifies the remark information with a maximum length of 128
-                characters.
+        Takes a ``models.CreateAuthorizationPolicyRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationDuplicatePolicy: ``FailedOperation.DuplicatePolicy``
             errors.FailedOperationDuplicatePriority: ``FailedOperation.DuplicatePriority``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateAuthorizationPolicyRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_authorization_policy() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_CREATE_AUTHORIZATION_POLICY, request)
+        return self._call("CreateAuthorizationPolicy", request, params)
 
     @overload
     def create_block_rule(
@@ -1036,28 +253,7 @@ class MqttClient(SyncClient):
     ) -> models.CreateBlockRuleResponse:
         """创建封禁规则
 
-        Pass either a prebuilt ``models.CreateBlockRuleRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            name (Name, required):
-                封禁规则名，不可重复，只支持数字字母中划线
-            type (Type):
-                封禁规则类型
-                    CLIENT_ID(1), 默认值
-                    USERNAME(2),
-                    IP_ADDRESS(3);
-            include (Include):
-                包含表达式支持*（多个字符）和？（一个字符）
-            excludes (Excludes):
-                排除表达式支持*（多个字符）和？（一个字符），最多三条。
-            expire_time (ExpireTime):
-                过期时间，毫秒级时间戳
-            remark (Remark):
-                备注，最长 128 字符
+        Takes a ``models.CreateBlockRuleRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -1066,17 +262,8 @@ class MqttClient(SyncClient):
             errors.OperationDenied: ``OperationDenied``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateBlockRuleRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_block_rule() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_CREATE_BLOCK_RULE, request)
+        return self._call("CreateBlockRule", request, params)
 
     @overload
     def create_device_identity(
@@ -1100,42 +287,13 @@ class MqttClient(SyncClient):
     ) -> models.CreateDeviceIdentityResponse:
         """Create a device signature for per-device secret
 
-        Pass either a prebuilt ``models.CreateDeviceIdentityRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Tencent Cloud MQTT instance ID can be obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or the console.
-            device_id (DeviceId, required):
-                Device ID
-            status (Status):
-                1:ENABLED - Available (default)
-                2: DISABLED - Unavailable
-            primary_key (PrimaryKey):
-                Primary signature key. Automatically generated by the system if not
-                provided. base64 encode is required.
-            secondary_key (SecondaryKey):
-                Secondary signature key. Automatically generated by the system if
-                not passed. base64 encoding is required.
-            propagating_properties (PropagatingProperties):
-                Device id propagating properties setting
+        Takes a ``models.CreateDeviceIdentityRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateDeviceIdentityRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_device_identity() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_CREATE_DEVICE_IDENTITY, request)
+        return self._call("CreateDeviceIdentity", request, params)
 
     @overload
     def create_http_authenticator(
@@ -1166,58 +324,15 @@ class MqttClient(SyncClient):
     ) -> models.CreateHttpAuthenticatorResponse:
         """创建一个HTTP的认证器
 
-        Pass either a prebuilt ``models.CreateHttpAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            endpoint (Endpoint, required):
-                jwks服务地址
-            concurrency (Concurrency):
-                最大并发连接数，默认8，范围：1-10
-            method (Method):
-                网络请求方法 GET 或 POST，默认POST
-            status (Status):
-                认证器是否开启：open-启用；close-关闭，默认open-启用
-            remark (Remark):
-                说明，最多支持128个字符。
-            connect_timeout (ConnectTimeout):
-                连接超时时间，单位：秒，范围：1-30
-            read_timeout (ReadTimeout):
-                请求超时时间，单位：秒，范围：1-30
-            header (Header):
-                转发请求header
-            body (Body):
-                转发请求body
-            including_user_properties (IncludingUserProperties):
-                连接UserProperty作为Header转发，默认false
-            vpc_svc_id (VpcSvcId):
-                vpcsvcId
-                HTTP认证需要通过vpc网络访问时需要配置
-            network_type (NetworkType):
-                网络连接类型
-                vpc：vpc网络
-                public：公网
-                通过vpc网络连接需要设置VpcSvcId参数
+        Takes a ``models.CreateHttpAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateHttpAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_http_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_CREATE_HTTP_AUTHENTICATOR, request)
+        return self._call("CreateHttpAuthenticator", request, params)
 
     @overload
     def create_ins_public_endpoint(
@@ -1238,34 +353,15 @@ class MqttClient(SyncClient):
     ) -> models.CreateInsPublicEndpointResponse:
         """为MQTT实例创建公网接入点，未开启公网的集群可调用。
 
-        Pass either a prebuilt ``models.CreateInsPublicEndpointRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            bandwidth (Bandwidth, required):
-                <p>带宽,单位Mbps</p>
-            rules (Rules):
-                <p>公网访问规则</p>
+        Takes a ``models.CreateInsPublicEndpointRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateInsPublicEndpointRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_ins_public_endpoint() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_CREATE_INS_PUBLIC_ENDPOINT, request)
+        return self._call("CreateInsPublicEndpoint", request, params)
 
     @overload
     def create_instance(
@@ -1295,52 +391,7 @@ class MqttClient(SyncClient):
     ) -> models.CreateInstanceResponse:
         """This API is used to purchase a new MQTT instance.
 
-        Pass either a prebuilt ``models.CreateInstanceRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_type (InstanceType, required):
-                Instance type, which needs to correspond to SkuCode. for details,
-                see the [get MQTT product sales
-                spec](https://www.tencentcloud.com/document/api/1778/116232?from_cn_redirect=1)
-                api.
-                BASIC: basic edition.
-                PRO edition.
-                PLATINUM version.
-            name (Name, required):
-                Specifies the cluster name, cannot be empty, 3-64 characters, only
-                comprised of digits, letters, "-", and "_".
-            sku_code (SkuCode, required):
-                Product specification, which must correspond to InstanceType. see
-                the [get MQTT product sales
-                spec](https://www.tencentcloud.com/document/api/1778/116232?from_cn_redirect=1)
-                api to obtain details.
-            remark (Remark):
-                Specifies the remark information with a maximum length of 128
-                characters.
-            tag_list (TagList):
-                Tag list
-            vpc_list (VpcList):
-                Specifies the VPC information associated with the instance. the
-                available VPC and SUBNET under the current user must be provided.
-            enable_public (EnablePublic):
-                Whether public network access is enabled. default false (disabled).
-            bandwidth (Bandwidth):
-                Public network bandwidth (unit: Mbps). this field is mandatory and
-                must be more than 0 when EnablePublic is True.
-            ip_rules (IpRules):
-                Public network access allowlist. if not passed, it means deny all IP
-                network access.
-            renew_flag (RenewFlag):
-                Whether the instance is automatically renewed (0: no auto-renewal;
-                1: auto-renewal). this parameter is valid only when you purchase a
-                prepaid cluster. default value: 1 (auto-renewal).
-            time_span (TimeSpan):
-                Specifies the purchase duration (measurement unit: month). this
-                parameter is valid only when you purchase a prepaid cluster.
-                default: 1m (month). valid values: 1-12, 24, 36, 48, 60.
-            pay_mode (PayMode):
-                Payment mode (0: postpaid; 1: prepaid). default: 0 (postpaid).
+        Takes a ``models.CreateInstanceRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -1348,17 +399,8 @@ class MqttClient(SyncClient):
             errors.InvalidParameterValue: ``InvalidParameterValue``
             errors.InvalidParameterValuePublicNetworkInvalidParameterValue: ``InvalidParameterValue.PublicNetworkInvalidParameterValue``
             errors.MissingParameter: ``MissingParameter``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateInstanceRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_instance() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_CREATE_INSTANCE, request)
+        return self._call("CreateInstance", request, params)
 
     @overload
     def create_jwks_authenticator(
@@ -1383,44 +425,15 @@ class MqttClient(SyncClient):
     ) -> models.CreateJWKSAuthenticatorResponse:
         """创建一个jwks的认证
 
-        Pass either a prebuilt ``models.CreateJWKSAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            endpoint (Endpoint):
-                <p>JWKS服务地址，（Text字段和Endpoint字段必须选择一个填写）</p>
-            refresh_interval (RefreshInterval):
-                <p>认证文本刷新间隔时间，单位：秒，最小值60，默认值60，最大值1000。填写认证服务器地址（Endpoint）时生效。</p>
-            text (Text):
-                <p>jwks文本，（Text字段和Endpoint字段必须选择一个填写）</p>
-            status (Status):
-                <p>认证器是否开启：open-启用；close-关闭，默认open-启用</p>
-            remark (Remark):
-                <p>说明，不能超过 128 个字符</p>
-            from_ (From):
-                <p>认证字段；<br>username-对应 MQTT CONNECT Packet 中 username
-                字段，<br>password-对应 MQTT CONNECT Packet 中 password
-                字段。</p><p>默认username</p>
+        Takes a ``models.CreateJWKSAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateJWKSAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_jwks_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_CREATE_JWKS_AUTHENTICATOR, request)
+        return self._call("CreateJWKSAuthenticator", request, params)
 
     @overload
     def create_jwt_authenticator(
@@ -1445,28 +458,7 @@ class MqttClient(SyncClient):
     ) -> models.CreateJWTAuthenticatorResponse:
         """创建一个jwks的认证
 
-        Pass either a prebuilt ``models.CreateJWTAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            algorithm (Algorithm, required):
-                签名方式：hmac-based，public-key
-            from_ (From, required):
-                认证字段
-                password：对应 MQTT CONNECT Packet 中 password 字段，
-                username：对应 MQTT CONNECT Packet 中 username 字段
-                默认username
-            secret (Secret):
-                密钥，Algorithm为hmac-based需要传递该字段。
-            public_key (PublicKey):
-                公钥，Algorithm为public-key时需要传递该字段。
-            status (Status):
-                认证器是否开启：open-启用；close-关闭，默认：open-启用
-            remark (Remark):
-                说明，不能超过 128 个字符。
+        Takes a ``models.CreateJWTAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -1474,17 +466,8 @@ class MqttClient(SyncClient):
             errors.FailedOperationPublicKeyVerifyFailed: ``FailedOperation.PublicKeyVerifyFailed``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateJWTAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_jwt_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_CREATE_JWT_AUTHENTICATOR, request)
+        return self._call("CreateJWTAuthenticator", request, params)
 
     @overload
     def create_message_enrichment_rule(
@@ -1509,53 +492,12 @@ class MqttClient(SyncClient):
     ) -> models.CreateMessageEnrichmentRuleResponse:
         """This API is used to create a message enrichment rule.
 
-        Pass either a prebuilt ``models.CreateMessageEnrichmentRuleRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            rule_name (RuleName, required):
-                Rule name
-            condition (Condition, required):
-                Rule matching conditions in JSON format, Base64 encoding is
-                required.
-                Creating a Billing Resource Order
-                {"clientId":"client-1","username":"client-1","topic":"home/room1"}
-                Specifies the Base64-encoded content.
-                eyJjbGllbnRJZCI6ImNsaWVudC0xIiwidXNlcm5hbWUiOiJjbGllbnQtMSIsInRvcGljIjoiaG9tZS9yb29tMSJ9
-            actions (Actions, required):
-                Specifies the action of rule execution in JSON format, which must be
-                Base64 encoded.
-                Creating a Billing Resource Order
-                {"messageExpiryInterval":360,"responseTopic":"replies/devices/${clientid}","correlationData":"${traceid}","userProperty":[{"key":"trace-id","value":"${traceid}"}]}
-                Specifies the BASE64-encoded value.
-                eyJtZXNzYWdlRXhwaXJ5SW50ZXJ2YWwiOjM2MCwicmVzcG9uc2VUb3BpYyI6InJlcGxpZXMvZGV2aWNlcy8ke2NsaWVudGlkfSIsImNvcnJlbGF0aW9uRGF0YSI6IiR7dHJhY2VpZH0iLCJ1c2VyUHJvcGVydHkiOlt7ImtleSI6InRyYWNlLWlkIiwidmFsdWUiOiIke3RyYWNlaWR9In1dfQ==
-            priority (Priority, required):
-                Rule priority. a smaller number indicates a higher priority. high
-                priority overwrites low-priority. the userproperty field will be
-                merged.
-            status (Status):
-                Rule status. valid values: 0 (undefined), 1 (activate), 2
-                (deactivate). default: deactivate.
-            remark (Remark):
-                Specifies the remark with length not exceeding 128 characters.
+        Takes a ``models.CreateMessageEnrichmentRuleRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateMessageEnrichmentRuleRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_message_enrichment_rule() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_CREATE_MESSAGE_ENRICHMENT_RULE, request)
+        return self._call("CreateMessageEnrichmentRule", request, params)
 
     @overload
     def create_topic(self, request: models.CreateTopicRequest, /) -> models.CreateTopicResponse: ...
@@ -1574,17 +516,7 @@ class MqttClient(SyncClient):
     ) -> models.CreateTopicResponse:
         """创建主题
 
-        Pass either a prebuilt ``models.CreateTopicRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            topic (Topic, required):
-                <p>主题，不能为空，只能包含字母、数字、“-”及“_”，3-100 字符。</p>
-            remark (Remark):
-                <p>备注，最长 128 字符</p>
+        Takes a ``models.CreateTopicRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -1593,15 +525,8 @@ class MqttClient(SyncClient):
             errors.OperationDenied: ``OperationDenied``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateTopicRequest(**params)
-        elif params:
-            raise TypeError("create_topic() takes a request object or keyword arguments, not both")
-
-        return self._invoke(_CREATE_TOPIC, request)
+        return self._call("CreateTopic", request, params)
 
     @overload
     def create_user(self, request: models.CreateUserRequest, /) -> models.CreateUserResponse: ...
@@ -1621,26 +546,7 @@ class MqttClient(SyncClient):
     ) -> models.CreateUserResponse:
         """This API is used to add an MQTT role.
 
-        Pass either a prebuilt ``models.CreateUserRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            username (Username, required):
-                Specifies the username, which cannot be empty, only supports
-                numbers, uppercase and lowercase letters, and separators ("_", "-"),
-                and must not exceed 32 characters.
-            password (Password):
-                Specifies the password. if this field is empty, the backend performs
-                default generation. when using a user-defined password, the value
-                cannot be empty, only supports numbers, uppercase and lowercase
-                letters, and separators ("_", "-"), and must not exceed 64
-                characters.
-            remark (Remark):
-                Specifies the remark with length not exceeding 128 characters.
+        Takes a ``models.CreateUserRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -1649,15 +555,8 @@ class MqttClient(SyncClient):
             errors.ResourceInUse: ``ResourceInUse``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateUserRequest(**params)
-        elif params:
-            raise TypeError("create_user() takes a request object or keyword arguments, not both")
-
-        return self._invoke(_CREATE_USER, request)
+        return self._call("CreateUser", request, params)
 
     @overload
     def deactivate_ca_certificate(
@@ -1677,31 +576,13 @@ class MqttClient(SyncClient):
     ) -> models.DeactivateCaCertificateResponse:
         """失效Ca证书
 
-        Pass either a prebuilt ``models.DeactivateCaCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            ca_sn (CaSn, required):
-                证书序列号，可以从
-                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+        Takes a ``models.DeactivateCaCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeactivateCaCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "deactivate_ca_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DEACTIVATE_CA_CERTIFICATE, request)
+        return self._call("DeactivateCaCertificate", request, params)
 
     @overload
     def deactivate_device_certificate(
@@ -1721,31 +602,13 @@ class MqttClient(SyncClient):
     ) -> models.DeactivateDeviceCertificateResponse:
         """失效Ca证书
 
-        Pass either a prebuilt ``models.DeactivateDeviceCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            device_certificate_sn (DeviceCertificateSn, required):
-                设备证书的SN序列号，可以从
-                [DescribeDeviceCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、设备证书文件中获得。
+        Takes a ``models.DeactivateDeviceCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeactivateDeviceCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "deactivate_device_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DEACTIVATE_DEVICE_CERTIFICATE, request)
+        return self._call("DeactivateDeviceCertificate", request, params)
 
     @overload
     def delete_authenticator(
@@ -1765,32 +628,15 @@ class MqttClient(SyncClient):
     ) -> models.DeleteAuthenticatorResponse:
         """根据认证器类型删除一个MQTT认证器
 
-        Pass either a prebuilt ``models.DeleteAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            type (Type, required):
-                <p>认证器类型:<br>JWT：JWT认证器<br>JWKS：JWKS认证器<br>HTTP：HTTP认证器</p>
+        Takes a ``models.DeleteAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.ResourceNotFoundNoAuthenticator: ``ResourceNotFound.NoAuthenticator``
             errors.ResourceNotFoundRole: ``ResourceNotFound.Role``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DELETE_AUTHENTICATOR, request)
+        return self._call("DeleteAuthenticator", request, params)
 
     @overload
     def delete_authorization_policy(
@@ -1810,34 +656,14 @@ class MqttClient(SyncClient):
     ) -> models.DeleteAuthorizationPolicyResponse:
         """This API is used to delete policy rules.
 
-        Pass either a prebuilt ``models.DeleteAuthorizationPolicyRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            id (Id, required):
-                Specifies the authorization policy rule id, which can be obtained
-                from the DescribeAuthorizationPolicies api
-                (https://www.tencentcloud.com/document/api/1778/111074?from_cn_redirect=1).
+        Takes a ``models.DeleteAuthorizationPolicyRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundAuthorizationPolicy: ``ResourceNotFound.AuthorizationPolicy``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteAuthorizationPolicyRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_authorization_policy() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DELETE_AUTHORIZATION_POLICY, request)
+        return self._call("DeleteAuthorizationPolicy", request, params)
 
     @overload
     def delete_block_rule(
@@ -1857,28 +683,12 @@ class MqttClient(SyncClient):
     ) -> models.DeleteBlockRuleResponse:
         """删除封禁规则
 
-        Pass either a prebuilt ``models.DeleteBlockRuleRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                实例ID
-            block_rule_name (BlockRuleName, required):
-                封禁规则名
+        Takes a ``models.DeleteBlockRuleRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteBlockRuleRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_block_rule() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DELETE_BLOCK_RULE, request)
+        return self._call("DeleteBlockRule", request, params)
 
     @overload
     def delete_ca_certificate(
@@ -1898,33 +708,15 @@ class MqttClient(SyncClient):
     ) -> models.DeleteCaCertificateResponse:
         """删除Ca证书
 
-        Pass either a prebuilt ``models.DeleteCaCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            ca_sn (CaSn, required):
-                CA证书序列号，可以从
-                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+        Takes a ``models.DeleteCaCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.FailedOperationRelatedDeviceCertificateExists: ``FailedOperation.RelatedDeviceCertificateExists``
             errors.ResourceNotFoundCa: ``ResourceNotFound.Ca``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteCaCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_ca_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DELETE_CA_CERTIFICATE, request)
+        return self._call("DeleteCaCertificate", request, params)
 
     @overload
     def delete_client_subscription(
@@ -1945,33 +737,15 @@ class MqttClient(SyncClient):
     ) -> models.DeleteClientSubscriptionResponse:
         """This API is used to delete a subscription of an MQTT client.
 
-        Pass either a prebuilt ``models.DeleteClientSubscriptionRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID.
-            client_id (ClientId):
-                Client ID.
-            topic_filter (TopicFilter):
-                Specifies the subscription.
+        Takes a ``models.DeleteClientSubscriptionRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.FailedOperationRelatedDeviceCertificateExists: ``FailedOperation.RelatedDeviceCertificateExists``
             errors.ResourceNotFoundCa: ``ResourceNotFound.Ca``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteClientSubscriptionRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_client_subscription() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DELETE_CLIENT_SUBSCRIPTION, request)
+        return self._call("DeleteClientSubscription", request, params)
 
     @overload
     def delete_device_certificate(
@@ -1991,29 +765,13 @@ class MqttClient(SyncClient):
     ) -> models.DeleteDeviceCertificateResponse:
         """删除设备证书
 
-        Pass either a prebuilt ``models.DeleteDeviceCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                集群id
-            device_certificate_sn (DeviceCertificateSn, required):
-                设备证书序列号
+        Takes a ``models.DeleteDeviceCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteDeviceCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_device_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DELETE_DEVICE_CERTIFICATE, request)
+        return self._call("DeleteDeviceCertificate", request, params)
 
     @overload
     def delete_device_identity(
@@ -2033,29 +791,13 @@ class MqttClient(SyncClient):
     ) -> models.DeleteDeviceIdentityResponse:
         """Delete a device signature
 
-        Pass either a prebuilt ``models.DeleteDeviceIdentityRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Cluster ID.
-            device_id (DeviceId, required):
-                Device ID
+        Takes a ``models.DeleteDeviceIdentityRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteDeviceIdentityRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_device_identity() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DELETE_DEVICE_IDENTITY, request)
+        return self._call("DeleteDeviceIdentity", request, params)
 
     @overload
     def delete_ins_public_endpoint(
@@ -2074,28 +816,13 @@ class MqttClient(SyncClient):
     ) -> models.DeleteInsPublicEndpointResponse:
         """删除MQTT实例的公网接入点
 
-        Pass either a prebuilt ``models.DeleteInsPublicEndpointRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+        Takes a ``models.DeleteInsPublicEndpointRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteInsPublicEndpointRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_ins_public_endpoint() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DELETE_INS_PUBLIC_ENDPOINT, request)
+        return self._call("DeleteInsPublicEndpoint", request, params)
 
     @overload
     def delete_instance(
@@ -2114,31 +841,15 @@ class MqttClient(SyncClient):
     ) -> models.DeleteInstanceResponse:
         """This API is used to delete an MQTT instance.
 
-        Pass either a prebuilt ``models.DeleteInstanceRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
+        Takes a ``models.DeleteInstanceRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationDeleteProtect: ``FailedOperation.DeleteProtect``
             errors.ResourceInUse: ``ResourceInUse``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteInstanceRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_instance() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DELETE_INSTANCE, request)
+        return self._call("DeleteInstance", request, params)
 
     @overload
     def delete_message_enrichment_rule(
@@ -2158,31 +869,13 @@ class MqttClient(SyncClient):
     ) -> models.DeleteMessageEnrichmentRuleResponse:
         """This API is used to delete the message enrichment rule.
 
-        Pass either a prebuilt ``models.DeleteMessageEnrichmentRuleRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            id (Id, required):
-                Message enrichment rule id.
+        Takes a ``models.DeleteMessageEnrichmentRuleRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteMessageEnrichmentRuleRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_message_enrichment_rule() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DELETE_MESSAGE_ENRICHMENT_RULE, request)
+        return self._call("DeleteMessageEnrichmentRule", request, params)
 
     @overload
     def delete_topic(self, request: models.DeleteTopicRequest, /) -> models.DeleteTopicResponse: ...
@@ -2200,27 +893,13 @@ class MqttClient(SyncClient):
     ) -> models.DeleteTopicResponse:
         """This API is used to delete an MQTT topic.
 
-        Pass either a prebuilt ``models.DeleteTopicRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID.
-            topic (Topic, required):
-                Topic.
+        Takes a ``models.DeleteTopicRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.ResourceNotFoundTopic: ``ResourceNotFound.Topic``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteTopicRequest(**params)
-        elif params:
-            raise TypeError("delete_topic() takes a request object or keyword arguments, not both")
-
-        return self._invoke(_DELETE_TOPIC, request)
+        return self._call("DeleteTopic", request, params)
 
     @overload
     def delete_user(self, request: models.DeleteUserRequest, /) -> models.DeleteUserResponse: ...
@@ -2238,29 +917,15 @@ class MqttClient(SyncClient):
     ) -> models.DeleteUserResponse:
         """This API is used to delete an MQTT user.
 
-        Pass either a prebuilt ``models.DeleteUserRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID.
-            username (Username, required):
-                Username.
+        Takes a ``models.DeleteUserRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.ResourceNotFoundRole: ``ResourceNotFound.Role``
             errors.ResourceNotFoundUsername: ``ResourceNotFound.Username``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteUserRequest(**params)
-        elif params:
-            raise TypeError("delete_user() takes a request object or keyword arguments, not both")
-
-        return self._invoke(_DELETE_USER, request)
+        return self._call("DeleteUser", request, params)
 
     @overload
     def describe_authenticator(
@@ -2280,32 +945,12 @@ class MqttClient(SyncClient):
     ) -> models.DescribeAuthenticatorResponse:
         """查询MQTT认证器
 
-        Pass either a prebuilt ``models.DescribeAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            type (Type):
-                认证器类型:
-                JWT：JWT认证器
-                JWKS：JWKS认证器
-                HTTP：HTTP认证器
+        Takes a ``models.DescribeAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_AUTHENTICATOR, request)
+        return self._call("DescribeAuthenticator", request, params)
 
     @overload
     def describe_authorization_policies(
@@ -2324,28 +969,12 @@ class MqttClient(SyncClient):
     ) -> models.DescribeAuthorizationPoliciesResponse:
         """This API is used to query authorization rules.
 
-        Pass either a prebuilt ``models.DescribeAuthorizationPoliciesRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
+        Takes a ``models.DescribeAuthorizationPoliciesRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeAuthorizationPoliciesRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_authorization_policies() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_AUTHORIZATION_POLICIES, request)
+        return self._call("DescribeAuthorizationPolicies", request, params)
 
     @overload
     def describe_block_rule_list(
@@ -2364,28 +993,13 @@ class MqttClient(SyncClient):
     ) -> models.DescribeBlockRuleListResponse:
         """封禁规则列表
 
-        Pass either a prebuilt ``models.DescribeBlockRuleListRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+        Takes a ``models.DescribeBlockRuleListRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeBlockRuleListRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_block_rule_list() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_BLOCK_RULE_LIST, request)
+        return self._call("DescribeBlockRuleList", request, params)
 
     @overload
     def describe_ca_certificate(
@@ -2405,31 +1019,13 @@ class MqttClient(SyncClient):
     ) -> models.DescribeCaCertificateResponse:
         """查询Ca证书详情接口
 
-        Pass either a prebuilt ``models.DescribeCaCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            ca_sn (CaSn, required):
-                CA证书的SN序列号，可以从
-                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+        Takes a ``models.DescribeCaCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeCaCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_ca_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_CA_CERTIFICATE, request)
+        return self._call("DescribeCaCertificate", request, params)
 
     @overload
     def describe_ca_certificates(
@@ -2448,28 +1044,13 @@ class MqttClient(SyncClient):
     ) -> models.DescribeCaCertificatesResponse:
         """查询集群下的ca证书信息
 
-        Pass either a prebuilt ``models.DescribeCaCertificatesRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+        Takes a ``models.DescribeCaCertificatesRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeCaCertificatesRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_ca_certificates() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_CA_CERTIFICATES, request)
+        return self._call("DescribeCaCertificates", request, params)
 
     @overload
     def describe_client_events(
@@ -2491,31 +1072,9 @@ class MqttClient(SyncClient):
     ) -> models.DescribeClientEventsResponse:
         """查询轨迹
 
-        Pass either a prebuilt ``models.DescribeClientEventsRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                集群id
-            start_time (StartTime, required):
-                开始时间
-            end_time (EndTime, required):
-                结束时间
-            client_id (ClientId, required):
-                客户端id
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.DescribeClientEventsRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.DescribeClientEventsRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_client_events() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_CLIENT_EVENTS, request)
+        return self._call("DescribeClientEvents", request, params)
 
     @overload
     def describe_client_list(
@@ -2538,38 +1097,13 @@ class MqttClient(SyncClient):
     ) -> models.DescribeClientListResponse:
         """This API is used to query the MQTT client details.
 
-        Pass either a prebuilt ``models.DescribeClientListRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            client_id (ClientId):
-                Client ID
-            number (Number):
-                Limit on the number of clients. Maximum value: 1024. Default value:
-                1024.
-            online_status (OnlineStatus):
-                <p>0:查询在线和离线客户端（默认值）<br>1:查询在线客户端<br>2:查询离线客户端</p>
-            max_timestamp (MaxTimestamp):
-                <p>在线连接：表示最后的连接时间<br>离线连接：表示最后的断开连接时间</p>
+        Takes a ``models.DescribeClientListRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeClientListRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_client_list() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_CLIENT_LIST, request)
+        return self._call("DescribeClientList", request, params)
 
     @overload
     def describe_device_certificate(
@@ -2589,31 +1123,13 @@ class MqttClient(SyncClient):
     ) -> models.DescribeDeviceCertificateResponse:
         """This API is used to query device certificate details.
 
-        Pass either a prebuilt ``models.DescribeDeviceCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            device_certificate_sn (DeviceCertificateSn, required):
-                The SN serial number of the device certificate is used for unique
-                identification of a device certificate.
-            instance_id (InstanceId, required):
-                The instance ID of the TDMQ MQTT can be obtained from the
-                DescribeInstanceList API or the console.
+        Takes a ``models.DescribeDeviceCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeDeviceCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_device_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_DEVICE_CERTIFICATE, request)
+        return self._call("DescribeDeviceCertificate", request, params)
 
     @overload
     def describe_device_certificate_backup_history(
@@ -2640,39 +1156,12 @@ class MqttClient(SyncClient):
     ) -> models.DescribeDeviceCertificateBackupHistoryResponse:
         """跨集群灾备场景下查询设备证书同步记录
 
-        Pass either a prebuilt ``models.DescribeDeviceCertificateBackupHistoryRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            destination (Destination, required):
-                <p>目标集群的集群ID</p>
-            ca_sn (CaSn):
-                <p>CA证书的SN</p>
-            device_certificate_sn (DeviceCertificateSn):
-                <p>设备证书的SN</p>
-            modification_time_start (ModificationTimeStart):
-                <p>同步发生开始时间（毫秒级时间戳）</p>
-            modification_time_end (ModificationTimeEnd):
-                <p>同步结束时间（毫秒级时间戳）</p>
-            limit (Limit):
-                <p>查询条数，默认20，最大1024</p>
+        Takes a ``models.DescribeDeviceCertificateBackupHistoryRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeDeviceCertificateBackupHistoryRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_device_certificate_backup_history() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_DEVICE_CERTIFICATE_BACKUP_HISTORY, request)
+        return self._call("DescribeDeviceCertificateBackupHistory", request, params)
 
     @overload
     def describe_device_certificates(
@@ -2695,54 +1184,12 @@ class MqttClient(SyncClient):
     ) -> models.DescribeDeviceCertificatesResponse:
         """Query device certificates with paging
 
-        Pass either a prebuilt ``models.DescribeDeviceCertificatesRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Tencent Cloud MQTT instance ID can be obtained from the console.
-            filters (Filters):
-                Support search parameter
-                Client id: Client id, obtained based on actual business operations.
-                CaSn: The SN serial number of the CA certificate belonging to it can
-                be obtained by querying the cluster CA certificate list
-                (https://www.tencentcloud.com/document/api/1778/116206?from_cn_redirect=1)
-                or through business operations.
-                DeviceCertificateSn: SN serial number of the device certificate. Can
-                be obtained from [Query Device Certificate
-                Detail](https://www.tencentcloud.com/document/api/1778/113748?from_cn_redirect=1).
-                DeviceCertificateCn: The device certificate CN.
-                OrganizationalUnit: Cert OU
-                NotAfterEnd: Certificates with expiration time less than or equal to
-                the specified time
-                NotAfterStart: Cert with expiration time equal to or greater than
-                the specified time
-                Status: Device certificate status. ACTIVE (activated); INACTIVE
-                (inactive); REVOKED (revoked); PENDING_ACTIVATION (to be activated).
-            limit (Limit):
-                Pagination limit. Default 20. Maximum 100.
-            offset (Offset):
-                Pagination offset, default 0
-            order_by (OrderBy):
-                Sorting rule
-                CREATE_TIME_DESC, descending order by creation time
-                CREATE_TIME_ASC, sort by creation time in ascending order
-                UPDATE_TIME_DESC, descending order by update time
-                UPDATE_TIME_ASC, update time in ascending order
+        Takes a ``models.DescribeDeviceCertificatesRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeDeviceCertificatesRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_device_certificates() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_DEVICE_CERTIFICATES, request)
+        return self._call("DescribeDeviceCertificates", request, params)
 
     @overload
     def paginate_describe_device_certificates(
@@ -2799,30 +1246,12 @@ class MqttClient(SyncClient):
     ) -> models.DescribeDeviceIdentitiesResponse:
         """Query the list of device identifiers in a cluster
 
-        Pass either a prebuilt ``models.DescribeDeviceIdentitiesRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Cluster ID.
-            offset (Offset):
-                Query start position
-            limit (Limit):
-                Query result limit count
+        Takes a ``models.DescribeDeviceIdentitiesRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeDeviceIdentitiesRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_device_identities() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_DEVICE_IDENTITIES, request)
+        return self._call("DescribeDeviceIdentities", request, params)
 
     @overload
     def paginate_describe_device_identities(
@@ -2876,29 +1305,13 @@ class MqttClient(SyncClient):
     ) -> models.DescribeDeviceIdentityResponse:
         """Query device identification
 
-        Pass either a prebuilt ``models.DescribeDeviceIdentityRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Cluster ID.
-            device_id (DeviceId, required):
-                Device ID
+        Takes a ``models.DescribeDeviceIdentityRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeDeviceIdentityRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_device_identity() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_DEVICE_IDENTITY, request)
+        return self._call("DescribeDeviceIdentity", request, params)
 
     @overload
     def describe_device_identity_backup_history(
@@ -2924,36 +1337,12 @@ class MqttClient(SyncClient):
     ) -> models.DescribeDeviceIdentityBackupHistoryResponse:
         """跨集群容灾场景下查询设备标识同步记录
 
-        Pass either a prebuilt ``models.DescribeDeviceIdentityBackupHistoryRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>集群id</p>
-            destination (Destination, required):
-                <p>灾备集群的集群ID</p>
-            device_id (DeviceId):
-                <p>设备ID</p>
-            modification_time_start (ModificationTimeStart):
-                <p>同步发生的开始时间</p>
-            modification_time_end (ModificationTimeEnd):
-                <p>同步发生的结束时间</p>
-            limit (Limit):
-                <p>查询条数</p>
+        Takes a ``models.DescribeDeviceIdentityBackupHistoryRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeDeviceIdentityBackupHistoryRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_device_identity_backup_history() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_DEVICE_IDENTITY_BACKUP_HISTORY, request)
+        return self._call("DescribeDeviceIdentityBackupHistory", request, params)
 
     @overload
     def describe_ins_public_endpoints(
@@ -2972,27 +1361,12 @@ class MqttClient(SyncClient):
     ) -> models.DescribeInsPublicEndpointsResponse:
         """查询MQTT实例公网接入点
 
-        Pass either a prebuilt ``models.DescribeInsPublicEndpointsRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+        Takes a ``models.DescribeInsPublicEndpointsRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeInsPublicEndpointsRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_ins_public_endpoints() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_INS_PUBLIC_ENDPOINTS, request)
+        return self._call("DescribeInsPublicEndpoints", request, params)
 
     @overload
     def describe_ins_vpc_endpoints(
@@ -3011,27 +1385,12 @@ class MqttClient(SyncClient):
     ) -> models.DescribeInsVPCEndpointsResponse:
         """查询MQTT实例公网接入点
 
-        Pass either a prebuilt ``models.DescribeInsVPCEndpointsRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+        Takes a ``models.DescribeInsVPCEndpointsRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeInsVPCEndpointsRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_ins_vpc_endpoints() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_INS_VPC_ENDPOINTS, request)
+        return self._call("DescribeInsVPCEndpoints", request, params)
 
     @overload
     def describe_instance(
@@ -3050,27 +1409,12 @@ class MqttClient(SyncClient):
     ) -> models.DescribeInstanceResponse:
         """This API is used to query instance information.
 
-        Pass either a prebuilt ``models.DescribeInstanceRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>Tencent Cloud MQTT instance ID can be obtained from the api or
-                the console.</p>
+        Takes a ``models.DescribeInstanceRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeInstanceRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_instance() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_INSTANCE, request)
+        return self._call("DescribeInstance", request, params)
 
     @overload
     def describe_instance_list(
@@ -3098,38 +1442,12 @@ class MqttClient(SyncClient):
         When using the TagFilters parameter for search, the filters parameter is
         invalid.
 
-        Pass either a prebuilt ``models.DescribeInstanceListRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            filters (Filters):
-                Query criteria list, support the following fields
-                InstanceName: Fuzzy search for cluster name
-                InstanceId: Cluster id for exact search
-                InstanceStatus: Cluster status search (RUNNING - running, CREATING -
-                creating, MODIFYING - modifying, DELETING - deleting)
-                Note: The query condition is not effective when TagFilters is
-                configured.
-            offset (Offset):
-                Query start position, default 0
-            limit (Limit):
-                Query result limit count. Default 20. Maximum 100.
-            tag_filters (TagFilters):
-                Tag filter
+        Takes a ``models.DescribeInstanceListRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeInstanceListRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_instance_list() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_INSTANCE_LIST, request)
+        return self._call("DescribeInstanceList", request, params)
 
     @overload
     def paginate_describe_instance_list(
@@ -3185,40 +1503,13 @@ class MqttClient(SyncClient):
     ) -> models.DescribeMessageByTopicResponse:
         """This API is used to query messages based on subscription.
 
-        Pass either a prebuilt ``models.DescribeMessageByTopicRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            topic (Topic, required):
-                home/room
-            start_time (StartTime, required):
-                Start time. millisecond-level timestamp.
-            max_number (MaxNumber):
-                Specifies the number of query messages. value range: 1-1024.
-                default: 100.
-            filter_expression (FilterExpression):
-                <p>消息 body 过滤表达式（Base64 编码），jq 1.6
-                语法</p><p>枚举值：</p><ul><li>LmxldmVsID09ICJFUlJPUiI=： .level ==
-                &quot;ERROR&quot; Base64编码后的字符串</li></ul>
+        Takes a ``models.DescribeMessageByTopicRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeMessageByTopicRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_message_by_topic() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_MESSAGE_BY_TOPIC, request)
+        return self._call("DescribeMessageByTopic", request, params)
 
     @overload
     def describe_message_details(
@@ -3239,33 +1530,13 @@ class MqttClient(SyncClient):
     ) -> models.DescribeMessageDetailsResponse:
         """This API is used to query the MQTT message details.
 
-        Pass either a prebuilt ``models.DescribeMessageDetailsRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            message_id (MessageId, required):
-                Message ID.
-            subscription (Subscription):
-                Subscription expression.
+        Takes a ``models.DescribeMessageDetailsRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.ResourceNotFoundMessage: ``ResourceNotFound.Message``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeMessageDetailsRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_message_details() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_MESSAGE_DETAILS, request)
+        return self._call("DescribeMessageDetails", request, params)
 
     @overload
     def describe_message_enrichment_rules(
@@ -3284,29 +1555,14 @@ class MqttClient(SyncClient):
     ) -> models.DescribeMessageEnrichmentRulesResponse:
         """This API is used to query message enrichment rules.
 
-        Pass either a prebuilt ``models.DescribeMessageEnrichmentRulesRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Tencent cloud MQTT instance ID, obtained from the
-                DescribeInstanceList API or console.
+        Takes a ``models.DescribeMessageEnrichmentRulesRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeMessageEnrichmentRulesRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_message_enrichment_rules() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_MESSAGE_ENRICHMENT_RULES, request)
+        return self._call("DescribeMessageEnrichmentRules", request, params)
 
     @overload
     def describe_message_list(
@@ -3331,41 +1587,12 @@ class MqttClient(SyncClient):
     ) -> models.DescribeMessageListResponse:
         """根据一级Topic查询消息列表
 
-        Pass either a prebuilt ``models.DescribeMessageListRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            topic (Topic, required):
-                要查询的一级Topic，可从
-                [查询MQTT主题列表](https://cloud.tencent.com/document/product/1778/111082)
-                获取。
-            start_time (StartTime, required):
-                开始时间，毫秒级时间戳 。
-            end_time (EndTime, required):
-                结束时间，毫秒级时间戳 。
-            task_request_id (TaskRequestId, required):
-                请求任务id，用于相同查询参数下查询加速，第一次查询时无需传递，第一次查询会根据本次查询参数生成查询任务ID，保留查询条件，查询下一页消息时可传递第一次查询返回的任务ID。
-            offset (Offset):
-                查询起始位置，默认0
-            limit (Limit):
-                查询结果限制数量，默认20，最大50
+        Takes a ``models.DescribeMessageListRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeMessageListRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_message_list() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_MESSAGE_LIST, request)
+        return self._call("DescribeMessageList", request, params)
 
     @overload
     def paginate_describe_message_list(
@@ -3418,22 +1645,12 @@ class MqttClient(SyncClient):
     ) -> models.DescribeProductSKUListResponse:
         """This API is used to obtain product sales specifications.
 
-        Pass either a prebuilt ``models.DescribeProductSKUListRequest`` or its members
-        as keyword arguments.
+        Takes a ``models.DescribeProductSKUListRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeProductSKUListRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_product_sku_list() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_PRODUCT_SKU_LIST, request)
+        return self._call("DescribeProductSKUList", request, params)
 
     @overload
     def describe_shared_subscription_client(
@@ -3454,34 +1671,14 @@ class MqttClient(SyncClient):
     ) -> models.DescribeSharedSubscriptionClientResponse:
         """Query shared subscription group detailed information
 
-        Pass either a prebuilt ``models.DescribeSharedSubscriptionClientRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Tencent Cloud MQTT instance ID can be obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or the console.
-            shared_name (SharedName, required):
-                Shared subscription group name
-            topic_filter (TopicFilter, required):
-                Subscription expression.
+        Takes a ``models.DescribeSharedSubscriptionClientRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeSharedSubscriptionClientRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_shared_subscription_client() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_CLIENT, request)
+        return self._call("DescribeSharedSubscriptionClient", request, params)
 
     @overload
     def describe_shared_subscription_groups(
@@ -3500,29 +1697,14 @@ class MqttClient(SyncClient):
     ) -> models.DescribeSharedSubscriptionGroupsResponse:
         """This API is used to query the subscription group list shared within the cluster.
 
-        Pass either a prebuilt ``models.DescribeSharedSubscriptionGroupsRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Tencent Cloud MQTT instance ID can be obtained from the
-                DescribeInstanceList api or the console.
+        Takes a ``models.DescribeSharedSubscriptionGroupsRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeSharedSubscriptionGroupsRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_shared_subscription_groups() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_GROUPS, request)
+        return self._call("DescribeSharedSubscriptionGroups", request, params)
 
     @overload
     def describe_shared_subscription_groups_with_subscriptions(
@@ -3543,29 +1725,14 @@ class MqttClient(SyncClient):
     ) -> models.DescribeSharedSubscriptionGroupsWithSubscriptionsResponse:
         """查询集群下共享订阅组列表
 
-        Pass either a prebuilt ``models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+        Takes a ``models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_shared_subscription_groups_with_subscriptions() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_GROUPS_WITH_SUBSCRIPTIONS, request)
+        return self._call("DescribeSharedSubscriptionGroupsWithSubscriptions", request, params)
 
     @overload
     def describe_shared_subscription_lag(
@@ -3585,29 +1752,13 @@ class MqttClient(SyncClient):
     ) -> models.DescribeSharedSubscriptionLagResponse:
         """查询共享订阅消息堆积量
 
-        Pass either a prebuilt ``models.DescribeSharedSubscriptionLagRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                集群id
-            shared_subscription (SharedSubscription, required):
-                共享订阅表达式
+        Takes a ``models.DescribeSharedSubscriptionLagRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeSharedSubscriptionLagRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_shared_subscription_lag() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_LAG, request)
+        return self._call("DescribeSharedSubscriptionLag", request, params)
 
     @overload
     def describe_shared_subscriptions(
@@ -3627,32 +1778,14 @@ class MqttClient(SyncClient):
     ) -> models.DescribeSharedSubscriptionsResponse:
         """Query the subscription list of a shared subscription group
 
-        Pass either a prebuilt ``models.DescribeSharedSubscriptionsRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Tencent Cloud MQTT instance ID can be obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or the console.
-            shared_name (SharedName, required):
-                Shared subscription group name
+        Takes a ``models.DescribeSharedSubscriptionsRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeSharedSubscriptionsRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_shared_subscriptions() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_SHARED_SUBSCRIPTIONS, request)
+        return self._call("DescribeSharedSubscriptions", request, params)
 
     @overload
     def describe_topic(
@@ -3672,29 +1805,13 @@ class MqttClient(SyncClient):
     ) -> models.DescribeTopicResponse:
         """This API is used to query the MQTT topic details.
 
-        Pass either a prebuilt ``models.DescribeTopicRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID.
-            topic (Topic, required):
-                Topic.
+        Takes a ``models.DescribeTopicRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.ResourceNotFoundTopic: ``ResourceNotFound.Topic``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeTopicRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_topic() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_TOPIC, request)
+        return self._call("DescribeTopic", request, params)
 
     @overload
     def describe_topic_list(
@@ -3719,33 +1836,12 @@ class MqttClient(SyncClient):
         1. TopicName，主题名称模糊搜索
         2. TopicType，主题类型查询，支持多选，可选值：Normal,Order,Transaction,DelayScheduled
 
-        Pass either a prebuilt ``models.DescribeTopicListRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            filters (Filters):
-                <p>查询条件列表:<br>支持TopicName模糊查询</p>
-            offset (Offset):
-                <p>查询起始位置，默认0。</p>
-            limit (Limit):
-                <p>查询结果限制数量，默认20，最大20</p>
+        Takes a ``models.DescribeTopicListRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeTopicListRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_topic_list() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_TOPIC_LIST, request)
+        return self._call("DescribeTopicList", request, params)
 
     @overload
     def paginate_describe_topic_list(
@@ -3803,37 +1899,12 @@ class MqttClient(SyncClient):
 
         This API is used to perform Username fuzzy search.
 
-        Pass either a prebuilt ``models.DescribeUserListRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            filters (Filters):
-                Specifies the supported fields in the query criteria list.
-                Username: specifies the Username for filtering, supports fuzzy
-                filtering. type: String.
-            offset (Offset):
-                Query start position. default value: 0.
-            limit (Limit):
-                Specifies the query result limit count. default value: 20. maximum
-                value: 100.
+        Takes a ``models.DescribeUserListRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeUserListRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_user_list() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_USER_LIST, request)
+        return self._call("DescribeUserList", request, params)
 
     @overload
     def paginate_describe_user_list(
@@ -3886,30 +1957,13 @@ class MqttClient(SyncClient):
     ) -> models.DescribeWillMessageResponse:
         """遗嘱消息查询
 
-        Pass either a prebuilt ``models.DescribeWillMessageRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            client_id (ClientId, required):
-                <p>客户端id</p>
+        Takes a ``models.DescribeWillMessageRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeWillMessageRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_will_message() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_DESCRIBE_WILL_MESSAGE, request)
+        return self._call("DescribeWillMessage", request, params)
 
     @overload
     def kick_out_client(
@@ -3930,30 +1984,12 @@ class MqttClient(SyncClient):
     ) -> models.KickOutClientResponse:
         """This API is used to kick out a client.
 
-        Pass either a prebuilt ``models.KickOutClientRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Cluster ID.
-            client_id (ClientId, required):
-                Client ID.
-            delete_session (DeleteSession):
-                是否清理session，默认false
+        Takes a ``models.KickOutClientRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.KickOutClientRequest(**params)
-        elif params:
-            raise TypeError(
-                "kick_out_client() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_KICK_OUT_CLIENT, request)
+        return self._call("KickOutClient", request, params)
 
     @overload
     def modify_authorization_policy(
@@ -3987,77 +2023,14 @@ class MqttClient(SyncClient):
         description
         (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
 
-        Pass either a prebuilt ``models.ModifyAuthorizationPolicyRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            id (Id, required):
-                Specifies the authorization policy ID, which can be obtained from
-                the query authorization policy API
-                (https://www.tencentcloud.com/document/product/1778/111074?from_cn_redirect=1).
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            policy_name (PolicyName):
-                Policy name, which cannot be empty, contains 3 to 64 characters, and
-                supports chinese, letters, digits, "-", and "_".
-            policy_version (PolicyVersion):
-                Policy version, defaults to 1. currently only support 1.
-            priority (Priority):
-                Policy priority. a smaller value indicates a higher priority. must
-                be unique.
-            effect (Effect):
-                Specifies the decision.
-                allow. specifies the permission.
-                Denies.
-            actions (Actions):
-                Operation, supports multiple selections separated by commas. see the
-                data plane policy description
-                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-                Specifies the connection.
-                Specifies the publish action.
-                Sub. specifies the subscription.
-            resources (Resources):
-                Specifies the resource and subscription to match. supports
-                configuration of multiple match rules, separated by commas. see the
-                data plane authorization policy description
-                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-            username (Username):
-                Specifies the condition-username.
-            retain (Retain):
-                Condition - message retention.
-                Matches message retention.
-                Matches non-retention messages.
-                3. match retained and non-retained messages.
-            client_id (ClientId):
-                Client ID. supports regular expressions.
-            ip (Ip):
-                Condition: client IP address. supports IP or CIDR.
-            qos (Qos):
-                Condition: specifies the service quality.
-                0: at most once.
-                Minimum once.
-                2: exactly once.
-            remark (Remark):
-                Specifies the remark information with a maximum length of 128
-                characters.
+        Takes a ``models.ModifyAuthorizationPolicyRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationDuplicatePolicy: ``FailedOperation.DuplicatePolicy``
             errors.FailedOperationDuplicatePriority: ``FailedOperation.DuplicatePriority``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyAuthorizationPolicyRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_authorization_policy() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_MODIFY_AUTHORIZATION_POLICY, request)
+        return self._call("ModifyAuthorizationPolicy", request, params)
 
     @overload
     def modify_block_rule(
@@ -4081,38 +2054,13 @@ class MqttClient(SyncClient):
     ) -> models.ModifyBlockRuleResponse:
         """修改封禁规则
 
-        Pass either a prebuilt ``models.ModifyBlockRuleRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            name (Name, required):
-                待修改的封禁规则名
-            include (Include):
-                包含表达式支持*（多个字符）和？（一个字符）
-            excludes (Excludes):
-                排除表达式支持*（多个字符）和？（一个字符），最多三条。
-            expire_time (ExpireTime):
-                过期时间，毫秒级时间戳
-            remark (Remark):
-                备注，最长 128 字符
+        Takes a ``models.ModifyBlockRuleRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyBlockRuleRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_block_rule() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_MODIFY_BLOCK_RULE, request)
+        return self._call("ModifyBlockRule", request, params)
 
     @overload
     def modify_device_identity(
@@ -4136,40 +2084,13 @@ class MqttClient(SyncClient):
     ) -> models.ModifyDeviceIdentityResponse:
         """Modify the device signature
 
-        Pass either a prebuilt ``models.ModifyDeviceIdentityRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Tencent Cloud MQTT instance ID can be obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or the console.
-            device_id (DeviceId, required):
-                Device ID
-            status (Status):
-                1:ENABLED-Available
-                2: DISABLED - Unavailable
-            primary_key (PrimaryKey):
-                Primary signature key, Base64 encode is required.
-            secondary_key (SecondaryKey):
-                Secondary signature key, must be Base64 encoded.
-            propagating_properties (PropagatingProperties):
-                Device id spread attribute setting
+        Takes a ``models.ModifyDeviceIdentityRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyDeviceIdentityRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_device_identity() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_MODIFY_DEVICE_IDENTITY, request)
+        return self._call("ModifyDeviceIdentity", request, params)
 
     @overload
     def modify_http_authenticator(
@@ -4198,47 +2119,12 @@ class MqttClient(SyncClient):
     ) -> models.ModifyHttpAuthenticatorResponse:
         """修改MQTT HTTP 认证器
 
-        Pass either a prebuilt ``models.ModifyHttpAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            endpoint (Endpoint):
-                服务地址
-            status (Status):
-                认证器状态：open-启用；close-关闭
-            concurrency (Concurrency):
-                最大并发连接数，默认8，范围：1-10
-            connect_timeout (ConnectTimeout):
-                连接超时时间，单位：秒，范围：1-30
-            read_timeout (ReadTimeout):
-                请求超时时间，单位：秒，范围：1-30
-            remark (Remark):
-                说明，最多支持128个字符。
-            method (Method):
-                请求方法，GET 或者 POST
-            header (Header):
-                请求header
-            body (Body):
-                请求body
-            including_user_properties (IncludingUserProperties):
-                连接UserProperty作为Header转发，默认false
+        Takes a ``models.ModifyHttpAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyHttpAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_http_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_MODIFY_HTTP_AUTHENTICATOR, request)
+        return self._call("ModifyHttpAuthenticator", request, params)
 
     @overload
     def modify_ins_public_endpoint(
@@ -4259,31 +2145,12 @@ class MqttClient(SyncClient):
     ) -> models.ModifyInsPublicEndpointResponse:
         """更新MQTT实例公网接入点
 
-        Pass either a prebuilt ``models.ModifyInsPublicEndpointRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            bandwidth (Bandwidth, required):
-                <p>带宽，单位：Mbps</p>
-            rules (Rules, required):
-                <p>公网访问规则</p>
+        Takes a ``models.ModifyInsPublicEndpointRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyInsPublicEndpointRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_ins_public_endpoint() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_MODIFY_INS_PUBLIC_ENDPOINT, request)
+        return self._call("ModifyInsPublicEndpoint", request, params)
 
     @overload
     def modify_instance(
@@ -4312,43 +2179,7 @@ class MqttClient(SyncClient):
         """This API is used to modify instance attributes. Only running clusters can call
         this API to perform configuration change.
 
-        Pass either a prebuilt ``models.ModifyInstanceRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            name (Name):
-                Specifies the instance name to be modified, cannot be empty, 3-64
-                characters, only comprised of digits, letters, "-", and "_".
-            remark (Remark):
-                Specifies the remark information to be modified, with a maximum of
-                128 characters.
-            sku_code (SkuCode):
-                Specifies the configuration specification to be changed.
-                Basic version and professional edition clusters cannot be upgraded
-                to platinum version specifications. platinum edition clusters cannot
-                be downgraded to basic version and enhanced specifications.
-            device_certificate_provision_type (DeviceCertificateProvisionType):
-                Specifies the registration method for the client certificate.
-                JITP: automatically register.
-                API: register manually through api.
-            automatic_activation (AutomaticActivation):
-                Specifies whether to automatically activate the cert after automatic
-                registration.
-            authorization_policy (AuthorizationPolicy):
-                Authorization policy switch.
-            use_default_server_cert (UseDefaultServerCert):
-                Specifies whether to use the default server certificate.
-            x509_mode (X509Mode):
-                TLS: one-way authentication.
-                mTLS. specifies mutual authentication.
-                BYOC: one device, one certificate.
-            message_rate (MessageRate):
-                Specifies the speed limit unit for client message send and receive
-                in messages per second.
+        Takes a ``models.ModifyInstanceRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -4356,17 +2187,8 @@ class MqttClient(SyncClient):
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.FailedOperationNotSupportDisableAuthorizationPolicy: ``FailedOperation.NotSupportDisableAuthorizationPolicy``
             errors.ResourceUnavailable: ``ResourceUnavailable``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyInstanceRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_instance() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_MODIFY_INSTANCE, request)
+        return self._call("ModifyInstance", request, params)
 
     @overload
     def modify_instance_cert_binding(
@@ -4391,31 +2213,7 @@ class MqttClient(SyncClient):
         """更新MQTT集群绑定证书
         参数传空，则为删除证书
 
-        Pass either a prebuilt ``models.ModifyInstanceCertBindingRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            x509_mode (X509Mode, required):
-                加密通信方式
-                TLS：单向证书认证
-                mTLS：双向证书认证
-                BYOC：一设备一证书认证
-            ssl_server_cert_id (SSLServerCertId):
-                服务端证书id，从 [获取证书列表](https://cloud.tencent.com/document/api/400/41671)
-                或者腾讯云证书服务控制台获取。X509Mode为mTLS或BYOC时为必填。
-            ssl_ca_cert_id (SSLCaCertId):
-                CA证书id，从 [获取证书列表](https://cloud.tencent.com/document/api/400/41671)
-                或者腾讯云证书服务控制台获取。X509Mode为mTLS时为必填
-            device_certificate_provision_type (DeviceCertificateProvisionType):
-                设备证书注册类型：
-                JITP：自动注册；
-                API：手动注册
-                默认值：API
-            automatic_activation (AutomaticActivation):
-                是否自动激活，默认为false
+        Takes a ``models.ModifyInstanceCertBindingRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -4423,17 +2221,8 @@ class MqttClient(SyncClient):
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.FailedOperationNotSupportDisableAuthorizationPolicy: ``FailedOperation.NotSupportDisableAuthorizationPolicy``
             errors.ResourceUnavailable: ``ResourceUnavailable``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyInstanceCertBindingRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_instance_cert_binding() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_MODIFY_INSTANCE_CERT_BINDING, request)
+        return self._call("ModifyInstanceCertBinding", request, params)
 
     @overload
     def modify_jwks_authenticator(
@@ -4458,40 +2247,12 @@ class MqttClient(SyncClient):
     ) -> models.ModifyJWKSAuthenticatorResponse:
         """修改MQTT JWKS 认证器，全量配置修改，需要提交完整的修改后配置。
 
-        Pass either a prebuilt ``models.ModifyJWKSAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            endpoint (Endpoint):
-                <p>JWKS服务器地址，（Text字段和Endpoint字段必须选择一个填写）</p>
-            status (Status):
-                <p>认证器状态：open-启用（默认）；close-关闭</p>
-            refresh_interval (RefreshInterval):
-                <p>认证文本刷新间隔时间，单位：秒，最小值60，默认值60，最大值1000。填写认证服务器地址时生效。</p>
-            text (Text):
-                <p>JWKS文本，认证服务器地址为空时生效。（Text字段和Endpoint字段必须选择一个填写）</p>
-            from_ (From):
-                <p>认证字段；<br>username-对应 MQTT CONNECT Packet 中 username
-                字段，<br>password-对应 MQTT CONNECT Packet 中 password 字段。默认username</p>
-            remark (Remark):
-                <p>说明，不能超过 128 个字符</p>
+        Takes a ``models.ModifyJWKSAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyJWKSAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_jwks_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_MODIFY_JWKS_AUTHENTICATOR, request)
+        return self._call("ModifyJWKSAuthenticator", request, params)
 
     @overload
     def modify_jwt_authenticator(
@@ -4516,42 +2277,13 @@ class MqttClient(SyncClient):
     ) -> models.ModifyJWTAuthenticatorResponse:
         """修改MQTT JWKS 认证器
 
-        Pass either a prebuilt ``models.ModifyJWTAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            algorithm (Algorithm):
-                签名方式：hmac-based，public-key
-            from_ (From):
-                认证字段
-                password：对应 MQTT CONNECT Packet 中 password 字段，
-                username：对应 MQTT CONNECT Packet 中 username 字段
-            secret (Secret):
-                密钥，Algorithm为hmac-based需要传递该字段。
-            public_key (PublicKey):
-                公钥，Algorithm为public-key时需要传递该字段。
-            status (Status):
-                认证器是否开启：open-启用；close-关闭
-            remark (Remark):
-                说明，不能超过 128 个字符
+        Takes a ``models.ModifyJWTAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationPublicKeyVerifyFailed: ``FailedOperation.PublicKeyVerifyFailed``
             errors.MissingParameter: ``MissingParameter``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyJWTAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_jwt_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_MODIFY_JWT_AUTHENTICATOR, request)
+        return self._call("ModifyJWTAuthenticator", request, params)
 
     @overload
     def modify_message_enrichment_rule(
@@ -4579,57 +2311,12 @@ class MqttClient(SyncClient):
         Note: All attributes of the current rule must be submitted, even if specific
         fields are not modified.
 
-        Pass either a prebuilt ``models.ModifyMessageEnrichmentRuleRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            id (Id, required):
-                Message enrichment rule ID.
-            instance_id (InstanceId, required):
-                Tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            rule_name (RuleName):
-                Rule name, which cannot be empty, contains 3 to 64 characters, and
-                supports chinese, letters, digits, "-", and "_".
-            condition (Condition):
-                Rule matching conditions in JSON format, Base64 encoding is
-                required.
-                Creating a Billing Resource Order
-                {"clientId":"client-1","username":"client-1","topic":"home/room1"}
-                Specifies the Base64-encoded content.
-                eyJjbGllbnRJZCI6ImNsaWVudC0xIiwidXNlcm5hbWUiOiJjbGllbnQtMSIsInRvcGljIjoiaG9tZS9yb29tMSJ9
-            actions (Actions):
-                Specifies the action of rule execution in JSON format, which must be
-                Base64 encoded.
-                Creating a Billing Resource Order
-                {"messageExpiryInterval":360,"responseTopic":"replies/${clientid}","correlationData":"${traceid}","userProperty":[{"key":"trace-id","value":"${traceid}"}]}
-                Specifies the BASE64-encoded string
-                eyJtZXNzYWdlRXhwaXJ5SW50ZXJ2YWwiOjM2MCwicmVzcG9uc2VUb3BpYyI6InJlcGxpZXMvJHtjbGllbnRpZH0iLCJjb3JyZWxhdGlvbkRhdGEiOiIke3RyYWNlaWR9IiwidXNlclByb3BlcnR5IjpbeyJrZXkiOiJ0cmFjZS1pZCIsInZhbHVlIjoiJHt0cmFjZWlkfSJ9XX0=.
-            priority (Priority):
-                Rule priority. a smaller number indicates a higher priority. high
-                priority overrides low priority. the UserProperty field will be
-                merged.
-            status (Status):
-                Rule status. valid values: 0 (undefined), 1 (activate), 2
-                (deactivate). default: deactivate.
-            remark (Remark):
-                Specifies the remark information with a maximum length of 128
-                characters.
+        Takes a ``models.ModifyMessageEnrichmentRuleRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyMessageEnrichmentRuleRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_message_enrichment_rule() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_MODIFY_MESSAGE_ENRICHMENT_RULE, request)
+        return self._call("ModifyMessageEnrichmentRule", request, params)
 
     @overload
     def modify_topic(self, request: models.ModifyTopicRequest, /) -> models.ModifyTopicResponse: ...
@@ -4648,29 +2335,12 @@ class MqttClient(SyncClient):
     ) -> models.ModifyTopicResponse:
         """修改主题属性
 
-        Pass either a prebuilt ``models.ModifyTopicRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            topic (Topic, required):
-                <p>主题，不能为空，只能包含字母、数字、“-”及“_”，3-100 字符。</p>
-            remark (Remark):
-                <p>备注信息，最长 128 字符</p>
+        Takes a ``models.ModifyTopicRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyTopicRequest(**params)
-        elif params:
-            raise TypeError("modify_topic() takes a request object or keyword arguments, not both")
-
-        return self._invoke(_MODIFY_TOPIC, request)
+        return self._call("ModifyTopic", request, params)
 
     @overload
     def modify_user(self, request: models.ModifyUserRequest, /) -> models.ModifyUserResponse: ...
@@ -4689,30 +2359,12 @@ class MqttClient(SyncClient):
     ) -> models.ModifyUserResponse:
         """This API is used to modify an MQTT role.
 
-        Pass either a prebuilt ``models.ModifyUserRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            username (Username, required):
-                Username.
-            remark (Remark):
-                Specifies the remark with length not exceeding 128 characters.
+        Takes a ``models.ModifyUserRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyUserRequest(**params)
-        elif params:
-            raise TypeError("modify_user() takes a request object or keyword arguments, not both")
-
-        return self._invoke(_MODIFY_USER, request)
+        return self._call("ModifyUser", request, params)
 
     @overload
     def modify_x509_config(
@@ -4734,36 +2386,12 @@ class MqttClient(SyncClient):
     ) -> models.ModifyX509ConfigResponse:
         """修改集群X509配置
 
-        Pass either a prebuilt ``models.ModifyX509ConfigRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            x509_mode (X509Mode):
-                <p>证书验证模式</p><p>枚举值：</p><ul><li>TLS： 单向认证</li><li>mTLS：
-                双向认证</li><li>BYOC： 一机一证</li></ul>
-            device_certificate_provision_type (DeviceCertificateProvisionType):
-                <p>证书注册方式</p><p>枚举值：</p><ul><li>JITP： 自动注册</li><li>API：
-                手工注册</li></ul>
-            automatic_activation (AutomaticActivation):
-                <p>证书自动后激活状态</p><p>枚举值：</p><ul><li>true： 自动激活</li><li>false：
-                不激活</li></ul>
+        Takes a ``models.ModifyX509ConfigRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyX509ConfigRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_x509_config() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_MODIFY_X509_CONFIG, request)
+        return self._call("ModifyX509Config", request, params)
 
     @overload
     def publish_message(
@@ -4788,40 +2416,12 @@ class MqttClient(SyncClient):
     ) -> models.PublishMessageResponse:
         """发布 MQTT 消息到消息主题或客户端
 
-        Pass either a prebuilt ``models.PublishMessageRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            payload (Payload, required):
-                <p>消息负载 Payload，是消息的实际内容，需要按 encoding 指定的编码方式进行编码</p>
-            target_topic (TargetTopic):
-                <p>消息目的主题，该参数与 TargetClientId 二选一</p>
-            target_client_id (TargetClientId):
-                <p>消息目的客户端 ID，该参数与 TargetTopic 二选一</p>
-            encoding (Encoding):
-                <p>消息 payload 编码，可选 plain 或 base64，默认为 plain（即不编码）</p>
-            qos (Qos):
-                <p>消息的服务质量等级，默认为 1<br>QoS 0（至多一次）消息发送后，不保证接收方一定收到，也不要求接收方确认。<br>QoS
-                1（至少一次）消息至少被接收方成功接收一次，但可能重复。<br>QoS 2（恰好一次）消息确保被接收方接收且仅接收一次，无重复。</p>
-            retain (Retain):
-                <p>是否为保留消息，默认为 false，且仅支持发布到主题的消息设置为 true</p>
+        Takes a ``models.PublishMessageRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.PublishMessageRequest(**params)
-        elif params:
-            raise TypeError(
-                "publish_message() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_PUBLISH_MESSAGE, request)
+        return self._call("PublishMessage", request, params)
 
     @overload
     def register_ca_certificate(
@@ -4845,27 +2445,7 @@ class MqttClient(SyncClient):
         """注册CA证书（仅一机一证场景支持），可参考 [自定义 X.509 证书实现
         “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
 
-        Pass either a prebuilt ``models.RegisterCaCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            ca_certificate (CaCertificate, required):
-                CA证书内容，自签CA可参考 [自定义 X.509 证书实现
-                “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
-                签发自签CA
-            verification_certificate (VerificationCertificate):
-                验证证书内容，可参考 [自定义 X.509 证书实现
-                “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
-                手动注册CA证书章节
-            format (Format):
-                证书格式，不传默认PEM格式，当前仅支持PEM格式
-            status (Status):
-                证书状态，不传默认ACTIVE状态
-                    ACTIVE：激活
-                    INACTIVE：未激活
+        Takes a ``models.RegisterCaCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationCertificateVerificationFailed: ``FailedOperation.CertificateVerificationFailed``
@@ -4873,17 +2453,8 @@ class MqttClient(SyncClient):
             errors.FailedOperationInstanceRegistrationCodeEmpty: ``FailedOperation.InstanceRegistrationCodeEmpty``
             errors.FailedOperationRegistrationCodeVerifyFailed: ``FailedOperation.RegistrationCodeVerifyFailed``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.RegisterCaCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "register_ca_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_REGISTER_CA_CERTIFICATE, request)
+        return self._call("RegisterCaCertificate", request, params)
 
     @overload
     def register_device_certificate(
@@ -4908,43 +2479,14 @@ class MqttClient(SyncClient):
         """注册设备证书（仅一机一证场景生效），可参考 [自定义 X.509 证书实现
         “一机一证”](https://cloud.tencent.com/document/product/1778/114817#6cb39d46-efad-4220-8f11-2e7fab207bc8)
 
-        Pass either a prebuilt ``models.RegisterDeviceCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            device_certificate (DeviceCertificate, required):
-                设备证书内容，可参考 [使用 CA
-                证书生成服务端/客户端证书](https://cloud.tencent.com/document/product/1778/114817#aab79cc8-a148-412e-beb8-9c9e158eb944)
-                生成
-            ca_sn (CaSn, required):
-                关联的CA证书SN
-            client_id (ClientId):
-                客户端ID，需要关联该证书的客户端ID。根据实际业务使用填写
-            format (Format):
-                证书格式，默认为PEM，当前仅支持PEM格式
-            status (Status):
-                客户端证书状态，默认激活状态（ACTIVE）
-                ACTIVE：激活
-                INACTIVE：未激活
+        Takes a ``models.RegisterDeviceCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundCa: ``ResourceNotFound.Ca``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.RegisterDeviceCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "register_device_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_REGISTER_DEVICE_CERTIFICATE, request)
+        return self._call("RegisterDeviceCertificate", request, params)
 
     @overload
     def revoked_device_certificate(
@@ -4964,30 +2506,14 @@ class MqttClient(SyncClient):
     ) -> models.RevokedDeviceCertificateResponse:
         """吊销设备证书
 
-        Pass either a prebuilt ``models.RevokedDeviceCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                集群id
-            device_certificate_sn (DeviceCertificateSn, required):
-                设备证书序列号
+        Takes a ``models.RevokedDeviceCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundCertificate: ``ResourceNotFound.Certificate``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.RevokedDeviceCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "revoked_device_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_REVOKED_DEVICE_CERTIFICATE, request)
+        return self._call("RevokedDeviceCertificate", request, params)
 
     @overload
     def update_authorization_policy_priority(
@@ -5007,32 +2533,14 @@ class MqttClient(SyncClient):
     ) -> models.UpdateAuthorizationPolicyPriorityResponse:
         """This API is used to modify policy rule priority.
 
-        Pass either a prebuilt ``models.UpdateAuthorizationPolicyPriorityRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            priorities (Priorities):
-                Policy ID and priority.
+        Takes a ``models.UpdateAuthorizationPolicyPriorityRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationDuplicateAuthorizationIdOrPriority: ``FailedOperation.DuplicateAuthorizationIdOrPriority``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.UpdateAuthorizationPolicyPriorityRequest(**params)
-        elif params:
-            raise TypeError(
-                "update_authorization_policy_priority() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_UPDATE_AUTHORIZATION_POLICY_PRIORITY, request)
+        return self._call("UpdateAuthorizationPolicyPriority", request, params)
 
     @overload
     def update_message_enrichment_rule_priority(
@@ -5054,31 +2562,13 @@ class MqttClient(SyncClient):
     ) -> models.UpdateMessageEnrichmentRulePriorityResponse:
         """This API is used to modify the priority for message enrichment rule.
 
-        Pass either a prebuilt ``models.UpdateMessageEnrichmentRulePriorityRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            priorities (Priorities):
-                Policy ID and priority.
+        Takes a ``models.UpdateMessageEnrichmentRulePriorityRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.UpdateMessageEnrichmentRulePriorityRequest(**params)
-        elif params:
-            raise TypeError(
-                "update_message_enrichment_rule_priority() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_UPDATE_MESSAGE_ENRICHMENT_RULE_PRIORITY, request)
+        return self._call("UpdateMessageEnrichmentRulePriority", request, params)
 
     @overload
     def wait_until_instance_ready(
@@ -5159,31 +2649,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ActivateCaCertificateResponse:
         """激活Ca证书
 
-        Pass either a prebuilt ``models.ActivateCaCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            ca_sn (CaSn, required):
-                CA证书的SN序列号，可以从
-                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+        Takes a ``models.ActivateCaCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ActivateCaCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "activate_ca_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_ACTIVATE_CA_CERTIFICATE, request)
+        return await self._call("ActivateCaCertificate", request, params)
 
     @overload
     async def activate_device_certificate(
@@ -5203,31 +2675,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ActivateDeviceCertificateResponse:
         """生效设备证书
 
-        Pass either a prebuilt ``models.ActivateDeviceCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            device_certificate_sn (DeviceCertificateSn, required):
-                设备证书的SN序列号，可以从
-                [DescribeDeviceCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+        Takes a ``models.ActivateDeviceCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ActivateDeviceCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "activate_device_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_ACTIVATE_DEVICE_CERTIFICATE, request)
+        return await self._call("ActivateDeviceCertificate", request, params)
 
     @overload
     async def add_client_subscription(
@@ -5249,33 +2703,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.AddClientSubscriptionResponse:
         """This API is used to add a subscription for an MQTT client.
 
-        Pass either a prebuilt ``models.AddClientSubscriptionRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID.
-            client_id (ClientId, required):
-                Client ID.
-            topic_filter (TopicFilter, required):
-                Specifies the subscription.
-            qos (Qos):
-                Service quality. valid values: 0, 1, 2.
+        Takes a ``models.AddClientSubscriptionRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.AddClientSubscriptionRequest(**params)
-        elif params:
-            raise TypeError(
-                "add_client_subscription() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_ADD_CLIENT_SUBSCRIPTION, request)
+        return await self._call("AddClientSubscription", request, params)
 
     @overload
     async def apply_registration_code(
@@ -5294,28 +2728,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ApplyRegistrationCodeResponse:
         """申请ca注册码
 
-        Pass either a prebuilt ``models.ApplyRegistrationCodeRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+        Takes a ``models.ApplyRegistrationCodeRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ApplyRegistrationCodeRequest(**params)
-        elif params:
-            raise TypeError(
-                "apply_registration_code() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_APPLY_REGISTRATION_CODE, request)
+        return await self._call("ApplyRegistrationCode", request, params)
 
     @overload
     async def create_authorization_policy(
@@ -5346,85 +2765,15 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateAuthorizationPolicyResponse:
         """This API is used to create a performance test task for an MQTT instance.
 
-        Pass either a prebuilt ``models.CreateAuthorizationPolicyRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            policy_name (PolicyName, required):
-                Policy name, which cannot be empty, contains 3 to 64 characters, and
-                supports chinese, letters, digits, "-", and "_".
-            policy_version (PolicyVersion, required):
-                Policy version, defaults to 1. currently only support 1.
-            priority (Priority, required):
-                Policy priority. a smaller value indicates higher priority and must
-                be unique. a smaller priority ID means the policy takes effect with
-                higher priority. see [data plane authorization policy
-                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-            effect (Effect, required):
-                Specifies the decision.
-                allow specifies permission for access requests from devices that
-                match this policy.
-                deny: denies access requests to the device that override the policy.
-                Refer to the [data plane authorization policy
-                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-            actions (Actions, required):
-                Operation, supports multiple selections separated by commas. see the
-                data plane policy description
-                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-                Specifies the connection.
-                Specifies the publish action.
-                Sub. specifies the subscription.
-            retain (Retain, required):
-                Condition - message retention. refer to the [data plane
-                authorization policy
-                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-                Matches message retention.
-                Matches non-retention messages.
-                3. match retained and non-retained messages.
-            qos (Qos, required):
-                Condition: specifies the service quality.
-                0: at most once.
-                Minimum once.
-                2: exactly once.
-                Refer to the [data plane authorization policy
-                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-            resources (Resources):
-                Specifies the resource and subscription to match. supports
-                configuration of multiple match rules, separated by commas. see the
-                data plane authorization policy description
-                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-            username (Username):
-                Specifies the condition-username.
-            client_id (ClientId):
-                Client ID. supports regular expressions.
-            ip (Ip):
-                Specifies the client IP address, supporting IP or CIDR. refer to the
-                [data plane authorization policy
-                description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-            remark (Remark):
-                Specifies the remark information with a maximum length of 128
-                characters.
+        Takes a ``models.CreateAuthorizationPolicyRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationDuplicatePolicy: ``FailedOperation.DuplicatePolicy``
             errors.FailedOperationDuplicatePriority: ``FailedOperation.DuplicatePriority``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateAuthorizationPolicyRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_authorization_policy() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_CREATE_AUTHORIZATION_POLICY, request)
+        return await self._call("CreateAuthorizationPolicy", request, params)
 
     @overload
     async def create_block_rule(
@@ -5449,28 +2798,7 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateBlockRuleResponse:
         """创建封禁规则
 
-        Pass either a prebuilt ``models.CreateBlockRuleRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            name (Name, required):
-                封禁规则名，不可重复，只支持数字字母中划线
-            type (Type):
-                封禁规则类型
-                    CLIENT_ID(1), 默认值
-                    USERNAME(2),
-                    IP_ADDRESS(3);
-            include (Include):
-                包含表达式支持*（多个字符）和？（一个字符）
-            excludes (Excludes):
-                排除表达式支持*（多个字符）和？（一个字符），最多三条。
-            expire_time (ExpireTime):
-                过期时间，毫秒级时间戳
-            remark (Remark):
-                备注，最长 128 字符
+        Takes a ``models.CreateBlockRuleRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -5479,17 +2807,8 @@ class AsyncMqttClient(AsyncClient):
             errors.OperationDenied: ``OperationDenied``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateBlockRuleRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_block_rule() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_CREATE_BLOCK_RULE, request)
+        return await self._call("CreateBlockRule", request, params)
 
     @overload
     async def create_device_identity(
@@ -5513,42 +2832,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateDeviceIdentityResponse:
         """Create a device signature for per-device secret
 
-        Pass either a prebuilt ``models.CreateDeviceIdentityRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Tencent Cloud MQTT instance ID can be obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or the console.
-            device_id (DeviceId, required):
-                Device ID
-            status (Status):
-                1:ENABLED - Available (default)
-                2: DISABLED - Unavailable
-            primary_key (PrimaryKey):
-                Primary signature key. Automatically generated by the system if not
-                provided. base64 encode is required.
-            secondary_key (SecondaryKey):
-                Secondary signature key. Automatically generated by the system if
-                not passed. base64 encoding is required.
-            propagating_properties (PropagatingProperties):
-                Device id propagating properties setting
+        Takes a ``models.CreateDeviceIdentityRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateDeviceIdentityRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_device_identity() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_CREATE_DEVICE_IDENTITY, request)
+        return await self._call("CreateDeviceIdentity", request, params)
 
     @overload
     async def create_http_authenticator(
@@ -5579,58 +2869,15 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateHttpAuthenticatorResponse:
         """创建一个HTTP的认证器
 
-        Pass either a prebuilt ``models.CreateHttpAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            endpoint (Endpoint, required):
-                jwks服务地址
-            concurrency (Concurrency):
-                最大并发连接数，默认8，范围：1-10
-            method (Method):
-                网络请求方法 GET 或 POST，默认POST
-            status (Status):
-                认证器是否开启：open-启用；close-关闭，默认open-启用
-            remark (Remark):
-                说明，最多支持128个字符。
-            connect_timeout (ConnectTimeout):
-                连接超时时间，单位：秒，范围：1-30
-            read_timeout (ReadTimeout):
-                请求超时时间，单位：秒，范围：1-30
-            header (Header):
-                转发请求header
-            body (Body):
-                转发请求body
-            including_user_properties (IncludingUserProperties):
-                连接UserProperty作为Header转发，默认false
-            vpc_svc_id (VpcSvcId):
-                vpcsvcId
-                HTTP认证需要通过vpc网络访问时需要配置
-            network_type (NetworkType):
-                网络连接类型
-                vpc：vpc网络
-                public：公网
-                通过vpc网络连接需要设置VpcSvcId参数
+        Takes a ``models.CreateHttpAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateHttpAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_http_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_CREATE_HTTP_AUTHENTICATOR, request)
+        return await self._call("CreateHttpAuthenticator", request, params)
 
     @overload
     async def create_ins_public_endpoint(
@@ -5651,34 +2898,15 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateInsPublicEndpointResponse:
         """为MQTT实例创建公网接入点，未开启公网的集群可调用。
 
-        Pass either a prebuilt ``models.CreateInsPublicEndpointRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            bandwidth (Bandwidth, required):
-                <p>带宽,单位Mbps</p>
-            rules (Rules):
-                <p>公网访问规则</p>
+        Takes a ``models.CreateInsPublicEndpointRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateInsPublicEndpointRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_ins_public_endpoint() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_CREATE_INS_PUBLIC_ENDPOINT, request)
+        return await self._call("CreateInsPublicEndpoint", request, params)
 
     @overload
     async def create_instance(
@@ -5708,52 +2936,7 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateInstanceResponse:
         """This API is used to purchase a new MQTT instance.
 
-        Pass either a prebuilt ``models.CreateInstanceRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_type (InstanceType, required):
-                Instance type, which needs to correspond to SkuCode. for details,
-                see the [get MQTT product sales
-                spec](https://www.tencentcloud.com/document/api/1778/116232?from_cn_redirect=1)
-                api.
-                BASIC: basic edition.
-                PRO edition.
-                PLATINUM version.
-            name (Name, required):
-                Specifies the cluster name, cannot be empty, 3-64 characters, only
-                comprised of digits, letters, "-", and "_".
-            sku_code (SkuCode, required):
-                Product specification, which must correspond to InstanceType. see
-                the [get MQTT product sales
-                spec](https://www.tencentcloud.com/document/api/1778/116232?from_cn_redirect=1)
-                api to obtain details.
-            remark (Remark):
-                Specifies the remark information with a maximum length of 128
-                characters.
-            tag_list (TagList):
-                Tag list
-            vpc_list (VpcList):
-                Specifies the VPC information associated with the instance. the
-                available VPC and SUBNET under the current user must be provided.
-            enable_public (EnablePublic):
-                Whether public network access is enabled. default false (disabled).
-            bandwidth (Bandwidth):
-                Public network bandwidth (unit: Mbps). this field is mandatory and
-                must be more than 0 when EnablePublic is True.
-            ip_rules (IpRules):
-                Public network access allowlist. if not passed, it means deny all IP
-                network access.
-            renew_flag (RenewFlag):
-                Whether the instance is automatically renewed (0: no auto-renewal;
-                1: auto-renewal). this parameter is valid only when you purchase a
-                prepaid cluster. default value: 1 (auto-renewal).
-            time_span (TimeSpan):
-                Specifies the purchase duration (measurement unit: month). this
-                parameter is valid only when you purchase a prepaid cluster.
-                default: 1m (month). valid values: 1-12, 24, 36, 48, 60.
-            pay_mode (PayMode):
-                Payment mode (0: postpaid; 1: prepaid). default: 0 (postpaid).
+        Takes a ``models.CreateInstanceRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -5761,17 +2944,8 @@ class AsyncMqttClient(AsyncClient):
             errors.InvalidParameterValue: ``InvalidParameterValue``
             errors.InvalidParameterValuePublicNetworkInvalidParameterValue: ``InvalidParameterValue.PublicNetworkInvalidParameterValue``
             errors.MissingParameter: ``MissingParameter``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateInstanceRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_instance() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_CREATE_INSTANCE, request)
+        return await self._call("CreateInstance", request, params)
 
     @overload
     async def create_jwks_authenticator(
@@ -5796,44 +2970,15 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateJWKSAuthenticatorResponse:
         """创建一个jwks的认证
 
-        Pass either a prebuilt ``models.CreateJWKSAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            endpoint (Endpoint):
-                <p>JWKS服务地址，（Text字段和Endpoint字段必须选择一个填写）</p>
-            refresh_interval (RefreshInterval):
-                <p>认证文本刷新间隔时间，单位：秒，最小值60，默认值60，最大值1000。填写认证服务器地址（Endpoint）时生效。</p>
-            text (Text):
-                <p>jwks文本，（Text字段和Endpoint字段必须选择一个填写）</p>
-            status (Status):
-                <p>认证器是否开启：open-启用；close-关闭，默认open-启用</p>
-            remark (Remark):
-                <p>说明，不能超过 128 个字符</p>
-            from_ (From):
-                <p>认证字段；<br>username-对应 MQTT CONNECT Packet 中 username
-                字段，<br>password-对应 MQTT CONNECT Packet 中 password
-                字段。</p><p>默认username</p>
+        Takes a ``models.CreateJWKSAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateJWKSAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_jwks_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_CREATE_JWKS_AUTHENTICATOR, request)
+        return await self._call("CreateJWKSAuthenticator", request, params)
 
     @overload
     async def create_jwt_authenticator(
@@ -5858,28 +3003,7 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateJWTAuthenticatorResponse:
         """创建一个jwks的认证
 
-        Pass either a prebuilt ``models.CreateJWTAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            algorithm (Algorithm, required):
-                签名方式：hmac-based，public-key
-            from_ (From, required):
-                认证字段
-                password：对应 MQTT CONNECT Packet 中 password 字段，
-                username：对应 MQTT CONNECT Packet 中 username 字段
-                默认username
-            secret (Secret):
-                密钥，Algorithm为hmac-based需要传递该字段。
-            public_key (PublicKey):
-                公钥，Algorithm为public-key时需要传递该字段。
-            status (Status):
-                认证器是否开启：open-启用；close-关闭，默认：open-启用
-            remark (Remark):
-                说明，不能超过 128 个字符。
+        Takes a ``models.CreateJWTAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -5887,17 +3011,8 @@ class AsyncMqttClient(AsyncClient):
             errors.FailedOperationPublicKeyVerifyFailed: ``FailedOperation.PublicKeyVerifyFailed``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateJWTAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_jwt_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_CREATE_JWT_AUTHENTICATOR, request)
+        return await self._call("CreateJWTAuthenticator", request, params)
 
     @overload
     async def create_message_enrichment_rule(
@@ -5922,53 +3037,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateMessageEnrichmentRuleResponse:
         """This API is used to create a message enrichment rule.
 
-        Pass either a prebuilt ``models.CreateMessageEnrichmentRuleRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            rule_name (RuleName, required):
-                Rule name
-            condition (Condition, required):
-                Rule matching conditions in JSON format, Base64 encoding is
-                required.
-                Creating a Billing Resource Order
-                {"clientId":"client-1","username":"client-1","topic":"home/room1"}
-                Specifies the Base64-encoded content.
-                eyJjbGllbnRJZCI6ImNsaWVudC0xIiwidXNlcm5hbWUiOiJjbGllbnQtMSIsInRvcGljIjoiaG9tZS9yb29tMSJ9
-            actions (Actions, required):
-                Specifies the action of rule execution in JSON format, which must be
-                Base64 encoded.
-                Creating a Billing Resource Order
-                {"messageExpiryInterval":360,"responseTopic":"replies/devices/${clientid}","correlationData":"${traceid}","userProperty":[{"key":"trace-id","value":"${traceid}"}]}
-                Specifies the BASE64-encoded value.
-                eyJtZXNzYWdlRXhwaXJ5SW50ZXJ2YWwiOjM2MCwicmVzcG9uc2VUb3BpYyI6InJlcGxpZXMvZGV2aWNlcy8ke2NsaWVudGlkfSIsImNvcnJlbGF0aW9uRGF0YSI6IiR7dHJhY2VpZH0iLCJ1c2VyUHJvcGVydHkiOlt7ImtleSI6InRyYWNlLWlkIiwidmFsdWUiOiIke3RyYWNlaWR9In1dfQ==
-            priority (Priority, required):
-                Rule priority. a smaller number indicates a higher priority. high
-                priority overwrites low-priority. the userproperty field will be
-                merged.
-            status (Status):
-                Rule status. valid values: 0 (undefined), 1 (activate), 2
-                (deactivate). default: deactivate.
-            remark (Remark):
-                Specifies the remark with length not exceeding 128 characters.
+        Takes a ``models.CreateMessageEnrichmentRuleRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateMessageEnrichmentRuleRequest(**params)
-        elif params:
-            raise TypeError(
-                "create_message_enrichment_rule() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_CREATE_MESSAGE_ENRICHMENT_RULE, request)
+        return await self._call("CreateMessageEnrichmentRule", request, params)
 
     @overload
     async def create_topic(
@@ -5989,17 +3063,7 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateTopicResponse:
         """创建主题
 
-        Pass either a prebuilt ``models.CreateTopicRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            topic (Topic, required):
-                <p>主题，不能为空，只能包含字母、数字、“-”及“_”，3-100 字符。</p>
-            remark (Remark):
-                <p>备注，最长 128 字符</p>
+        Takes a ``models.CreateTopicRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -6008,15 +3072,8 @@ class AsyncMqttClient(AsyncClient):
             errors.OperationDenied: ``OperationDenied``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateTopicRequest(**params)
-        elif params:
-            raise TypeError("create_topic() takes a request object or keyword arguments, not both")
-
-        return await self._invoke(_CREATE_TOPIC, request)
+        return await self._call("CreateTopic", request, params)
 
     @overload
     async def create_user(
@@ -6038,26 +3095,7 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateUserResponse:
         """This API is used to add an MQTT role.
 
-        Pass either a prebuilt ``models.CreateUserRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            username (Username, required):
-                Specifies the username, which cannot be empty, only supports
-                numbers, uppercase and lowercase letters, and separators ("_", "-"),
-                and must not exceed 32 characters.
-            password (Password):
-                Specifies the password. if this field is empty, the backend performs
-                default generation. when using a user-defined password, the value
-                cannot be empty, only supports numbers, uppercase and lowercase
-                letters, and separators ("_", "-"), and must not exceed 64
-                characters.
-            remark (Remark):
-                Specifies the remark with length not exceeding 128 characters.
+        Takes a ``models.CreateUserRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -6066,15 +3104,8 @@ class AsyncMqttClient(AsyncClient):
             errors.ResourceInUse: ``ResourceInUse``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.CreateUserRequest(**params)
-        elif params:
-            raise TypeError("create_user() takes a request object or keyword arguments, not both")
-
-        return await self._invoke(_CREATE_USER, request)
+        return await self._call("CreateUser", request, params)
 
     @overload
     async def deactivate_ca_certificate(
@@ -6094,31 +3125,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DeactivateCaCertificateResponse:
         """失效Ca证书
 
-        Pass either a prebuilt ``models.DeactivateCaCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            ca_sn (CaSn, required):
-                证书序列号，可以从
-                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+        Takes a ``models.DeactivateCaCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeactivateCaCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "deactivate_ca_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DEACTIVATE_CA_CERTIFICATE, request)
+        return await self._call("DeactivateCaCertificate", request, params)
 
     @overload
     async def deactivate_device_certificate(
@@ -6138,31 +3151,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DeactivateDeviceCertificateResponse:
         """失效Ca证书
 
-        Pass either a prebuilt ``models.DeactivateDeviceCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            device_certificate_sn (DeviceCertificateSn, required):
-                设备证书的SN序列号，可以从
-                [DescribeDeviceCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、设备证书文件中获得。
+        Takes a ``models.DeactivateDeviceCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeactivateDeviceCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "deactivate_device_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DEACTIVATE_DEVICE_CERTIFICATE, request)
+        return await self._call("DeactivateDeviceCertificate", request, params)
 
     @overload
     async def delete_authenticator(
@@ -6182,32 +3177,15 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DeleteAuthenticatorResponse:
         """根据认证器类型删除一个MQTT认证器
 
-        Pass either a prebuilt ``models.DeleteAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            type (Type, required):
-                <p>认证器类型:<br>JWT：JWT认证器<br>JWKS：JWKS认证器<br>HTTP：HTTP认证器</p>
+        Takes a ``models.DeleteAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.ResourceNotFoundNoAuthenticator: ``ResourceNotFound.NoAuthenticator``
             errors.ResourceNotFoundRole: ``ResourceNotFound.Role``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DELETE_AUTHENTICATOR, request)
+        return await self._call("DeleteAuthenticator", request, params)
 
     @overload
     async def delete_authorization_policy(
@@ -6227,34 +3205,14 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DeleteAuthorizationPolicyResponse:
         """This API is used to delete policy rules.
 
-        Pass either a prebuilt ``models.DeleteAuthorizationPolicyRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            id (Id, required):
-                Specifies the authorization policy rule id, which can be obtained
-                from the DescribeAuthorizationPolicies api
-                (https://www.tencentcloud.com/document/api/1778/111074?from_cn_redirect=1).
+        Takes a ``models.DeleteAuthorizationPolicyRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundAuthorizationPolicy: ``ResourceNotFound.AuthorizationPolicy``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteAuthorizationPolicyRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_authorization_policy() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DELETE_AUTHORIZATION_POLICY, request)
+        return await self._call("DeleteAuthorizationPolicy", request, params)
 
     @overload
     async def delete_block_rule(
@@ -6274,28 +3232,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DeleteBlockRuleResponse:
         """删除封禁规则
 
-        Pass either a prebuilt ``models.DeleteBlockRuleRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                实例ID
-            block_rule_name (BlockRuleName, required):
-                封禁规则名
+        Takes a ``models.DeleteBlockRuleRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteBlockRuleRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_block_rule() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DELETE_BLOCK_RULE, request)
+        return await self._call("DeleteBlockRule", request, params)
 
     @overload
     async def delete_ca_certificate(
@@ -6315,33 +3257,15 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DeleteCaCertificateResponse:
         """删除Ca证书
 
-        Pass either a prebuilt ``models.DeleteCaCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            ca_sn (CaSn, required):
-                CA证书序列号，可以从
-                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
+        Takes a ``models.DeleteCaCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.FailedOperationRelatedDeviceCertificateExists: ``FailedOperation.RelatedDeviceCertificateExists``
             errors.ResourceNotFoundCa: ``ResourceNotFound.Ca``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteCaCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_ca_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DELETE_CA_CERTIFICATE, request)
+        return await self._call("DeleteCaCertificate", request, params)
 
     @overload
     async def delete_client_subscription(
@@ -6362,33 +3286,15 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DeleteClientSubscriptionResponse:
         """This API is used to delete a subscription of an MQTT client.
 
-        Pass either a prebuilt ``models.DeleteClientSubscriptionRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID.
-            client_id (ClientId):
-                Client ID.
-            topic_filter (TopicFilter):
-                Specifies the subscription.
+        Takes a ``models.DeleteClientSubscriptionRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.FailedOperationRelatedDeviceCertificateExists: ``FailedOperation.RelatedDeviceCertificateExists``
             errors.ResourceNotFoundCa: ``ResourceNotFound.Ca``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteClientSubscriptionRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_client_subscription() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DELETE_CLIENT_SUBSCRIPTION, request)
+        return await self._call("DeleteClientSubscription", request, params)
 
     @overload
     async def delete_device_certificate(
@@ -6408,29 +3314,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DeleteDeviceCertificateResponse:
         """删除设备证书
 
-        Pass either a prebuilt ``models.DeleteDeviceCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                集群id
-            device_certificate_sn (DeviceCertificateSn, required):
-                设备证书序列号
+        Takes a ``models.DeleteDeviceCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteDeviceCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_device_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DELETE_DEVICE_CERTIFICATE, request)
+        return await self._call("DeleteDeviceCertificate", request, params)
 
     @overload
     async def delete_device_identity(
@@ -6450,29 +3340,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DeleteDeviceIdentityResponse:
         """Delete a device signature
 
-        Pass either a prebuilt ``models.DeleteDeviceIdentityRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Cluster ID.
-            device_id (DeviceId, required):
-                Device ID
+        Takes a ``models.DeleteDeviceIdentityRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteDeviceIdentityRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_device_identity() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DELETE_DEVICE_IDENTITY, request)
+        return await self._call("DeleteDeviceIdentity", request, params)
 
     @overload
     async def delete_ins_public_endpoint(
@@ -6491,28 +3365,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DeleteInsPublicEndpointResponse:
         """删除MQTT实例的公网接入点
 
-        Pass either a prebuilt ``models.DeleteInsPublicEndpointRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+        Takes a ``models.DeleteInsPublicEndpointRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteInsPublicEndpointRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_ins_public_endpoint() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DELETE_INS_PUBLIC_ENDPOINT, request)
+        return await self._call("DeleteInsPublicEndpoint", request, params)
 
     @overload
     async def delete_instance(
@@ -6531,31 +3390,15 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DeleteInstanceResponse:
         """This API is used to delete an MQTT instance.
 
-        Pass either a prebuilt ``models.DeleteInstanceRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
+        Takes a ``models.DeleteInstanceRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationDeleteProtect: ``FailedOperation.DeleteProtect``
             errors.ResourceInUse: ``ResourceInUse``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteInstanceRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_instance() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DELETE_INSTANCE, request)
+        return await self._call("DeleteInstance", request, params)
 
     @overload
     async def delete_message_enrichment_rule(
@@ -6575,31 +3418,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DeleteMessageEnrichmentRuleResponse:
         """This API is used to delete the message enrichment rule.
 
-        Pass either a prebuilt ``models.DeleteMessageEnrichmentRuleRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            id (Id, required):
-                Message enrichment rule id.
+        Takes a ``models.DeleteMessageEnrichmentRuleRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteMessageEnrichmentRuleRequest(**params)
-        elif params:
-            raise TypeError(
-                "delete_message_enrichment_rule() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DELETE_MESSAGE_ENRICHMENT_RULE, request)
+        return await self._call("DeleteMessageEnrichmentRule", request, params)
 
     @overload
     async def delete_topic(
@@ -6619,27 +3444,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DeleteTopicResponse:
         """This API is used to delete an MQTT topic.
 
-        Pass either a prebuilt ``models.DeleteTopicRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID.
-            topic (Topic, required):
-                Topic.
+        Takes a ``models.DeleteTopicRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.ResourceNotFoundTopic: ``ResourceNotFound.Topic``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteTopicRequest(**params)
-        elif params:
-            raise TypeError("delete_topic() takes a request object or keyword arguments, not both")
-
-        return await self._invoke(_DELETE_TOPIC, request)
+        return await self._call("DeleteTopic", request, params)
 
     @overload
     async def delete_user(
@@ -6659,29 +3470,15 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DeleteUserResponse:
         """This API is used to delete an MQTT user.
 
-        Pass either a prebuilt ``models.DeleteUserRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID.
-            username (Username, required):
-                Username.
+        Takes a ``models.DeleteUserRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.ResourceNotFoundRole: ``ResourceNotFound.Role``
             errors.ResourceNotFoundUsername: ``ResourceNotFound.Username``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DeleteUserRequest(**params)
-        elif params:
-            raise TypeError("delete_user() takes a request object or keyword arguments, not both")
-
-        return await self._invoke(_DELETE_USER, request)
+        return await self._call("DeleteUser", request, params)
 
     @overload
     async def describe_authenticator(
@@ -6701,32 +3498,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeAuthenticatorResponse:
         """查询MQTT认证器
 
-        Pass either a prebuilt ``models.DescribeAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            type (Type):
-                认证器类型:
-                JWT：JWT认证器
-                JWKS：JWKS认证器
-                HTTP：HTTP认证器
+        Takes a ``models.DescribeAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_AUTHENTICATOR, request)
+        return await self._call("DescribeAuthenticator", request, params)
 
     @overload
     async def describe_authorization_policies(
@@ -6745,28 +3522,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeAuthorizationPoliciesResponse:
         """This API is used to query authorization rules.
 
-        Pass either a prebuilt ``models.DescribeAuthorizationPoliciesRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
+        Takes a ``models.DescribeAuthorizationPoliciesRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeAuthorizationPoliciesRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_authorization_policies() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_AUTHORIZATION_POLICIES, request)
+        return await self._call("DescribeAuthorizationPolicies", request, params)
 
     @overload
     async def describe_block_rule_list(
@@ -6785,28 +3546,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeBlockRuleListResponse:
         """封禁规则列表
 
-        Pass either a prebuilt ``models.DescribeBlockRuleListRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+        Takes a ``models.DescribeBlockRuleListRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeBlockRuleListRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_block_rule_list() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_BLOCK_RULE_LIST, request)
+        return await self._call("DescribeBlockRuleList", request, params)
 
     @overload
     async def describe_ca_certificate(
@@ -6826,31 +3572,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeCaCertificateResponse:
         """查询Ca证书详情接口
 
-        Pass either a prebuilt ``models.DescribeCaCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            ca_sn (CaSn, required):
-                CA证书的SN序列号，可以从
-                [DescribeCaCertificates](https://cloud.tencent.com/document/api/1778/116206)接口、控制台、证书文件中获得。
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+        Takes a ``models.DescribeCaCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeCaCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_ca_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_CA_CERTIFICATE, request)
+        return await self._call("DescribeCaCertificate", request, params)
 
     @overload
     async def describe_ca_certificates(
@@ -6869,28 +3597,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeCaCertificatesResponse:
         """查询集群下的ca证书信息
 
-        Pass either a prebuilt ``models.DescribeCaCertificatesRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
+        Takes a ``models.DescribeCaCertificatesRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeCaCertificatesRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_ca_certificates() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_CA_CERTIFICATES, request)
+        return await self._call("DescribeCaCertificates", request, params)
 
     @overload
     async def describe_client_events(
@@ -6912,31 +3625,9 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeClientEventsResponse:
         """查询轨迹
 
-        Pass either a prebuilt ``models.DescribeClientEventsRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                集群id
-            start_time (StartTime, required):
-                开始时间
-            end_time (EndTime, required):
-                结束时间
-            client_id (ClientId, required):
-                客户端id
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.DescribeClientEventsRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.DescribeClientEventsRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_client_events() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_CLIENT_EVENTS, request)
+        return await self._call("DescribeClientEvents", request, params)
 
     @overload
     async def describe_client_list(
@@ -6959,38 +3650,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeClientListResponse:
         """This API is used to query the MQTT client details.
 
-        Pass either a prebuilt ``models.DescribeClientListRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            client_id (ClientId):
-                Client ID
-            number (Number):
-                Limit on the number of clients. Maximum value: 1024. Default value:
-                1024.
-            online_status (OnlineStatus):
-                <p>0:查询在线和离线客户端（默认值）<br>1:查询在线客户端<br>2:查询离线客户端</p>
-            max_timestamp (MaxTimestamp):
-                <p>在线连接：表示最后的连接时间<br>离线连接：表示最后的断开连接时间</p>
+        Takes a ``models.DescribeClientListRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeClientListRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_client_list() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_CLIENT_LIST, request)
+        return await self._call("DescribeClientList", request, params)
 
     @overload
     async def describe_device_certificate(
@@ -7010,31 +3676,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeDeviceCertificateResponse:
         """This API is used to query device certificate details.
 
-        Pass either a prebuilt ``models.DescribeDeviceCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            device_certificate_sn (DeviceCertificateSn, required):
-                The SN serial number of the device certificate is used for unique
-                identification of a device certificate.
-            instance_id (InstanceId, required):
-                The instance ID of the TDMQ MQTT can be obtained from the
-                DescribeInstanceList API or the console.
+        Takes a ``models.DescribeDeviceCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeDeviceCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_device_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_DEVICE_CERTIFICATE, request)
+        return await self._call("DescribeDeviceCertificate", request, params)
 
     @overload
     async def describe_device_certificate_backup_history(
@@ -7061,39 +3709,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeDeviceCertificateBackupHistoryResponse:
         """跨集群灾备场景下查询设备证书同步记录
 
-        Pass either a prebuilt ``models.DescribeDeviceCertificateBackupHistoryRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            destination (Destination, required):
-                <p>目标集群的集群ID</p>
-            ca_sn (CaSn):
-                <p>CA证书的SN</p>
-            device_certificate_sn (DeviceCertificateSn):
-                <p>设备证书的SN</p>
-            modification_time_start (ModificationTimeStart):
-                <p>同步发生开始时间（毫秒级时间戳）</p>
-            modification_time_end (ModificationTimeEnd):
-                <p>同步结束时间（毫秒级时间戳）</p>
-            limit (Limit):
-                <p>查询条数，默认20，最大1024</p>
+        Takes a ``models.DescribeDeviceCertificateBackupHistoryRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeDeviceCertificateBackupHistoryRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_device_certificate_backup_history() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_DEVICE_CERTIFICATE_BACKUP_HISTORY, request)
+        return await self._call("DescribeDeviceCertificateBackupHistory", request, params)
 
     @overload
     async def describe_device_certificates(
@@ -7116,54 +3737,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeDeviceCertificatesResponse:
         """Query device certificates with paging
 
-        Pass either a prebuilt ``models.DescribeDeviceCertificatesRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Tencent Cloud MQTT instance ID can be obtained from the console.
-            filters (Filters):
-                Support search parameter
-                Client id: Client id, obtained based on actual business operations.
-                CaSn: The SN serial number of the CA certificate belonging to it can
-                be obtained by querying the cluster CA certificate list
-                (https://www.tencentcloud.com/document/api/1778/116206?from_cn_redirect=1)
-                or through business operations.
-                DeviceCertificateSn: SN serial number of the device certificate. Can
-                be obtained from [Query Device Certificate
-                Detail](https://www.tencentcloud.com/document/api/1778/113748?from_cn_redirect=1).
-                DeviceCertificateCn: The device certificate CN.
-                OrganizationalUnit: Cert OU
-                NotAfterEnd: Certificates with expiration time less than or equal to
-                the specified time
-                NotAfterStart: Cert with expiration time equal to or greater than
-                the specified time
-                Status: Device certificate status. ACTIVE (activated); INACTIVE
-                (inactive); REVOKED (revoked); PENDING_ACTIVATION (to be activated).
-            limit (Limit):
-                Pagination limit. Default 20. Maximum 100.
-            offset (Offset):
-                Pagination offset, default 0
-            order_by (OrderBy):
-                Sorting rule
-                CREATE_TIME_DESC, descending order by creation time
-                CREATE_TIME_ASC, sort by creation time in ascending order
-                UPDATE_TIME_DESC, descending order by update time
-                UPDATE_TIME_ASC, update time in ascending order
+        Takes a ``models.DescribeDeviceCertificatesRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeDeviceCertificatesRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_device_certificates() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_DEVICE_CERTIFICATES, request)
+        return await self._call("DescribeDeviceCertificates", request, params)
 
     @overload
     def paginate_describe_device_certificates(
@@ -7220,30 +3799,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeDeviceIdentitiesResponse:
         """Query the list of device identifiers in a cluster
 
-        Pass either a prebuilt ``models.DescribeDeviceIdentitiesRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Cluster ID.
-            offset (Offset):
-                Query start position
-            limit (Limit):
-                Query result limit count
+        Takes a ``models.DescribeDeviceIdentitiesRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeDeviceIdentitiesRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_device_identities() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_DEVICE_IDENTITIES, request)
+        return await self._call("DescribeDeviceIdentities", request, params)
 
     @overload
     def paginate_describe_device_identities(
@@ -7297,29 +3858,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeDeviceIdentityResponse:
         """Query device identification
 
-        Pass either a prebuilt ``models.DescribeDeviceIdentityRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Cluster ID.
-            device_id (DeviceId, required):
-                Device ID
+        Takes a ``models.DescribeDeviceIdentityRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeDeviceIdentityRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_device_identity() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_DEVICE_IDENTITY, request)
+        return await self._call("DescribeDeviceIdentity", request, params)
 
     @overload
     async def describe_device_identity_backup_history(
@@ -7345,36 +3890,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeDeviceIdentityBackupHistoryResponse:
         """跨集群容灾场景下查询设备标识同步记录
 
-        Pass either a prebuilt ``models.DescribeDeviceIdentityBackupHistoryRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>集群id</p>
-            destination (Destination, required):
-                <p>灾备集群的集群ID</p>
-            device_id (DeviceId):
-                <p>设备ID</p>
-            modification_time_start (ModificationTimeStart):
-                <p>同步发生的开始时间</p>
-            modification_time_end (ModificationTimeEnd):
-                <p>同步发生的结束时间</p>
-            limit (Limit):
-                <p>查询条数</p>
+        Takes a ``models.DescribeDeviceIdentityBackupHistoryRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeDeviceIdentityBackupHistoryRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_device_identity_backup_history() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_DEVICE_IDENTITY_BACKUP_HISTORY, request)
+        return await self._call("DescribeDeviceIdentityBackupHistory", request, params)
 
     @overload
     async def describe_ins_public_endpoints(
@@ -7393,27 +3914,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeInsPublicEndpointsResponse:
         """查询MQTT实例公网接入点
 
-        Pass either a prebuilt ``models.DescribeInsPublicEndpointsRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+        Takes a ``models.DescribeInsPublicEndpointsRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeInsPublicEndpointsRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_ins_public_endpoints() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_INS_PUBLIC_ENDPOINTS, request)
+        return await self._call("DescribeInsPublicEndpoints", request, params)
 
     @overload
     async def describe_ins_vpc_endpoints(
@@ -7432,27 +3938,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeInsVPCEndpointsResponse:
         """查询MQTT实例公网接入点
 
-        Pass either a prebuilt ``models.DescribeInsVPCEndpointsRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+        Takes a ``models.DescribeInsVPCEndpointsRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeInsVPCEndpointsRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_ins_vpc_endpoints() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_INS_VPC_ENDPOINTS, request)
+        return await self._call("DescribeInsVPCEndpoints", request, params)
 
     @overload
     async def describe_instance(
@@ -7471,27 +3962,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeInstanceResponse:
         """This API is used to query instance information.
 
-        Pass either a prebuilt ``models.DescribeInstanceRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>Tencent Cloud MQTT instance ID can be obtained from the api or
-                the console.</p>
+        Takes a ``models.DescribeInstanceRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeInstanceRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_instance() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_INSTANCE, request)
+        return await self._call("DescribeInstance", request, params)
 
     @overload
     async def describe_instance_list(
@@ -7519,38 +3995,12 @@ class AsyncMqttClient(AsyncClient):
         When using the TagFilters parameter for search, the filters parameter is
         invalid.
 
-        Pass either a prebuilt ``models.DescribeInstanceListRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            filters (Filters):
-                Query criteria list, support the following fields
-                InstanceName: Fuzzy search for cluster name
-                InstanceId: Cluster id for exact search
-                InstanceStatus: Cluster status search (RUNNING - running, CREATING -
-                creating, MODIFYING - modifying, DELETING - deleting)
-                Note: The query condition is not effective when TagFilters is
-                configured.
-            offset (Offset):
-                Query start position, default 0
-            limit (Limit):
-                Query result limit count. Default 20. Maximum 100.
-            tag_filters (TagFilters):
-                Tag filter
+        Takes a ``models.DescribeInstanceListRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeInstanceListRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_instance_list() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_INSTANCE_LIST, request)
+        return await self._call("DescribeInstanceList", request, params)
 
     @overload
     def paginate_describe_instance_list(
@@ -7606,40 +4056,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeMessageByTopicResponse:
         """This API is used to query messages based on subscription.
 
-        Pass either a prebuilt ``models.DescribeMessageByTopicRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            topic (Topic, required):
-                home/room
-            start_time (StartTime, required):
-                Start time. millisecond-level timestamp.
-            max_number (MaxNumber):
-                Specifies the number of query messages. value range: 1-1024.
-                default: 100.
-            filter_expression (FilterExpression):
-                <p>消息 body 过滤表达式（Base64 编码），jq 1.6
-                语法</p><p>枚举值：</p><ul><li>LmxldmVsID09ICJFUlJPUiI=： .level ==
-                &quot;ERROR&quot; Base64编码后的字符串</li></ul>
+        Takes a ``models.DescribeMessageByTopicRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeMessageByTopicRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_message_by_topic() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_MESSAGE_BY_TOPIC, request)
+        return await self._call("DescribeMessageByTopic", request, params)
 
     @overload
     async def describe_message_details(
@@ -7660,33 +4083,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeMessageDetailsResponse:
         """This API is used to query the MQTT message details.
 
-        Pass either a prebuilt ``models.DescribeMessageDetailsRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            message_id (MessageId, required):
-                Message ID.
-            subscription (Subscription):
-                Subscription expression.
+        Takes a ``models.DescribeMessageDetailsRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.ResourceNotFoundMessage: ``ResourceNotFound.Message``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeMessageDetailsRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_message_details() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_MESSAGE_DETAILS, request)
+        return await self._call("DescribeMessageDetails", request, params)
 
     @overload
     async def describe_message_enrichment_rules(
@@ -7705,29 +4108,14 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeMessageEnrichmentRulesResponse:
         """This API is used to query message enrichment rules.
 
-        Pass either a prebuilt ``models.DescribeMessageEnrichmentRulesRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Tencent cloud MQTT instance ID, obtained from the
-                DescribeInstanceList API or console.
+        Takes a ``models.DescribeMessageEnrichmentRulesRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeMessageEnrichmentRulesRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_message_enrichment_rules() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_MESSAGE_ENRICHMENT_RULES, request)
+        return await self._call("DescribeMessageEnrichmentRules", request, params)
 
     @overload
     async def describe_message_list(
@@ -7752,41 +4140,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeMessageListResponse:
         """根据一级Topic查询消息列表
 
-        Pass either a prebuilt ``models.DescribeMessageListRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            topic (Topic, required):
-                要查询的一级Topic，可从
-                [查询MQTT主题列表](https://cloud.tencent.com/document/product/1778/111082)
-                获取。
-            start_time (StartTime, required):
-                开始时间，毫秒级时间戳 。
-            end_time (EndTime, required):
-                结束时间，毫秒级时间戳 。
-            task_request_id (TaskRequestId, required):
-                请求任务id，用于相同查询参数下查询加速，第一次查询时无需传递，第一次查询会根据本次查询参数生成查询任务ID，保留查询条件，查询下一页消息时可传递第一次查询返回的任务ID。
-            offset (Offset):
-                查询起始位置，默认0
-            limit (Limit):
-                查询结果限制数量，默认20，最大50
+        Takes a ``models.DescribeMessageListRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeMessageListRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_message_list() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_MESSAGE_LIST, request)
+        return await self._call("DescribeMessageList", request, params)
 
     @overload
     def paginate_describe_message_list(
@@ -7839,22 +4198,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeProductSKUListResponse:
         """This API is used to obtain product sales specifications.
 
-        Pass either a prebuilt ``models.DescribeProductSKUListRequest`` or its members
-        as keyword arguments.
+        Takes a ``models.DescribeProductSKUListRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeProductSKUListRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_product_sku_list() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_PRODUCT_SKU_LIST, request)
+        return await self._call("DescribeProductSKUList", request, params)
 
     @overload
     async def describe_shared_subscription_client(
@@ -7875,34 +4224,14 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeSharedSubscriptionClientResponse:
         """Query shared subscription group detailed information
 
-        Pass either a prebuilt ``models.DescribeSharedSubscriptionClientRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Tencent Cloud MQTT instance ID can be obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or the console.
-            shared_name (SharedName, required):
-                Shared subscription group name
-            topic_filter (TopicFilter, required):
-                Subscription expression.
+        Takes a ``models.DescribeSharedSubscriptionClientRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeSharedSubscriptionClientRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_shared_subscription_client() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_CLIENT, request)
+        return await self._call("DescribeSharedSubscriptionClient", request, params)
 
     @overload
     async def describe_shared_subscription_groups(
@@ -7921,29 +4250,14 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeSharedSubscriptionGroupsResponse:
         """This API is used to query the subscription group list shared within the cluster.
 
-        Pass either a prebuilt ``models.DescribeSharedSubscriptionGroupsRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Tencent Cloud MQTT instance ID can be obtained from the
-                DescribeInstanceList api or the console.
+        Takes a ``models.DescribeSharedSubscriptionGroupsRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeSharedSubscriptionGroupsRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_shared_subscription_groups() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_GROUPS, request)
+        return await self._call("DescribeSharedSubscriptionGroups", request, params)
 
     @overload
     async def describe_shared_subscription_groups_with_subscriptions(
@@ -7964,29 +4278,16 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeSharedSubscriptionGroupsWithSubscriptionsResponse:
         """查询集群下共享订阅组列表
 
-        Pass either a prebuilt ``models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+        Takes a ``models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_shared_subscription_groups_with_subscriptions() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_GROUPS_WITH_SUBSCRIPTIONS, request)
+        return await self._call(
+            "DescribeSharedSubscriptionGroupsWithSubscriptions", request, params
+        )
 
     @overload
     async def describe_shared_subscription_lag(
@@ -8006,29 +4307,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeSharedSubscriptionLagResponse:
         """查询共享订阅消息堆积量
 
-        Pass either a prebuilt ``models.DescribeSharedSubscriptionLagRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                集群id
-            shared_subscription (SharedSubscription, required):
-                共享订阅表达式
+        Takes a ``models.DescribeSharedSubscriptionLagRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeSharedSubscriptionLagRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_shared_subscription_lag() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_SHARED_SUBSCRIPTION_LAG, request)
+        return await self._call("DescribeSharedSubscriptionLag", request, params)
 
     @overload
     async def describe_shared_subscriptions(
@@ -8048,32 +4333,14 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeSharedSubscriptionsResponse:
         """Query the subscription list of a shared subscription group
 
-        Pass either a prebuilt ``models.DescribeSharedSubscriptionsRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Tencent Cloud MQTT instance ID can be obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or the console.
-            shared_name (SharedName, required):
-                Shared subscription group name
+        Takes a ``models.DescribeSharedSubscriptionsRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeSharedSubscriptionsRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_shared_subscriptions() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_SHARED_SUBSCRIPTIONS, request)
+        return await self._call("DescribeSharedSubscriptions", request, params)
 
     @overload
     async def describe_topic(
@@ -8093,29 +4360,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeTopicResponse:
         """This API is used to query the MQTT topic details.
 
-        Pass either a prebuilt ``models.DescribeTopicRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID.
-            topic (Topic, required):
-                Topic.
+        Takes a ``models.DescribeTopicRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.ResourceNotFoundTopic: ``ResourceNotFound.Topic``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeTopicRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_topic() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_TOPIC, request)
+        return await self._call("DescribeTopic", request, params)
 
     @overload
     async def describe_topic_list(
@@ -8140,33 +4391,12 @@ class AsyncMqttClient(AsyncClient):
         1. TopicName，主题名称模糊搜索
         2. TopicType，主题类型查询，支持多选，可选值：Normal,Order,Transaction,DelayScheduled
 
-        Pass either a prebuilt ``models.DescribeTopicListRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            filters (Filters):
-                <p>查询条件列表:<br>支持TopicName模糊查询</p>
-            offset (Offset):
-                <p>查询起始位置，默认0。</p>
-            limit (Limit):
-                <p>查询结果限制数量，默认20，最大20</p>
+        Takes a ``models.DescribeTopicListRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeTopicListRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_topic_list() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_TOPIC_LIST, request)
+        return await self._call("DescribeTopicList", request, params)
 
     @overload
     def paginate_describe_topic_list(
@@ -8224,37 +4454,12 @@ class AsyncMqttClient(AsyncClient):
 
         This API is used to perform Username fuzzy search.
 
-        Pass either a prebuilt ``models.DescribeUserListRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            filters (Filters):
-                Specifies the supported fields in the query criteria list.
-                Username: specifies the Username for filtering, supports fuzzy
-                filtering. type: String.
-            offset (Offset):
-                Query start position. default value: 0.
-            limit (Limit):
-                Specifies the query result limit count. default value: 20. maximum
-                value: 100.
+        Takes a ``models.DescribeUserListRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeUserListRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_user_list() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_USER_LIST, request)
+        return await self._call("DescribeUserList", request, params)
 
     @overload
     def paginate_describe_user_list(
@@ -8307,30 +4512,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeWillMessageResponse:
         """遗嘱消息查询
 
-        Pass either a prebuilt ``models.DescribeWillMessageRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            client_id (ClientId, required):
-                <p>客户端id</p>
+        Takes a ``models.DescribeWillMessageRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.DescribeWillMessageRequest(**params)
-        elif params:
-            raise TypeError(
-                "describe_will_message() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_DESCRIBE_WILL_MESSAGE, request)
+        return await self._call("DescribeWillMessage", request, params)
 
     @overload
     async def kick_out_client(
@@ -8351,30 +4539,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.KickOutClientResponse:
         """This API is used to kick out a client.
 
-        Pass either a prebuilt ``models.KickOutClientRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Cluster ID.
-            client_id (ClientId, required):
-                Client ID.
-            delete_session (DeleteSession):
-                是否清理session，默认false
+        Takes a ``models.KickOutClientRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.KickOutClientRequest(**params)
-        elif params:
-            raise TypeError(
-                "kick_out_client() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_KICK_OUT_CLIENT, request)
+        return await self._call("KickOutClient", request, params)
 
     @overload
     async def modify_authorization_policy(
@@ -8408,77 +4578,14 @@ class AsyncMqttClient(AsyncClient):
         description
         (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
 
-        Pass either a prebuilt ``models.ModifyAuthorizationPolicyRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            id (Id, required):
-                Specifies the authorization policy ID, which can be obtained from
-                the query authorization policy API
-                (https://www.tencentcloud.com/document/product/1778/111074?from_cn_redirect=1).
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            policy_name (PolicyName):
-                Policy name, which cannot be empty, contains 3 to 64 characters, and
-                supports chinese, letters, digits, "-", and "_".
-            policy_version (PolicyVersion):
-                Policy version, defaults to 1. currently only support 1.
-            priority (Priority):
-                Policy priority. a smaller value indicates a higher priority. must
-                be unique.
-            effect (Effect):
-                Specifies the decision.
-                allow. specifies the permission.
-                Denies.
-            actions (Actions):
-                Operation, supports multiple selections separated by commas. see the
-                data plane policy description
-                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-                Specifies the connection.
-                Specifies the publish action.
-                Sub. specifies the subscription.
-            resources (Resources):
-                Specifies the resource and subscription to match. supports
-                configuration of multiple match rules, separated by commas. see the
-                data plane authorization policy description
-                (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
-            username (Username):
-                Specifies the condition-username.
-            retain (Retain):
-                Condition - message retention.
-                Matches message retention.
-                Matches non-retention messages.
-                3. match retained and non-retained messages.
-            client_id (ClientId):
-                Client ID. supports regular expressions.
-            ip (Ip):
-                Condition: client IP address. supports IP or CIDR.
-            qos (Qos):
-                Condition: specifies the service quality.
-                0: at most once.
-                Minimum once.
-                2: exactly once.
-            remark (Remark):
-                Specifies the remark information with a maximum length of 128
-                characters.
+        Takes a ``models.ModifyAuthorizationPolicyRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationDuplicatePolicy: ``FailedOperation.DuplicatePolicy``
             errors.FailedOperationDuplicatePriority: ``FailedOperation.DuplicatePriority``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyAuthorizationPolicyRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_authorization_policy() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_MODIFY_AUTHORIZATION_POLICY, request)
+        return await self._call("ModifyAuthorizationPolicy", request, params)
 
     @overload
     async def modify_block_rule(
@@ -8502,38 +4609,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ModifyBlockRuleResponse:
         """修改封禁规则
 
-        Pass either a prebuilt ``models.ModifyBlockRuleRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            name (Name, required):
-                待修改的封禁规则名
-            include (Include):
-                包含表达式支持*（多个字符）和？（一个字符）
-            excludes (Excludes):
-                排除表达式支持*（多个字符）和？（一个字符），最多三条。
-            expire_time (ExpireTime):
-                过期时间，毫秒级时间戳
-            remark (Remark):
-                备注，最长 128 字符
+        Takes a ``models.ModifyBlockRuleRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyBlockRuleRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_block_rule() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_MODIFY_BLOCK_RULE, request)
+        return await self._call("ModifyBlockRule", request, params)
 
     @overload
     async def modify_device_identity(
@@ -8557,40 +4639,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ModifyDeviceIdentityResponse:
         """Modify the device signature
 
-        Pass either a prebuilt ``models.ModifyDeviceIdentityRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Tencent Cloud MQTT instance ID can be obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or the console.
-            device_id (DeviceId, required):
-                Device ID
-            status (Status):
-                1:ENABLED-Available
-                2: DISABLED - Unavailable
-            primary_key (PrimaryKey):
-                Primary signature key, Base64 encode is required.
-            secondary_key (SecondaryKey):
-                Secondary signature key, must be Base64 encoded.
-            propagating_properties (PropagatingProperties):
-                Device id spread attribute setting
+        Takes a ``models.ModifyDeviceIdentityRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyDeviceIdentityRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_device_identity() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_MODIFY_DEVICE_IDENTITY, request)
+        return await self._call("ModifyDeviceIdentity", request, params)
 
     @overload
     async def modify_http_authenticator(
@@ -8619,47 +4674,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ModifyHttpAuthenticatorResponse:
         """修改MQTT HTTP 认证器
 
-        Pass either a prebuilt ``models.ModifyHttpAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            endpoint (Endpoint):
-                服务地址
-            status (Status):
-                认证器状态：open-启用；close-关闭
-            concurrency (Concurrency):
-                最大并发连接数，默认8，范围：1-10
-            connect_timeout (ConnectTimeout):
-                连接超时时间，单位：秒，范围：1-30
-            read_timeout (ReadTimeout):
-                请求超时时间，单位：秒，范围：1-30
-            remark (Remark):
-                说明，最多支持128个字符。
-            method (Method):
-                请求方法，GET 或者 POST
-            header (Header):
-                请求header
-            body (Body):
-                请求body
-            including_user_properties (IncludingUserProperties):
-                连接UserProperty作为Header转发，默认false
+        Takes a ``models.ModifyHttpAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyHttpAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_http_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_MODIFY_HTTP_AUTHENTICATOR, request)
+        return await self._call("ModifyHttpAuthenticator", request, params)
 
     @overload
     async def modify_ins_public_endpoint(
@@ -8680,31 +4700,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ModifyInsPublicEndpointResponse:
         """更新MQTT实例公网接入点
 
-        Pass either a prebuilt ``models.ModifyInsPublicEndpointRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            bandwidth (Bandwidth, required):
-                <p>带宽，单位：Mbps</p>
-            rules (Rules, required):
-                <p>公网访问规则</p>
+        Takes a ``models.ModifyInsPublicEndpointRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyInsPublicEndpointRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_ins_public_endpoint() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_MODIFY_INS_PUBLIC_ENDPOINT, request)
+        return await self._call("ModifyInsPublicEndpoint", request, params)
 
     @overload
     async def modify_instance(
@@ -8733,43 +4734,7 @@ class AsyncMqttClient(AsyncClient):
         """This API is used to modify instance attributes. Only running clusters can call
         this API to perform configuration change.
 
-        Pass either a prebuilt ``models.ModifyInstanceRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            name (Name):
-                Specifies the instance name to be modified, cannot be empty, 3-64
-                characters, only comprised of digits, letters, "-", and "_".
-            remark (Remark):
-                Specifies the remark information to be modified, with a maximum of
-                128 characters.
-            sku_code (SkuCode):
-                Specifies the configuration specification to be changed.
-                Basic version and professional edition clusters cannot be upgraded
-                to platinum version specifications. platinum edition clusters cannot
-                be downgraded to basic version and enhanced specifications.
-            device_certificate_provision_type (DeviceCertificateProvisionType):
-                Specifies the registration method for the client certificate.
-                JITP: automatically register.
-                API: register manually through api.
-            automatic_activation (AutomaticActivation):
-                Specifies whether to automatically activate the cert after automatic
-                registration.
-            authorization_policy (AuthorizationPolicy):
-                Authorization policy switch.
-            use_default_server_cert (UseDefaultServerCert):
-                Specifies whether to use the default server certificate.
-            x509_mode (X509Mode):
-                TLS: one-way authentication.
-                mTLS. specifies mutual authentication.
-                BYOC: one device, one certificate.
-            message_rate (MessageRate):
-                Specifies the speed limit unit for client message send and receive
-                in messages per second.
+        Takes a ``models.ModifyInstanceRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -8777,17 +4742,8 @@ class AsyncMqttClient(AsyncClient):
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.FailedOperationNotSupportDisableAuthorizationPolicy: ``FailedOperation.NotSupportDisableAuthorizationPolicy``
             errors.ResourceUnavailable: ``ResourceUnavailable``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyInstanceRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_instance() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_MODIFY_INSTANCE, request)
+        return await self._call("ModifyInstance", request, params)
 
     @overload
     async def modify_instance_cert_binding(
@@ -8812,31 +4768,7 @@ class AsyncMqttClient(AsyncClient):
         """更新MQTT集群绑定证书
         参数传空，则为删除证书
 
-        Pass either a prebuilt ``models.ModifyInstanceCertBindingRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            x509_mode (X509Mode, required):
-                加密通信方式
-                TLS：单向证书认证
-                mTLS：双向证书认证
-                BYOC：一设备一证书认证
-            ssl_server_cert_id (SSLServerCertId):
-                服务端证书id，从 [获取证书列表](https://cloud.tencent.com/document/api/400/41671)
-                或者腾讯云证书服务控制台获取。X509Mode为mTLS或BYOC时为必填。
-            ssl_ca_cert_id (SSLCaCertId):
-                CA证书id，从 [获取证书列表](https://cloud.tencent.com/document/api/400/41671)
-                或者腾讯云证书服务控制台获取。X509Mode为mTLS时为必填
-            device_certificate_provision_type (DeviceCertificateProvisionType):
-                设备证书注册类型：
-                JITP：自动注册；
-                API：手动注册
-                默认值：API
-            automatic_activation (AutomaticActivation):
-                是否自动激活，默认为false
+        Takes a ``models.ModifyInstanceCertBindingRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -8844,17 +4776,8 @@ class AsyncMqttClient(AsyncClient):
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.FailedOperationNotSupportDisableAuthorizationPolicy: ``FailedOperation.NotSupportDisableAuthorizationPolicy``
             errors.ResourceUnavailable: ``ResourceUnavailable``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyInstanceCertBindingRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_instance_cert_binding() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_MODIFY_INSTANCE_CERT_BINDING, request)
+        return await self._call("ModifyInstanceCertBinding", request, params)
 
     @overload
     async def modify_jwks_authenticator(
@@ -8879,40 +4802,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ModifyJWKSAuthenticatorResponse:
         """修改MQTT JWKS 认证器，全量配置修改，需要提交完整的修改后配置。
 
-        Pass either a prebuilt ``models.ModifyJWKSAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            endpoint (Endpoint):
-                <p>JWKS服务器地址，（Text字段和Endpoint字段必须选择一个填写）</p>
-            status (Status):
-                <p>认证器状态：open-启用（默认）；close-关闭</p>
-            refresh_interval (RefreshInterval):
-                <p>认证文本刷新间隔时间，单位：秒，最小值60，默认值60，最大值1000。填写认证服务器地址时生效。</p>
-            text (Text):
-                <p>JWKS文本，认证服务器地址为空时生效。（Text字段和Endpoint字段必须选择一个填写）</p>
-            from_ (From):
-                <p>认证字段；<br>username-对应 MQTT CONNECT Packet 中 username
-                字段，<br>password-对应 MQTT CONNECT Packet 中 password 字段。默认username</p>
-            remark (Remark):
-                <p>说明，不能超过 128 个字符</p>
+        Takes a ``models.ModifyJWKSAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyJWKSAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_jwks_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_MODIFY_JWKS_AUTHENTICATOR, request)
+        return await self._call("ModifyJWKSAuthenticator", request, params)
 
     @overload
     async def modify_jwt_authenticator(
@@ -8937,42 +4832,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ModifyJWTAuthenticatorResponse:
         """修改MQTT JWKS 认证器
 
-        Pass either a prebuilt ``models.ModifyJWTAuthenticatorRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            algorithm (Algorithm):
-                签名方式：hmac-based，public-key
-            from_ (From):
-                认证字段
-                password：对应 MQTT CONNECT Packet 中 password 字段，
-                username：对应 MQTT CONNECT Packet 中 username 字段
-            secret (Secret):
-                密钥，Algorithm为hmac-based需要传递该字段。
-            public_key (PublicKey):
-                公钥，Algorithm为public-key时需要传递该字段。
-            status (Status):
-                认证器是否开启：open-启用；close-关闭
-            remark (Remark):
-                说明，不能超过 128 个字符
+        Takes a ``models.ModifyJWTAuthenticatorRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationPublicKeyVerifyFailed: ``FailedOperation.PublicKeyVerifyFailed``
             errors.MissingParameter: ``MissingParameter``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyJWTAuthenticatorRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_jwt_authenticator() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_MODIFY_JWT_AUTHENTICATOR, request)
+        return await self._call("ModifyJWTAuthenticator", request, params)
 
     @overload
     async def modify_message_enrichment_rule(
@@ -9000,57 +4866,12 @@ class AsyncMqttClient(AsyncClient):
         Note: All attributes of the current rule must be submitted, even if specific
         fields are not modified.
 
-        Pass either a prebuilt ``models.ModifyMessageEnrichmentRuleRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            id (Id, required):
-                Message enrichment rule ID.
-            instance_id (InstanceId, required):
-                Tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            rule_name (RuleName):
-                Rule name, which cannot be empty, contains 3 to 64 characters, and
-                supports chinese, letters, digits, "-", and "_".
-            condition (Condition):
-                Rule matching conditions in JSON format, Base64 encoding is
-                required.
-                Creating a Billing Resource Order
-                {"clientId":"client-1","username":"client-1","topic":"home/room1"}
-                Specifies the Base64-encoded content.
-                eyJjbGllbnRJZCI6ImNsaWVudC0xIiwidXNlcm5hbWUiOiJjbGllbnQtMSIsInRvcGljIjoiaG9tZS9yb29tMSJ9
-            actions (Actions):
-                Specifies the action of rule execution in JSON format, which must be
-                Base64 encoded.
-                Creating a Billing Resource Order
-                {"messageExpiryInterval":360,"responseTopic":"replies/${clientid}","correlationData":"${traceid}","userProperty":[{"key":"trace-id","value":"${traceid}"}]}
-                Specifies the BASE64-encoded string
-                eyJtZXNzYWdlRXhwaXJ5SW50ZXJ2YWwiOjM2MCwicmVzcG9uc2VUb3BpYyI6InJlcGxpZXMvJHtjbGllbnRpZH0iLCJjb3JyZWxhdGlvbkRhdGEiOiIke3RyYWNlaWR9IiwidXNlclByb3BlcnR5IjpbeyJrZXkiOiJ0cmFjZS1pZCIsInZhbHVlIjoiJHt0cmFjZWlkfSJ9XX0=.
-            priority (Priority):
-                Rule priority. a smaller number indicates a higher priority. high
-                priority overrides low priority. the UserProperty field will be
-                merged.
-            status (Status):
-                Rule status. valid values: 0 (undefined), 1 (activate), 2
-                (deactivate). default: deactivate.
-            remark (Remark):
-                Specifies the remark information with a maximum length of 128
-                characters.
+        Takes a ``models.ModifyMessageEnrichmentRuleRequest`` or its members as keyword arguments.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyMessageEnrichmentRuleRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_message_enrichment_rule() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_MODIFY_MESSAGE_ENRICHMENT_RULE, request)
+        return await self._call("ModifyMessageEnrichmentRule", request, params)
 
     @overload
     async def modify_topic(
@@ -9071,29 +4892,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ModifyTopicResponse:
         """修改主题属性
 
-        Pass either a prebuilt ``models.ModifyTopicRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            topic (Topic, required):
-                <p>主题，不能为空，只能包含字母、数字、“-”及“_”，3-100 字符。</p>
-            remark (Remark):
-                <p>备注信息，最长 128 字符</p>
+        Takes a ``models.ModifyTopicRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyTopicRequest(**params)
-        elif params:
-            raise TypeError("modify_topic() takes a request object or keyword arguments, not both")
-
-        return await self._invoke(_MODIFY_TOPIC, request)
+        return await self._call("ModifyTopic", request, params)
 
     @overload
     async def modify_user(
@@ -9114,30 +4918,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ModifyUserResponse:
         """This API is used to modify an MQTT role.
 
-        Pass either a prebuilt ``models.ModifyUserRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                Instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            username (Username, required):
-                Username.
-            remark (Remark):
-                Specifies the remark with length not exceeding 128 characters.
+        Takes a ``models.ModifyUserRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyUserRequest(**params)
-        elif params:
-            raise TypeError("modify_user() takes a request object or keyword arguments, not both")
-
-        return await self._invoke(_MODIFY_USER, request)
+        return await self._call("ModifyUser", request, params)
 
     @overload
     async def modify_x509_config(
@@ -9159,36 +4945,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ModifyX509ConfigResponse:
         """修改集群X509配置
 
-        Pass either a prebuilt ``models.ModifyX509ConfigRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            x509_mode (X509Mode):
-                <p>证书验证模式</p><p>枚举值：</p><ul><li>TLS： 单向认证</li><li>mTLS：
-                双向认证</li><li>BYOC： 一机一证</li></ul>
-            device_certificate_provision_type (DeviceCertificateProvisionType):
-                <p>证书注册方式</p><p>枚举值：</p><ul><li>JITP： 自动注册</li><li>API：
-                手工注册</li></ul>
-            automatic_activation (AutomaticActivation):
-                <p>证书自动后激活状态</p><p>枚举值：</p><ul><li>true： 自动激活</li><li>false：
-                不激活</li></ul>
+        Takes a ``models.ModifyX509ConfigRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.ModifyX509ConfigRequest(**params)
-        elif params:
-            raise TypeError(
-                "modify_x509_config() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_MODIFY_X509_CONFIG, request)
+        return await self._call("ModifyX509Config", request, params)
 
     @overload
     async def publish_message(
@@ -9213,40 +4975,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.PublishMessageResponse:
         """发布 MQTT 消息到消息主题或客户端
 
-        Pass either a prebuilt ``models.PublishMessageRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                <p>腾讯云MQTT实例ID，从 <a
-                href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
-            payload (Payload, required):
-                <p>消息负载 Payload，是消息的实际内容，需要按 encoding 指定的编码方式进行编码</p>
-            target_topic (TargetTopic):
-                <p>消息目的主题，该参数与 TargetClientId 二选一</p>
-            target_client_id (TargetClientId):
-                <p>消息目的客户端 ID，该参数与 TargetTopic 二选一</p>
-            encoding (Encoding):
-                <p>消息 payload 编码，可选 plain 或 base64，默认为 plain（即不编码）</p>
-            qos (Qos):
-                <p>消息的服务质量等级，默认为 1<br>QoS 0（至多一次）消息发送后，不保证接收方一定收到，也不要求接收方确认。<br>QoS
-                1（至少一次）消息至少被接收方成功接收一次，但可能重复。<br>QoS 2（恰好一次）消息确保被接收方接收且仅接收一次，无重复。</p>
-            retain (Retain):
-                <p>是否为保留消息，默认为 false，且仅支持发布到主题的消息设置为 true</p>
+        Takes a ``models.PublishMessageRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.PublishMessageRequest(**params)
-        elif params:
-            raise TypeError(
-                "publish_message() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_PUBLISH_MESSAGE, request)
+        return await self._call("PublishMessage", request, params)
 
     @overload
     async def register_ca_certificate(
@@ -9270,27 +5004,7 @@ class AsyncMqttClient(AsyncClient):
         """注册CA证书（仅一机一证场景支持），可参考 [自定义 X.509 证书实现
         “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
 
-        Pass either a prebuilt ``models.RegisterCaCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            ca_certificate (CaCertificate, required):
-                CA证书内容，自签CA可参考 [自定义 X.509 证书实现
-                “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
-                签发自签CA
-            verification_certificate (VerificationCertificate):
-                验证证书内容，可参考 [自定义 X.509 证书实现
-                “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
-                手动注册CA证书章节
-            format (Format):
-                证书格式，不传默认PEM格式，当前仅支持PEM格式
-            status (Status):
-                证书状态，不传默认ACTIVE状态
-                    ACTIVE：激活
-                    INACTIVE：未激活
+        Takes a ``models.RegisterCaCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationCertificateVerificationFailed: ``FailedOperation.CertificateVerificationFailed``
@@ -9298,17 +5012,8 @@ class AsyncMqttClient(AsyncClient):
             errors.FailedOperationInstanceRegistrationCodeEmpty: ``FailedOperation.InstanceRegistrationCodeEmpty``
             errors.FailedOperationRegistrationCodeVerifyFailed: ``FailedOperation.RegistrationCodeVerifyFailed``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.RegisterCaCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "register_ca_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_REGISTER_CA_CERTIFICATE, request)
+        return await self._call("RegisterCaCertificate", request, params)
 
     @overload
     async def register_device_certificate(
@@ -9333,43 +5038,14 @@ class AsyncMqttClient(AsyncClient):
         """注册设备证书（仅一机一证场景生效），可参考 [自定义 X.509 证书实现
         “一机一证”](https://cloud.tencent.com/document/product/1778/114817#6cb39d46-efad-4220-8f11-2e7fab207bc8)
 
-        Pass either a prebuilt ``models.RegisterDeviceCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                腾讯云MQTT实例ID，从
-                [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
-            device_certificate (DeviceCertificate, required):
-                设备证书内容，可参考 [使用 CA
-                证书生成服务端/客户端证书](https://cloud.tencent.com/document/product/1778/114817#aab79cc8-a148-412e-beb8-9c9e158eb944)
-                生成
-            ca_sn (CaSn, required):
-                关联的CA证书SN
-            client_id (ClientId):
-                客户端ID，需要关联该证书的客户端ID。根据实际业务使用填写
-            format (Format):
-                证书格式，默认为PEM，当前仅支持PEM格式
-            status (Status):
-                客户端证书状态，默认激活状态（ACTIVE）
-                ACTIVE：激活
-                INACTIVE：未激活
+        Takes a ``models.RegisterDeviceCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundCa: ``ResourceNotFound.Ca``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.RegisterDeviceCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "register_device_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_REGISTER_DEVICE_CERTIFICATE, request)
+        return await self._call("RegisterDeviceCertificate", request, params)
 
     @overload
     async def revoked_device_certificate(
@@ -9389,30 +5065,14 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.RevokedDeviceCertificateResponse:
         """吊销设备证书
 
-        Pass either a prebuilt ``models.RevokedDeviceCertificateRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                集群id
-            device_certificate_sn (DeviceCertificateSn, required):
-                设备证书序列号
+        Takes a ``models.RevokedDeviceCertificateRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundCertificate: ``ResourceNotFound.Certificate``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.RevokedDeviceCertificateRequest(**params)
-        elif params:
-            raise TypeError(
-                "revoked_device_certificate() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_REVOKED_DEVICE_CERTIFICATE, request)
+        return await self._call("RevokedDeviceCertificate", request, params)
 
     @overload
     async def update_authorization_policy_priority(
@@ -9432,32 +5092,14 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.UpdateAuthorizationPolicyPriorityResponse:
         """This API is used to modify policy rule priority.
 
-        Pass either a prebuilt ``models.UpdateAuthorizationPolicyPriorityRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            priorities (Priorities):
-                Policy ID and priority.
+        Takes a ``models.UpdateAuthorizationPolicyPriorityRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationDuplicateAuthorizationIdOrPriority: ``FailedOperation.DuplicateAuthorizationIdOrPriority``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.UpdateAuthorizationPolicyPriorityRequest(**params)
-        elif params:
-            raise TypeError(
-                "update_authorization_policy_priority() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_UPDATE_AUTHORIZATION_POLICY_PRIORITY, request)
+        return await self._call("UpdateAuthorizationPolicyPriority", request, params)
 
     @overload
     async def update_message_enrichment_rule_priority(
@@ -9479,31 +5121,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.UpdateMessageEnrichmentRulePriorityResponse:
         """This API is used to modify the priority for message enrichment rule.
 
-        Pass either a prebuilt ``models.UpdateMessageEnrichmentRulePriorityRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            instance_id (InstanceId, required):
-                tencent cloud MQTT instance ID, obtained from the
-                [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
-                api or console.
-            priorities (Priorities):
-                Policy ID and priority.
+        Takes a ``models.UpdateMessageEnrichmentRulePriorityRequest`` or its members as keyword arguments.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
         """
-        if request is None:
-            request = models.UpdateMessageEnrichmentRulePriorityRequest(**params)
-        elif params:
-            raise TypeError(
-                "update_message_enrichment_rule_priority() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_UPDATE_MESSAGE_ENRICHMENT_RULE_PRIORITY, request)
+        return await self._call("UpdateMessageEnrichmentRulePriority", request, params)
 
     @overload
     async def wait_until_instance_ready(

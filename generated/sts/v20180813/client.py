@@ -7,78 +7,14 @@ from __future__ import annotations
 
 from typing import Any, overload
 
-from tcapi.client import AsyncClient, Operation, ServiceInfo, SyncClient
+from tcapi.client import AsyncClient, ServiceInfo, SyncClient
 
 from . import models
-from .errors import ERRORS
 
 __all__ = ["StsClient", "AsyncStsClient"]
 
-SERVICE = ServiceInfo(
-    service="sts",
-    version="2018-08-13",
-    endpoint="sts.tencentcloudapi.com",
-    region_required=True,
-    errors=ERRORS,
-)
-
-_ASSUME_ROLE = Operation(
-    action="AssumeRole",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.AssumeRoleResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=600,
-)
-
-_ASSUME_ROLE_WITH_SAML = Operation(
-    action="AssumeRoleWithSAML",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.AssumeRoleWithSAMLResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=200,
-    unsigned=True,
-)
-
-_ASSUME_ROLE_WITH_WEB_IDENTITY = Operation(
-    action="AssumeRoleWithWebIdentity",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.AssumeRoleWithWebIdentityResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-    unsigned=True,
-)
-
-_GET_CALLER_IDENTITY = Operation(
-    action="GetCallerIdentity",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.GetCallerIdentityResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=20,
-)
-
-_GET_FEDERATION_TOKEN = Operation(
-    action="GetFederationToken",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.GetFederationTokenResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=600,
-)
-
-_GET_SESSION_TOKEN = Operation(
-    action="GetSessionToken",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.GetSessionTokenResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=None,
-)
-
-_QUERY_API_KEY = Operation(
-    action="QueryApiKey",
-    # A lambda, so that the response model loads on first use, not at import.
-    parse=lambda data: models.QueryApiKeyResponse.from_dict(data),
-    idempotent=False,
-    rate_limit=None,
-)
+SERVICE = ServiceInfo(__name__.rpartition(".")[0])
+"""Endpoint, region rule, actions and errors: read from ``_schema`` on first use."""
 
 
 class StsClient(SyncClient):
@@ -130,67 +66,9 @@ class StsClient(SyncClient):
         of calling this API often, which may be throttled; grant least privilege in the
         policies; do not call this API with the root account's permanent keys.
 
-        Pass either a prebuilt ``models.AssumeRoleRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            role_arn (RoleArn, required):
-                Resource descriptions of a role, which can be obtained by clicking
-                the role name in the [CAM
-                console](https://console.cloud.tencent.com/cam/role).
-                General role:
-                qcs::cam::uin/12345678:role/4611686018427397919,
-                qcs::cam::uin/12345678:roleName/testRoleName
-                Service role:
-                qcs::cam::uin/12345678:role/tencentcloudServiceRole/4611686018427397920,
-                qcs::cam::uin/12345678:role/tencentcloudServiceRoleName/testServiceRoleName
-            role_session_name (RoleSessionName, required):
-                User-defined temporary session name.
-                It can contain 2-128 letters, digits, and symbols (=,.@_-). Regex:
-                [\\w+=,.@_-]*
-            duration_seconds (DurationSeconds):
-                Specifies the validity period of the temporary access credentials in
-                seconds. Default value: 7,200s. Maximum value: 43,200s.
-            policy (Policy):
-                Policy description.
-
-                Notes:
-                1. The policy must be URL-encoded; the server URL-decodes this field
-                and grants the temporary access credentials the permissions of the
-                result. (When calling a TencentCloud API with GET, every parameter
-                is URL-encoded once more according to [Signature
-                v3](https://intl.cloud.tencent.com/document/api/598/33159) before
-                the request is sent.)
-                2. The policy syntax is described in [CAM's Syntax
-                Logic](https://intl.cloud.tencent.com/document/product/598/10603).
-                3. The policy cannot contain the `principal` element.
-            external_id (ExternalId):
-                External role ID, which can be obtained by clicking the role name in
-                the [CAM console](https://console.cloud.tencent.com/cam/role).
-                It can contain 2-128 letters, digits, and symbols (=,.@:/-). Regex:
-                [\\w+=,.@:\\/-]*
-            tags (Tags):
-                List of session tags. Up to 50 tags are allowed. The tag keys can
-                not duplicate.
-            source_identity (SourceIdentity):
-                UIN of the initiator
-            serial_number (SerialNumber):
-                Serial number of the MFA device associated with the calling CAM
-                user, in the form qcs::cam:uin/${ownerUin}::mfa/${mfaType}.
-                Supported mfaType: softToken (software token).
-            token_code (TokenCode):
-                MFA verification code.
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.AssumeRoleRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.AssumeRoleRequest(**params)
-        elif params:
-            raise TypeError("assume_role() takes a request object or keyword arguments, not both")
-
-        return self._invoke(_ASSUME_ROLE, request)
+        return self._call("AssumeRole", request, params)
 
     @overload
     def assume_role_with_saml(
@@ -217,34 +95,9 @@ class StsClient(SyncClient):
         Note: When called with signature method v3, header `X-TC-Token` could be
         ignored, and `Authorization` should be SKIP.
 
-        Pass either a prebuilt ``models.AssumeRoleWithSAMLRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            saml_assertion (SAMLAssertion, required):
-                Base64-encoded SAML assertion
-            principal_arn (PrincipalArn, required):
-                Principal access description name
-            role_arn (RoleArn, required):
-                Role access description name
-            role_session_name (RoleSessionName, required):
-                Session name
-            duration_seconds (DurationSeconds):
-                Specifies the validity period of the temporary access credentials in
-                seconds. Default value: 7,200s. Maximum value: 43,200s.
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.AssumeRoleWithSAMLRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.AssumeRoleWithSAMLRequest(**params)
-        elif params:
-            raise TypeError(
-                "assume_role_with_saml() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_ASSUME_ROLE_WITH_SAML, request)
+        return self._call("AssumeRoleWithSAML", request, params)
 
     @overload
     def assume_role_with_web_identity(
@@ -270,34 +123,9 @@ class StsClient(SyncClient):
         Note: When called with signature method v3, header `X-TC-Token` could be
         ignored, and `Authorization` should be SKIP.
 
-        Pass either a prebuilt ``models.AssumeRoleWithWebIdentityRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            provider_id (ProviderId, required):
-                Identity provider name
-            web_identity_token (WebIdentityToken, required):
-                OIDC token issued by the IdP
-            role_arn (RoleArn, required):
-                Role access description name
-            role_session_name (RoleSessionName, required):
-                Session name
-            duration_seconds (DurationSeconds):
-                Specifies the validity period of the temporary access credentials in
-                seconds. Default value: 7,200s. Maximum value: 43,200s.
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.AssumeRoleWithWebIdentityRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.AssumeRoleWithWebIdentityRequest(**params)
-        elif params:
-            raise TypeError(
-                "assume_role_with_web_identity() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_ASSUME_ROLE_WITH_WEB_IDENTITY, request)
+        return self._call("AssumeRoleWithWebIdentity", request, params)
 
     @overload
     def get_caller_identity(
@@ -318,21 +146,9 @@ class StsClient(SyncClient):
         the root account and sub-account as well as the temporary credentials generated
         by AssumeRole and GetFederationToken.
 
-        Pass either a prebuilt ``models.GetCallerIdentityRequest`` or its members
-        as keyword arguments.
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.GetCallerIdentityRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.GetCallerIdentityRequest(**params)
-        elif params:
-            raise TypeError(
-                "get_caller_identity() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_GET_CALLER_IDENTITY, request)
+        return self._call("GetCallerIdentity", request, params)
 
     @overload
     def get_federation_token(
@@ -369,39 +185,9 @@ class StsClient(SyncClient):
         of calling this API often, which may be throttled; grant least privilege in the
         policy; do not call this API with the root account's permanent keys.
 
-        Pass either a prebuilt ``models.GetFederationTokenRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            name (Name, required):
-                The customizable name of the caller, consisting of letters
-            policy (Policy, required):
-                Note:
-
-                The policy syntax refers to [CAM's Syntax
-                Logic](https://intl.cloud.tencent.com/document/product/598/10603?from_cn_redirect=1).
-                The policy cannot contain the principal element.
-                This parameter needs to be URL-encoded. The server will URL-decode
-                this field and grant temporary access credentials based on the
-                processed policy. Please pass the parameter according to the
-                specification.
-            duration_seconds (DurationSeconds):
-                The validity period of temporary credentials in seconds. Default
-                value: 1,800s. Maximum value for a root account: 7,200s. Maximum
-                value for a sub-account: 129,600s.
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.GetFederationTokenRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.GetFederationTokenRequest(**params)
-        elif params:
-            raise TypeError(
-                "get_federation_token() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_GET_FEDERATION_TOKEN, request)
+        return self._call("GetFederationToken", request, params)
 
     @overload
     def get_session_token(
@@ -423,33 +209,9 @@ class StsClient(SyncClient):
         """This API is used to get temporary access credentials for the calling CAM user
         after verifying a code from the user's MFA device.
 
-        Pass either a prebuilt ``models.GetSessionTokenRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            serial_number (SerialNumber, required):
-                Serial number of the MFA device associated with the calling CAM
-                user, in the form qcs::cam:uin/${ownerUin}::mfa/${mfaType}.
-                Supported mfaType: softToken (software token).
-            token_code (TokenCode, required):
-                MFA verification code.
-            duration_seconds (DurationSeconds):
-                Validity period of the temporary credentials in seconds. Default
-                value: 1,800s. Maximum value: 7,200s for a root account, 129,600s
-                for a sub-account.
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.GetSessionTokenRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.GetSessionTokenRequest(**params)
-        elif params:
-            raise TypeError(
-                "get_session_token() takes a request object or keyword arguments, not both"
-            )
-
-        return self._invoke(_GET_SESSION_TOKEN, request)
+        return self._call("GetSessionToken", request, params)
 
     @overload
     def query_api_key(
@@ -469,23 +231,9 @@ class StsClient(SyncClient):
         """This API is used to list the API key IDs of an account (the IDs and their
         status, never the secret keys).
 
-        Pass either a prebuilt ``models.QueryApiKeyRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            target_uin (TargetUin):
-                UIN of the account to query. Defaults to the current account.
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.QueryApiKeyRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.QueryApiKeyRequest(**params)
-        elif params:
-            raise TypeError("query_api_key() takes a request object or keyword arguments, not both")
-
-        return self._invoke(_QUERY_API_KEY, request)
+        return self._call("QueryApiKey", request, params)
 
 
 class AsyncStsClient(AsyncClient):
@@ -539,67 +287,9 @@ class AsyncStsClient(AsyncClient):
         of calling this API often, which may be throttled; grant least privilege in the
         policies; do not call this API with the root account's permanent keys.
 
-        Pass either a prebuilt ``models.AssumeRoleRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            role_arn (RoleArn, required):
-                Resource descriptions of a role, which can be obtained by clicking
-                the role name in the [CAM
-                console](https://console.cloud.tencent.com/cam/role).
-                General role:
-                qcs::cam::uin/12345678:role/4611686018427397919,
-                qcs::cam::uin/12345678:roleName/testRoleName
-                Service role:
-                qcs::cam::uin/12345678:role/tencentcloudServiceRole/4611686018427397920,
-                qcs::cam::uin/12345678:role/tencentcloudServiceRoleName/testServiceRoleName
-            role_session_name (RoleSessionName, required):
-                User-defined temporary session name.
-                It can contain 2-128 letters, digits, and symbols (=,.@_-). Regex:
-                [\\w+=,.@_-]*
-            duration_seconds (DurationSeconds):
-                Specifies the validity period of the temporary access credentials in
-                seconds. Default value: 7,200s. Maximum value: 43,200s.
-            policy (Policy):
-                Policy description.
-
-                Notes:
-                1. The policy must be URL-encoded; the server URL-decodes this field
-                and grants the temporary access credentials the permissions of the
-                result. (When calling a TencentCloud API with GET, every parameter
-                is URL-encoded once more according to [Signature
-                v3](https://intl.cloud.tencent.com/document/api/598/33159) before
-                the request is sent.)
-                2. The policy syntax is described in [CAM's Syntax
-                Logic](https://intl.cloud.tencent.com/document/product/598/10603).
-                3. The policy cannot contain the `principal` element.
-            external_id (ExternalId):
-                External role ID, which can be obtained by clicking the role name in
-                the [CAM console](https://console.cloud.tencent.com/cam/role).
-                It can contain 2-128 letters, digits, and symbols (=,.@:/-). Regex:
-                [\\w+=,.@:\\/-]*
-            tags (Tags):
-                List of session tags. Up to 50 tags are allowed. The tag keys can
-                not duplicate.
-            source_identity (SourceIdentity):
-                UIN of the initiator
-            serial_number (SerialNumber):
-                Serial number of the MFA device associated with the calling CAM
-                user, in the form qcs::cam:uin/${ownerUin}::mfa/${mfaType}.
-                Supported mfaType: softToken (software token).
-            token_code (TokenCode):
-                MFA verification code.
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.AssumeRoleRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.AssumeRoleRequest(**params)
-        elif params:
-            raise TypeError("assume_role() takes a request object or keyword arguments, not both")
-
-        return await self._invoke(_ASSUME_ROLE, request)
+        return await self._call("AssumeRole", request, params)
 
     @overload
     async def assume_role_with_saml(
@@ -626,34 +316,9 @@ class AsyncStsClient(AsyncClient):
         Note: When called with signature method v3, header `X-TC-Token` could be
         ignored, and `Authorization` should be SKIP.
 
-        Pass either a prebuilt ``models.AssumeRoleWithSAMLRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            saml_assertion (SAMLAssertion, required):
-                Base64-encoded SAML assertion
-            principal_arn (PrincipalArn, required):
-                Principal access description name
-            role_arn (RoleArn, required):
-                Role access description name
-            role_session_name (RoleSessionName, required):
-                Session name
-            duration_seconds (DurationSeconds):
-                Specifies the validity period of the temporary access credentials in
-                seconds. Default value: 7,200s. Maximum value: 43,200s.
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.AssumeRoleWithSAMLRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.AssumeRoleWithSAMLRequest(**params)
-        elif params:
-            raise TypeError(
-                "assume_role_with_saml() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_ASSUME_ROLE_WITH_SAML, request)
+        return await self._call("AssumeRoleWithSAML", request, params)
 
     @overload
     async def assume_role_with_web_identity(
@@ -679,34 +344,9 @@ class AsyncStsClient(AsyncClient):
         Note: When called with signature method v3, header `X-TC-Token` could be
         ignored, and `Authorization` should be SKIP.
 
-        Pass either a prebuilt ``models.AssumeRoleWithWebIdentityRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            provider_id (ProviderId, required):
-                Identity provider name
-            web_identity_token (WebIdentityToken, required):
-                OIDC token issued by the IdP
-            role_arn (RoleArn, required):
-                Role access description name
-            role_session_name (RoleSessionName, required):
-                Session name
-            duration_seconds (DurationSeconds):
-                Specifies the validity period of the temporary access credentials in
-                seconds. Default value: 7,200s. Maximum value: 43,200s.
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.AssumeRoleWithWebIdentityRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.AssumeRoleWithWebIdentityRequest(**params)
-        elif params:
-            raise TypeError(
-                "assume_role_with_web_identity() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_ASSUME_ROLE_WITH_WEB_IDENTITY, request)
+        return await self._call("AssumeRoleWithWebIdentity", request, params)
 
     @overload
     async def get_caller_identity(
@@ -727,21 +367,9 @@ class AsyncStsClient(AsyncClient):
         the root account and sub-account as well as the temporary credentials generated
         by AssumeRole and GetFederationToken.
 
-        Pass either a prebuilt ``models.GetCallerIdentityRequest`` or its members
-        as keyword arguments.
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.GetCallerIdentityRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.GetCallerIdentityRequest(**params)
-        elif params:
-            raise TypeError(
-                "get_caller_identity() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_GET_CALLER_IDENTITY, request)
+        return await self._call("GetCallerIdentity", request, params)
 
     @overload
     async def get_federation_token(
@@ -778,39 +406,9 @@ class AsyncStsClient(AsyncClient):
         of calling this API often, which may be throttled; grant least privilege in the
         policy; do not call this API with the root account's permanent keys.
 
-        Pass either a prebuilt ``models.GetFederationTokenRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            name (Name, required):
-                The customizable name of the caller, consisting of letters
-            policy (Policy, required):
-                Note:
-
-                The policy syntax refers to [CAM's Syntax
-                Logic](https://intl.cloud.tencent.com/document/product/598/10603?from_cn_redirect=1).
-                The policy cannot contain the principal element.
-                This parameter needs to be URL-encoded. The server will URL-decode
-                this field and grant temporary access credentials based on the
-                processed policy. Please pass the parameter according to the
-                specification.
-            duration_seconds (DurationSeconds):
-                The validity period of temporary credentials in seconds. Default
-                value: 1,800s. Maximum value for a root account: 7,200s. Maximum
-                value for a sub-account: 129,600s.
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.GetFederationTokenRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.GetFederationTokenRequest(**params)
-        elif params:
-            raise TypeError(
-                "get_federation_token() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_GET_FEDERATION_TOKEN, request)
+        return await self._call("GetFederationToken", request, params)
 
     @overload
     async def get_session_token(
@@ -832,33 +430,9 @@ class AsyncStsClient(AsyncClient):
         """This API is used to get temporary access credentials for the calling CAM user
         after verifying a code from the user's MFA device.
 
-        Pass either a prebuilt ``models.GetSessionTokenRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            serial_number (SerialNumber, required):
-                Serial number of the MFA device associated with the calling CAM
-                user, in the form qcs::cam:uin/${ownerUin}::mfa/${mfaType}.
-                Supported mfaType: softToken (software token).
-            token_code (TokenCode, required):
-                MFA verification code.
-            duration_seconds (DurationSeconds):
-                Validity period of the temporary credentials in seconds. Default
-                value: 1,800s. Maximum value: 7,200s for a root account, 129,600s
-                for a sub-account.
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.GetSessionTokenRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.GetSessionTokenRequest(**params)
-        elif params:
-            raise TypeError(
-                "get_session_token() takes a request object or keyword arguments, not both"
-            )
-
-        return await self._invoke(_GET_SESSION_TOKEN, request)
+        return await self._call("GetSessionToken", request, params)
 
     @overload
     async def query_api_key(
@@ -878,20 +452,6 @@ class AsyncStsClient(AsyncClient):
         """This API is used to list the API key IDs of an account (the IDs and their
         status, never the secret keys).
 
-        Pass either a prebuilt ``models.QueryApiKeyRequest`` or its members
-        as keyword arguments.
-
-        Args:
-            target_uin (TargetUin):
-                UIN of the account to query. Defaults to the current account.
-
-        Raises:
-            tcapi.errors.ApiError: any other error the API returns.
-            tcapi.errors.ClientError: bad parameters, network failure, bad response.
+        Takes a ``models.QueryApiKeyRequest`` or its members as keyword arguments.
         """
-        if request is None:
-            request = models.QueryApiKeyRequest(**params)
-        elif params:
-            raise TypeError("query_api_key() takes a request object or keyword arguments, not both")
-
-        return await self._invoke(_QUERY_API_KEY, request)
+        return await self._call("QueryApiKey", request, params)

@@ -5,58 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "AuthorizationPolicyItem",
-]
-
-_AuthorizationPolicyItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "Id",
-        "InstanceId",
-        "PolicyName",
-        "Version",
-        "Priority",
-        "Effect",
-        "Actions",
-        "Resources",
-        "ClientId",
-        "Username",
-        "Ip",
-        "Qos",
-        "Retain",
-        "Remark",
-        "CreatedTime",
-        "UpdateTime",
-    }
-)
+__all__ = ["AuthorizationPolicyItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AuthorizationPolicyItem:
+class AuthorizationPolicyItem(Model):
     """AuthorizationPolicyItem
 
     Attributes:
@@ -69,13 +26,13 @@ class AuthorizationPolicyItem:
         version (Version):
             Rule syntax version. currently only support 1. defaults to 1.
         priority (Priority):
-            Policy priority. a smaller priority ID indicates the policy takes effect
-            with higher priority. see [data plane authorization policy
+            Policy priority. a smaller priority ID indicates the policy takes effect with
+            higher priority. see [data plane authorization policy
             description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
         effect (Effect):
             Specifies the decision.
-            allow specifies permission for access requests from devices that match
-            this policy.
+            allow specifies permission for access requests from devices that match this
+            policy.
             deny: denies access requests to the device that override the policy.
             Refer to the [data plane authorization policy
             description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
@@ -90,23 +47,20 @@ class AuthorizationPolicyItem:
             Resource. see the data plane authorization policy description
             (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
         client_id (ClientId):
-            Specifies the device ID for connection. refer to the [data plane
-            authorization policy
+            Specifies the device ID for connection. refer to the [data plane authorization
+            policy
             description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
         username (Username):
             Condition - username. refer to the [data plane authorization policy
             description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
         ip (Ip):
-            Specifies the client IP address. see the [data plane authorization
-            policy
+            Specifies the client IP address. see the [data plane authorization policy
             description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
         qos (Qos):
-            Condition - service quality. see the data plane authorization policy
-            description
+            Condition - service quality. see the data plane authorization policy description
             (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
         retain (Retain):
-            Condition - message retention. refer to the [data plane authorization
-            policy
+            Condition - message retention. refer to the [data plane authorization policy
             description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
             Indicates the match of retain messages.
             2: indicates non-retain messages.
@@ -118,6 +72,8 @@ class AuthorizationPolicyItem:
         update_time (UpdateTime):
             Update time. millisecond-level timestamp.
     """
+
+    __tcapi_schema__ = (__name__, "AuthorizationPolicyItem")
 
     id: int | None = None
     instance_id: str | None = None
@@ -135,217 +91,3 @@ class AuthorizationPolicyItem:
     remark: str | None = None
     created_time: int | None = None
     update_time: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.id
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Id", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Id", "int64")
-
-        v = self.instance_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.policy_name
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "PolicyName", "str", v)
-
-        v = self.version
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Version", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Version", "int64")
-
-        v = self.priority
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Priority", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Priority", "int64")
-
-        v = self.effect
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Effect", "str", v)
-
-        v = self.actions
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Actions", "str", v)
-
-        v = self.resources
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Resources", "str", v)
-
-        v = self.client_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ClientId", "str", v)
-
-        v = self.username
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Username", "str", v)
-
-        v = self.ip
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Ip", "str", v)
-
-        v = self.qos
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Qos", "str", v)
-
-        v = self.retain
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Retain", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Retain", "int64")
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-        v = self.created_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "CreatedTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "CreatedTime", "int64")
-
-        v = self.update_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "UpdateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "UpdateTime", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.id is not None:
-            d["Id"] = self.id
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.policy_name is not None:
-            d["PolicyName"] = self.policy_name
-        if self.version is not None:
-            d["Version"] = self.version
-        if self.priority is not None:
-            d["Priority"] = self.priority
-        if self.effect is not None:
-            d["Effect"] = self.effect
-        if self.actions is not None:
-            d["Actions"] = self.actions
-        if self.resources is not None:
-            d["Resources"] = self.resources
-        if self.client_id is not None:
-            d["ClientId"] = self.client_id
-        if self.username is not None:
-            d["Username"] = self.username
-        if self.ip is not None:
-            d["Ip"] = self.ip
-        if self.qos is not None:
-            d["Qos"] = self.qos
-        if self.retain is not None:
-            d["Retain"] = self.retain
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        if self.created_time is not None:
-            d["CreatedTime"] = self.created_time
-        if self.update_time is not None:
-            d["UpdateTime"] = self.update_time
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AuthorizationPolicyItem:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Id")
-        if v1 is not None and v1.__class__ is not int:
-            v1 = wire_int(v1, "Id")
-        v2 = d.get("InstanceId")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "InstanceId")
-        v3 = d.get("PolicyName")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "PolicyName")
-        v4 = d.get("Version")
-        if v4 is not None and v4.__class__ is not int:
-            v4 = wire_int(v4, "Version")
-        v5 = d.get("Priority")
-        if v5 is not None and v5.__class__ is not int:
-            v5 = wire_int(v5, "Priority")
-        v6 = d.get("Effect")
-        if v6 is not None and v6.__class__ is not str:
-            v6 = wire_str(v6, "Effect")
-        v7 = d.get("Actions")
-        if v7 is not None and v7.__class__ is not str:
-            v7 = wire_str(v7, "Actions")
-        v8 = d.get("Resources")
-        if v8 is not None and v8.__class__ is not str:
-            v8 = wire_str(v8, "Resources")
-        v9 = d.get("ClientId")
-        if v9 is not None and v9.__class__ is not str:
-            v9 = wire_str(v9, "ClientId")
-        v10 = d.get("Username")
-        if v10 is not None and v10.__class__ is not str:
-            v10 = wire_str(v10, "Username")
-        v11 = d.get("Ip")
-        if v11 is not None and v11.__class__ is not str:
-            v11 = wire_str(v11, "Ip")
-        v12 = d.get("Qos")
-        if v12 is not None and v12.__class__ is not str:
-            v12 = wire_str(v12, "Qos")
-        v13 = d.get("Retain")
-        if v13 is not None and v13.__class__ is not int:
-            v13 = wire_int(v13, "Retain")
-        v14 = d.get("Remark")
-        if v14 is not None and v14.__class__ is not str:
-            v14 = wire_str(v14, "Remark")
-        v15 = d.get("CreatedTime")
-        if v15 is not None and v15.__class__ is not int:
-            v15 = wire_int(v15, "CreatedTime")
-        v16 = d.get("UpdateTime")
-        if v16 is not None and v16.__class__ is not int:
-            v16 = wire_int(v16, "UpdateTime")
-        return cls(
-            id=v1,
-            instance_id=v2,
-            policy_name=v3,
-            version=v4,
-            priority=v5,
-            effect=v6,
-            actions=v7,
-            resources=v8,
-            client_id=v9,
-            username=v10,
-            ip=v11,
-            qos=v12,
-            retain=v13,
-            remark=v14,
-            created_time=v15,
-            update_time=v16,
-            unknown_fields=(
-                {}
-                if d.keys() <= _AuthorizationPolicyItem_KNOWN
-                else {k: x for k, x in d.items() if k not in _AuthorizationPolicyItem_KNOWN}
-            ),
-        )

@@ -5,104 +5,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "AuthorizationPolicyPriority",
-]
-
-_AuthorizationPolicyPriority_KNOWN: frozenset[str] = frozenset(
-    {
-        "Id",
-        "Priority",
-    }
-)
+__all__ = ["AuthorizationPolicyPriority"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AuthorizationPolicyPriority:
+class AuthorizationPolicyPriority(Model):
     """Rule priority.
 
     Attributes:
         id (Id):
-            Specifies the authorization policy rule id, which can be obtained from
-            the DescribeAuthorizationPolicies api
+            Specifies the authorization policy rule id, which can be obtained from the
+            DescribeAuthorizationPolicies api
             (https://www.tencentcloud.com/document/api/1778/111074?from_cn_redirect=1).
         priority (Priority):
             Priority
     """
 
+    __tcapi_schema__ = (__name__, "AuthorizationPolicyPriority")
+
     id: int
     priority: int
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.id
-        if v is None:
-            raise missing(path + "Id")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise wrong_type(path + "Id", "int", v)
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise out_of_range(path + "Id", "int64")
-
-        v = self.priority
-        if v is None:
-            raise missing(path + "Priority")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise wrong_type(path + "Priority", "int", v)
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise out_of_range(path + "Priority", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.id is not None:
-            d["Id"] = self.id
-        if self.priority is not None:
-            d["Priority"] = self.priority
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AuthorizationPolicyPriority:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Id")
-        v2 = d.get("Priority")
-        return cls(
-            id=v1,
-            priority=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _AuthorizationPolicyPriority_KNOWN
-                else {k: x for k, x in d.items() if k not in _AuthorizationPolicyPriority_KNOWN}
-            ),
-        )

@@ -5,70 +5,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "BlockRuleItem",
-]
-
-_BlockRuleItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "Name",
-        "Type",
-        "Remark",
-        "Include",
-        "Excludes",
-        "ExpireTime",
-        "UpdateTime",
-        "CreateTime",
-    }
-)
+__all__ = ["BlockRuleItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class BlockRuleItem:
+class BlockRuleItem(Model):
     """MQTT集群用户信息
 
     Attributes:
         name (Name):
-            <p>封禁策略名</p>
+            封禁策略名
         type (Type):
-            <p>封禁策略类型</p>
+            封禁策略类型
         remark (Remark):
-            <p>备注信息</p>
+            备注信息
         include (Include):
-            <p>包含规则</p>
+            包含规则
         excludes (Excludes):
-            <p>排除规则</p>
+            排除规则
         expire_time (ExpireTime):
-            <p>过期时间，毫秒级时间戳 。</p>
+            过期时间，毫秒级时间戳 。
         update_time (UpdateTime):
-            <p>修改时间，毫秒级时间戳 。</p>
+            修改时间，毫秒级时间戳 。
         create_time (CreateTime):
-            <p>创建时间，毫秒级时间戳 。</p>
+            创建时间，毫秒级时间戳 。
     """
+
+    __tcapi_schema__ = (__name__, "BlockRuleItem")
 
     name: str
     type: int
@@ -78,128 +45,3 @@ class BlockRuleItem:
     expire_time: int | None = None
     update_time: int
     create_time: int
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.name
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Name", "str", v)
-
-        v = self.type
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Type", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Type", "int64")
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-        v = self.include
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Include", "str", v)
-
-        v = self.excludes
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Excludes", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, str):
-                    raise wrong_type(f"{path}Excludes[{i}]", "str", item)
-
-        v = self.expire_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ExpireTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ExpireTime", "int64")
-
-        v = self.update_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "UpdateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "UpdateTime", "int64")
-
-        v = self.create_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "CreateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "CreateTime", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.name is not None:
-            d["Name"] = self.name
-        if self.type is not None:
-            d["Type"] = self.type
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        if self.include is not None:
-            d["Include"] = self.include
-        if self.excludes is not None:
-            d["Excludes"] = list(self.excludes)
-        if self.expire_time is not None:
-            d["ExpireTime"] = self.expire_time
-        if self.update_time is not None:
-            d["UpdateTime"] = self.update_time
-        if self.create_time is not None:
-            d["CreateTime"] = self.create_time
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BlockRuleItem:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Name")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "Name")
-        v2 = d.get("Type")
-        if v2 is not None and v2.__class__ is not int:
-            v2 = wire_int(v2, "Type")
-        v3 = d.get("Remark")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "Remark")
-        v4 = d.get("Include")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "Include")
-        v5 = d.get("Excludes")
-        if v5 is not None:
-            v5 = wire_items(v5, "Excludes", str, wire_str)
-        v6 = d.get("ExpireTime")
-        if v6 is not None and v6.__class__ is not int:
-            v6 = wire_int(v6, "ExpireTime")
-        v7 = d.get("UpdateTime")
-        if v7 is not None and v7.__class__ is not int:
-            v7 = wire_int(v7, "UpdateTime")
-        v8 = d.get("CreateTime")
-        if v8 is not None and v8.__class__ is not int:
-            v8 = wire_int(v8, "CreateTime")
-        return cls(
-            name=v1,
-            type=v2,
-            remark=v3,
-            include=v4,
-            excludes=v5,
-            expire_time=v6,
-            update_time=v7,
-            create_time=v8,
-            unknown_fields=(
-                {}
-                if d.keys() <= _BlockRuleItem_KNOWN
-                else {k: x for k, x in d.items() if k not in _BlockRuleItem_KNOWN}
-            ),
-        )

@@ -5,55 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "CaCertificateItem",
-]
-
-_CaCertificateItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "CaCn",
-        "CaCertificate",
-        "CaSn",
-        "Format",
-        "VerificationCertificate",
-        "Status",
-        "LastActivationTime",
-        "CreatedTime",
-        "UpdateTime",
-        "LastInactivationTime",
-        "CaIssuerCn",
-        "NotBeforeTime",
-        "NotAfterTime",
-    }
-)
+__all__ = ["CaCertificateItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CaCertificateItem:
+class CaCertificateItem(Model):
     """CA证书信息
 
     Attributes:
@@ -89,6 +49,8 @@ class CaCertificateItem:
             失效时间，毫秒级时间戳 。
     """
 
+    __tcapi_schema__ = (__name__, "CaCertificateItem")
+
     ca_cn: str
     ca_certificate: str
     ca_sn: str
@@ -102,184 +64,3 @@ class CaCertificateItem:
     ca_issuer_cn: str | None = None
     not_before_time: int | None = None
     not_after_time: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.ca_cn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CaCn", "str", v)
-
-        v = self.ca_certificate
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CaCertificate", "str", v)
-
-        v = self.ca_sn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CaSn", "str", v)
-
-        v = self.format
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Format", "str", v)
-
-        v = self.verification_certificate
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "VerificationCertificate", "str", v)
-
-        v = self.status
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Status", "str", v)
-
-        v = self.last_activation_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "LastActivationTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "LastActivationTime", "int64")
-
-        v = self.created_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "CreatedTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "CreatedTime", "int64")
-
-        v = self.update_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "UpdateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "UpdateTime", "int64")
-
-        v = self.last_inactivation_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "LastInactivationTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "LastInactivationTime", "int64")
-
-        v = self.ca_issuer_cn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CaIssuerCn", "str", v)
-
-        v = self.not_before_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "NotBeforeTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "NotBeforeTime", "int64")
-
-        v = self.not_after_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "NotAfterTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "NotAfterTime", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.ca_cn is not None:
-            d["CaCn"] = self.ca_cn
-        if self.ca_certificate is not None:
-            d["CaCertificate"] = self.ca_certificate
-        if self.ca_sn is not None:
-            d["CaSn"] = self.ca_sn
-        if self.format is not None:
-            d["Format"] = self.format
-        if self.verification_certificate is not None:
-            d["VerificationCertificate"] = self.verification_certificate
-        if self.status is not None:
-            d["Status"] = self.status
-        if self.last_activation_time is not None:
-            d["LastActivationTime"] = self.last_activation_time
-        if self.created_time is not None:
-            d["CreatedTime"] = self.created_time
-        if self.update_time is not None:
-            d["UpdateTime"] = self.update_time
-        if self.last_inactivation_time is not None:
-            d["LastInactivationTime"] = self.last_inactivation_time
-        if self.ca_issuer_cn is not None:
-            d["CaIssuerCn"] = self.ca_issuer_cn
-        if self.not_before_time is not None:
-            d["NotBeforeTime"] = self.not_before_time
-        if self.not_after_time is not None:
-            d["NotAfterTime"] = self.not_after_time
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CaCertificateItem:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("CaCn")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "CaCn")
-        v2 = d.get("CaCertificate")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "CaCertificate")
-        v3 = d.get("CaSn")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "CaSn")
-        v4 = d.get("Format")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "Format")
-        v5 = d.get("VerificationCertificate")
-        if v5 is not None and v5.__class__ is not str:
-            v5 = wire_str(v5, "VerificationCertificate")
-        v6 = d.get("Status")
-        if v6 is not None and v6.__class__ is not str:
-            v6 = wire_str(v6, "Status")
-        v7 = d.get("LastActivationTime")
-        if v7 is not None and v7.__class__ is not int:
-            v7 = wire_int(v7, "LastActivationTime")
-        v8 = d.get("CreatedTime")
-        if v8 is not None and v8.__class__ is not int:
-            v8 = wire_int(v8, "CreatedTime")
-        v9 = d.get("UpdateTime")
-        if v9 is not None and v9.__class__ is not int:
-            v9 = wire_int(v9, "UpdateTime")
-        v10 = d.get("LastInactivationTime")
-        if v10 is not None and v10.__class__ is not int:
-            v10 = wire_int(v10, "LastInactivationTime")
-        v11 = d.get("CaIssuerCn")
-        if v11 is not None and v11.__class__ is not str:
-            v11 = wire_str(v11, "CaIssuerCn")
-        v12 = d.get("NotBeforeTime")
-        if v12 is not None and v12.__class__ is not int:
-            v12 = wire_int(v12, "NotBeforeTime")
-        v13 = d.get("NotAfterTime")
-        if v13 is not None and v13.__class__ is not int:
-            v13 = wire_int(v13, "NotAfterTime")
-        return cls(
-            ca_cn=v1,
-            ca_certificate=v2,
-            ca_sn=v3,
-            format=v4,
-            verification_certificate=v5,
-            status=v6,
-            last_activation_time=v7,
-            created_time=v8,
-            update_time=v9,
-            last_inactivation_time=v10,
-            ca_issuer_cn=v11,
-            not_before_time=v12,
-            not_after_time=v13,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CaCertificateItem_KNOWN
-                else {k: x for k, x in d.items() if k not in _CaCertificateItem_KNOWN}
-            ),
-        )

@@ -5,56 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "CreateAuthorizationPolicyRequest",
-    "CreateAuthorizationPolicyResponse",
-]
-
-_CreateAuthorizationPolicyRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "PolicyName",
-        "PolicyVersion",
-        "Priority",
-        "Effect",
-        "Actions",
-        "Retain",
-        "Qos",
-        "Resources",
-        "Username",
-        "ClientId",
-        "Ip",
-        "Remark",
-    }
-)
+__all__ = ["CreateAuthorizationPolicyRequest", "CreateAuthorizationPolicyResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateAuthorizationPolicyRequest:
+class CreateAuthorizationPolicyRequest(Model):
     """Parameters of CreateAuthorizationPolicy.
 
     Attributes:
@@ -63,32 +22,31 @@ class CreateAuthorizationPolicyRequest:
             [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
             api or console.
         policy_name (PolicyName):
-            Policy name, which cannot be empty, contains 3 to 64 characters, and
-            supports chinese, letters, digits, "-", and "_".
+            Policy name, which cannot be empty, contains 3 to 64 characters, and supports
+            chinese, letters, digits, "-", and "_".
         policy_version (PolicyVersion):
             Policy version, defaults to 1. currently only support 1.
         priority (Priority):
-            Policy priority. a smaller value indicates higher priority and must be
-            unique. a smaller priority ID means the policy takes effect with higher
-            priority. see [data plane authorization policy
+            Policy priority. a smaller value indicates higher priority and must be unique. a
+            smaller priority ID means the policy takes effect with higher priority. see
+            [data plane authorization policy
             description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
         effect (Effect):
             Specifies the decision.
-            allow specifies permission for access requests from devices that match
-            this policy.
+            allow specifies permission for access requests from devices that match this
+            policy.
             deny: denies access requests to the device that override the policy.
             Refer to the [data plane authorization policy
             description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
         actions (Actions):
-            Operation, supports multiple selections separated by commas. see the
-            data plane policy description
+            Operation, supports multiple selections separated by commas. see the data plane
+            policy description
             (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
             Specifies the connection.
             Specifies the publish action.
             Sub. specifies the subscription.
         retain (Retain):
-            Condition - message retention. refer to the [data plane authorization
-            policy
+            Condition - message retention. refer to the [data plane authorization policy
             description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
             Matches message retention.
             Matches non-retention messages.
@@ -101,22 +59,23 @@ class CreateAuthorizationPolicyRequest:
             Refer to the [data plane authorization policy
             description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
         resources (Resources):
-            Specifies the resource and subscription to match. supports configuration
-            of multiple match rules, separated by commas. see the data plane
-            authorization policy description
+            Specifies the resource and subscription to match. supports configuration of
+            multiple match rules, separated by commas. see the data plane authorization
+            policy description
             (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
         username (Username):
             Specifies the condition-username.
         client_id (ClientId):
             Client ID. supports regular expressions.
         ip (Ip):
-            Specifies the client IP address, supporting IP or CIDR. refer to the
-            [data plane authorization policy
+            Specifies the client IP address, supporting IP or CIDR. refer to the [data plane
+            authorization policy
             description](https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
         remark (Remark):
-            Specifies the remark information with a maximum length of 128
-            characters.
+            Specifies the remark information with a maximum length of 128 characters.
     """
+
+    __tcapi_schema__ = (__name__, "CreateAuthorizationPolicyRequest")
 
     instance_id: str
     policy_name: str
@@ -131,178 +90,10 @@ class CreateAuthorizationPolicyRequest:
     client_id: str | None = None
     ip: str | None = None
     remark: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.policy_name
-        if v is None:
-            raise missing(path + "PolicyName")
-        if not isinstance(v, str):
-            raise wrong_type(path + "PolicyName", "str", v)
-
-        v = self.policy_version
-        if v is None:
-            raise missing(path + "PolicyVersion")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise wrong_type(path + "PolicyVersion", "int", v)
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise out_of_range(path + "PolicyVersion", "int64")
-
-        v = self.priority
-        if v is None:
-            raise missing(path + "Priority")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise wrong_type(path + "Priority", "int", v)
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise out_of_range(path + "Priority", "int64")
-
-        v = self.effect
-        if v is None:
-            raise missing(path + "Effect")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Effect", "str", v)
-
-        v = self.actions
-        if v is None:
-            raise missing(path + "Actions")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Actions", "str", v)
-
-        v = self.retain
-        if v is None:
-            raise missing(path + "Retain")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise wrong_type(path + "Retain", "int", v)
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise out_of_range(path + "Retain", "int64")
-
-        v = self.qos
-        if v is None:
-            raise missing(path + "Qos")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Qos", "str", v)
-
-        v = self.resources
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Resources", "str", v)
-
-        v = self.username
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Username", "str", v)
-
-        v = self.client_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ClientId", "str", v)
-
-        v = self.ip
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Ip", "str", v)
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.policy_name is not None:
-            d["PolicyName"] = self.policy_name
-        if self.policy_version is not None:
-            d["PolicyVersion"] = self.policy_version
-        if self.priority is not None:
-            d["Priority"] = self.priority
-        if self.effect is not None:
-            d["Effect"] = self.effect
-        if self.actions is not None:
-            d["Actions"] = self.actions
-        if self.retain is not None:
-            d["Retain"] = self.retain
-        if self.qos is not None:
-            d["Qos"] = self.qos
-        if self.resources is not None:
-            d["Resources"] = self.resources
-        if self.username is not None:
-            d["Username"] = self.username
-        if self.client_id is not None:
-            d["ClientId"] = self.client_id
-        if self.ip is not None:
-            d["Ip"] = self.ip
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateAuthorizationPolicyRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("PolicyName")
-        v3 = d.get("PolicyVersion")
-        v4 = d.get("Priority")
-        v5 = d.get("Effect")
-        v6 = d.get("Actions")
-        v7 = d.get("Retain")
-        v8 = d.get("Qos")
-        v9 = d.get("Resources")
-        v10 = d.get("Username")
-        v11 = d.get("ClientId")
-        v12 = d.get("Ip")
-        v13 = d.get("Remark")
-        return cls(
-            instance_id=v1,
-            policy_name=v2,
-            policy_version=v3,
-            priority=v4,
-            effect=v5,
-            actions=v6,
-            retain=v7,
-            qos=v8,
-            resources=v9,
-            username=v10,
-            client_id=v11,
-            ip=v12,
-            remark=v13,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CreateAuthorizationPolicyRequest_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _CreateAuthorizationPolicyRequest_KNOWN
-                }
-            ),
-        )
-
-
-_CreateAuthorizationPolicyResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Id",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateAuthorizationPolicyResponse:
+class CreateAuthorizationPolicyResponse(ResponseModel):
     """What CreateAuthorizationPolicy returns.
 
     Attributes:
@@ -311,75 +102,13 @@ class CreateAuthorizationPolicyResponse:
         id (Id):
             Policy ID
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
+
+    __tcapi_schema__ = (__name__, "CreateAuthorizationPolicyResponse")
 
     instance_id: str
     id: int
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.id
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Id", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Id", "int64")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.id is not None:
-            d["Id"] = self.id
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateAuthorizationPolicyResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "InstanceId")
-        v2 = d.get("Id")
-        if v2 is not None and v2.__class__ is not int:
-            v2 = wire_int(v2, "Id")
-        v3 = d.get("RequestId")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "RequestId")
-        return cls(
-            instance_id=v1,
-            id=v2,
-            request_id=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CreateAuthorizationPolicyResponse_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _CreateAuthorizationPolicyResponse_KNOWN
-                }
-            ),
-        )

@@ -5,50 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "CreateBlockRuleRequest",
-    "CreateBlockRuleResponse",
-]
-
-_CreateBlockRuleRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Name",
-        "Type",
-        "Include",
-        "Excludes",
-        "ExpireTime",
-        "Remark",
-    }
-)
+__all__ = ["CreateBlockRuleRequest", "CreateBlockRuleResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateBlockRuleRequest:
+class CreateBlockRuleRequest(Model):
     """Parameters of CreateBlockRule.
 
     Attributes:
@@ -72,6 +37,8 @@ class CreateBlockRuleRequest:
             备注，最长 128 字符
     """
 
+    __tcapi_schema__ = (__name__, "CreateBlockRuleRequest")
+
     instance_id: str
     name: str
     type: int | None = None
@@ -79,119 +46,10 @@ class CreateBlockRuleRequest:
     excludes: list[str] | None = None
     expire_time: int | None = None
     remark: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.name
-        if v is None:
-            raise missing(path + "Name")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Name", "str", v)
-
-        v = self.type
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Type", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Type", "int64")
-
-        v = self.include
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Include", "str", v)
-
-        v = self.excludes
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Excludes", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, str):
-                    raise wrong_type(f"{path}Excludes[{i}]", "str", item)
-
-        v = self.expire_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ExpireTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ExpireTime", "int64")
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.name is not None:
-            d["Name"] = self.name
-        if self.type is not None:
-            d["Type"] = self.type
-        if self.include is not None:
-            d["Include"] = self.include
-        if self.excludes is not None:
-            d["Excludes"] = list(self.excludes)
-        if self.expire_time is not None:
-            d["ExpireTime"] = self.expire_time
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateBlockRuleRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Name")
-        v3 = d.get("Type")
-        v4 = d.get("Include")
-        v5 = d.get("Excludes")
-        if isinstance(v5, list | tuple):
-            v5 = list(v5)
-        v6 = d.get("ExpireTime")
-        v7 = d.get("Remark")
-        return cls(
-            instance_id=v1,
-            name=v2,
-            type=v3,
-            include=v4,
-            excludes=v5,
-            expire_time=v6,
-            remark=v7,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CreateBlockRuleRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _CreateBlockRuleRequest_KNOWN}
-            ),
-        )
-
-
-_CreateBlockRuleResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Name",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateBlockRuleResponse:
+class CreateBlockRuleResponse(ResponseModel):
     """What CreateBlockRule returns.
 
     Attributes:
@@ -200,69 +58,12 @@ class CreateBlockRuleResponse:
         name (Name):
             封禁规则名
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "CreateBlockRuleResponse")
 
     instance_id: str
     name: str
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.name
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Name", "str", v)
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.name is not None:
-            d["Name"] = self.name
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateBlockRuleResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "InstanceId")
-        v2 = d.get("Name")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "Name")
-        v3 = d.get("RequestId")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "RequestId")
-        return cls(
-            instance_id=v1,
-            name=v2,
-            request_id=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CreateBlockRuleResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _CreateBlockRuleResponse_KNOWN}
-            ),
-        )

@@ -5,179 +5,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .public_access_rule import PublicAccessRule
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "CreateInsPublicEndpointRequest",
-    "CreateInsPublicEndpointResponse",
-]
+if TYPE_CHECKING:
+    from .public_access_rule import PublicAccessRule
 
-_CreateInsPublicEndpointRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Bandwidth",
-        "Rules",
-    }
-)
+__all__ = ["CreateInsPublicEndpointRequest", "CreateInsPublicEndpointResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateInsPublicEndpointRequest:
+class CreateInsPublicEndpointRequest(Model):
     """Parameters of CreateInsPublicEndpoint.
 
     Attributes:
         instance_id (InstanceId):
-            <p>腾讯云MQTT实例ID，从 <a
-            href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            腾讯云MQTT实例ID，从
+            [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
         bandwidth (Bandwidth):
-            <p>带宽,单位Mbps</p>
+            带宽,单位Mbps
         rules (Rules):
-            <p>公网访问规则</p>
+            公网访问规则
     """
+
+    __tcapi_schema__ = (__name__, "CreateInsPublicEndpointRequest")
 
     instance_id: str
     bandwidth: int
     rules: list[PublicAccessRule] | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.bandwidth
-        if v is None:
-            raise missing(path + "Bandwidth")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise wrong_type(path + "Bandwidth", "int", v)
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise out_of_range(path + "Bandwidth", "int64")
-
-        v = self.rules
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Rules", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, PublicAccessRule):
-                    raise wrong_type(f"{path}Rules[{i}]", "PublicAccessRule", item)
-                item.validate(f"{path}Rules[{i}]" + ".")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.bandwidth is not None:
-            d["Bandwidth"] = self.bandwidth
-        if self.rules is not None:
-            d["Rules"] = [x.to_dict() for x in self.rules]
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateInsPublicEndpointRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Bandwidth")
-        v3 = d.get("Rules")
-        if isinstance(v3, list | tuple):
-            v3 = [PublicAccessRule.from_dict(x) if isinstance(x, Mapping) else x for x in v3]
-        return cls(
-            instance_id=v1,
-            bandwidth=v2,
-            rules=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CreateInsPublicEndpointRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _CreateInsPublicEndpointRequest_KNOWN}
-            ),
-        )
-
-
-_CreateInsPublicEndpointResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateInsPublicEndpointResponse:
+class CreateInsPublicEndpointResponse(ResponseModel):
     """What CreateInsPublicEndpoint returns.
 
     Attributes:
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
 
+    __tcapi_schema__ = (__name__, "CreateInsPublicEndpointResponse")
+
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateInsPublicEndpointResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("RequestId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "RequestId")
-        return cls(
-            request_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CreateInsPublicEndpointResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _CreateInsPublicEndpointResponse_KNOWN}
-            ),
-        )

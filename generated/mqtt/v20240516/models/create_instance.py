@@ -5,104 +5,69 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .ip_rule import IpRule
-from .tag import Tag
-from .vpc_info import VpcInfo
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "CreateInstanceRequest",
-    "CreateInstanceResponse",
-]
+if TYPE_CHECKING:
+    from .ip_rule import IpRule
+    from .tag import Tag
+    from .vpc_info import VpcInfo
 
-_CreateInstanceRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceType",
-        "Name",
-        "SkuCode",
-        "Remark",
-        "TagList",
-        "VpcList",
-        "EnablePublic",
-        "Bandwidth",
-        "IpRules",
-        "RenewFlag",
-        "TimeSpan",
-        "PayMode",
-    }
-)
+__all__ = ["CreateInstanceRequest", "CreateInstanceResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateInstanceRequest:
+class CreateInstanceRequest(Model):
     """Parameters of CreateInstance.
 
     Attributes:
         instance_type (InstanceType):
-            Instance type, which needs to correspond to SkuCode. for details, see
-            the [get MQTT product sales
+            Instance type, which needs to correspond to SkuCode. for details, see the [get
+            MQTT product sales
             spec](https://www.tencentcloud.com/document/api/1778/116232?from_cn_redirect=1)
             api.
             BASIC: basic edition.
             PRO edition.
             PLATINUM version.
         name (Name):
-            Specifies the cluster name, cannot be empty, 3-64 characters, only
-            comprised of digits, letters, "-", and "_".
+            Specifies the cluster name, cannot be empty, 3-64 characters, only comprised of
+            digits, letters, "-", and "_".
         sku_code (SkuCode):
-            Product specification, which must correspond to InstanceType. see the
-            [get MQTT product sales
+            Product specification, which must correspond to InstanceType. see the [get MQTT
+            product sales
             spec](https://www.tencentcloud.com/document/api/1778/116232?from_cn_redirect=1)
             api to obtain details.
         remark (Remark):
-            Specifies the remark information with a maximum length of 128
-            characters.
+            Specifies the remark information with a maximum length of 128 characters.
         tag_list (TagList):
             Tag list
         vpc_list (VpcList):
-            Specifies the VPC information associated with the instance. the
-            available VPC and SUBNET under the current user must be provided.
+            Specifies the VPC information associated with the instance. the available VPC
+            and SUBNET under the current user must be provided.
         enable_public (EnablePublic):
             Whether public network access is enabled. default false (disabled).
         bandwidth (Bandwidth):
-            Public network bandwidth (unit: Mbps). this field is mandatory and must
-            be more than 0 when EnablePublic is True.
+            Public network bandwidth (unit: Mbps). this field is mandatory and must be more
+            than 0 when EnablePublic is True.
         ip_rules (IpRules):
-            Public network access allowlist. if not passed, it means deny all IP
-            network access.
+            Public network access allowlist. if not passed, it means deny all IP network
+            access.
         renew_flag (RenewFlag):
             Whether the instance is automatically renewed (0: no auto-renewal; 1:
-            auto-renewal). this parameter is valid only when you purchase a prepaid
-            cluster. default value: 1 (auto-renewal).
+            auto-renewal). this parameter is valid only when you purchase a prepaid cluster.
+            default value: 1 (auto-renewal).
         time_span (TimeSpan):
-            Specifies the purchase duration (measurement unit: month). this
-            parameter is valid only when you purchase a prepaid cluster. default: 1m
-            (month). valid values: 1-12, 24, 36, 48, 60.
+            Specifies the purchase duration (measurement unit: month). this parameter is
+            valid only when you purchase a prepaid cluster. default: 1m (month). valid
+            values: 1-12, 24, 36, 48, 60.
         pay_mode (PayMode):
             Payment mode (0: postpaid; 1: prepaid). default: 0 (postpaid).
     """
+
+    __tcapi_schema__ = (__name__, "CreateInstanceRequest")
 
     instance_type: str
     name: str
@@ -116,240 +81,22 @@ class CreateInstanceRequest:
     renew_flag: int | None = None
     time_span: int | None = None
     pay_mode: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_type
-        if v is None:
-            raise missing(path + "InstanceType")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceType", "str", v)
-
-        v = self.name
-        if v is None:
-            raise missing(path + "Name")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Name", "str", v)
-
-        v = self.sku_code
-        if v is None:
-            raise missing(path + "SkuCode")
-        if not isinstance(v, str):
-            raise wrong_type(path + "SkuCode", "str", v)
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-        v = self.tag_list
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "TagList", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, Tag):
-                    raise wrong_type(f"{path}TagList[{i}]", "Tag", item)
-                item.validate(f"{path}TagList[{i}]" + ".")
-
-        v = self.vpc_list
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "VpcList", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, VpcInfo):
-                    raise wrong_type(f"{path}VpcList[{i}]", "VpcInfo", item)
-                item.validate(f"{path}VpcList[{i}]" + ".")
-
-        v = self.enable_public
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "EnablePublic", "bool", v)
-
-        v = self.bandwidth
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Bandwidth", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Bandwidth", "int64")
-
-        v = self.ip_rules
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "IpRules", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, IpRule):
-                    raise wrong_type(f"{path}IpRules[{i}]", "IpRule", item)
-                item.validate(f"{path}IpRules[{i}]" + ".")
-
-        v = self.renew_flag
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "RenewFlag", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "RenewFlag", "int64")
-
-        v = self.time_span
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "TimeSpan", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "TimeSpan", "int64")
-
-        v = self.pay_mode
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "PayMode", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "PayMode", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_type is not None:
-            d["InstanceType"] = self.instance_type
-        if self.name is not None:
-            d["Name"] = self.name
-        if self.sku_code is not None:
-            d["SkuCode"] = self.sku_code
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        if self.tag_list is not None:
-            d["TagList"] = [x.to_dict() for x in self.tag_list]
-        if self.vpc_list is not None:
-            d["VpcList"] = [x.to_dict() for x in self.vpc_list]
-        if self.enable_public is not None:
-            d["EnablePublic"] = self.enable_public
-        if self.bandwidth is not None:
-            d["Bandwidth"] = self.bandwidth
-        if self.ip_rules is not None:
-            d["IpRules"] = [x.to_dict() for x in self.ip_rules]
-        if self.renew_flag is not None:
-            d["RenewFlag"] = self.renew_flag
-        if self.time_span is not None:
-            d["TimeSpan"] = self.time_span
-        if self.pay_mode is not None:
-            d["PayMode"] = self.pay_mode
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateInstanceRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceType")
-        v2 = d.get("Name")
-        v3 = d.get("SkuCode")
-        v4 = d.get("Remark")
-        v5 = d.get("TagList")
-        if isinstance(v5, list | tuple):
-            v5 = [Tag.from_dict(x) if isinstance(x, Mapping) else x for x in v5]
-        v6 = d.get("VpcList")
-        if isinstance(v6, list | tuple):
-            v6 = [VpcInfo.from_dict(x) if isinstance(x, Mapping) else x for x in v6]
-        v7 = d.get("EnablePublic")
-        v8 = d.get("Bandwidth")
-        v9 = d.get("IpRules")
-        if isinstance(v9, list | tuple):
-            v9 = [IpRule.from_dict(x) if isinstance(x, Mapping) else x for x in v9]
-        v10 = d.get("RenewFlag")
-        v11 = d.get("TimeSpan")
-        v12 = d.get("PayMode")
-        return cls(
-            instance_type=v1,
-            name=v2,
-            sku_code=v3,
-            remark=v4,
-            tag_list=v5,
-            vpc_list=v6,
-            enable_public=v7,
-            bandwidth=v8,
-            ip_rules=v9,
-            renew_flag=v10,
-            time_span=v11,
-            pay_mode=v12,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CreateInstanceRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _CreateInstanceRequest_KNOWN}
-            ),
-        )
-
-
-_CreateInstanceResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateInstanceResponse:
+class CreateInstanceResponse(ResponseModel):
     """What CreateInstance returns.
 
     Attributes:
         instance_id (InstanceId):
             Instance ID.
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
+
+    __tcapi_schema__ = (__name__, "CreateInstanceResponse")
 
     instance_id: str
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateInstanceResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "InstanceId")
-        v2 = d.get("RequestId")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "RequestId")
-        return cls(
-            instance_id=v1,
-            request_id=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CreateInstanceResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _CreateInstanceResponse_KNOWN}
-            ),
-        )

@@ -5,50 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "CreateMessageEnrichmentRuleRequest",
-    "CreateMessageEnrichmentRuleResponse",
-]
-
-_CreateMessageEnrichmentRuleRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "RuleName",
-        "Condition",
-        "Actions",
-        "Priority",
-        "Status",
-        "Remark",
-    }
-)
+__all__ = ["CreateMessageEnrichmentRuleRequest", "CreateMessageEnrichmentRuleResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateMessageEnrichmentRuleRequest:
+class CreateMessageEnrichmentRuleRequest(Model):
     """Parameters of CreateMessageEnrichmentRule.
 
     Attributes:
@@ -65,21 +30,23 @@ class CreateMessageEnrichmentRuleRequest:
             Specifies the Base64-encoded content.
             eyJjbGllbnRJZCI6ImNsaWVudC0xIiwidXNlcm5hbWUiOiJjbGllbnQtMSIsInRvcGljIjoiaG9tZS9yb29tMSJ9
         actions (Actions):
-            Specifies the action of rule execution in JSON format, which must be
-            Base64 encoded.
+            Specifies the action of rule execution in JSON format, which must be Base64
+            encoded.
             Creating a Billing Resource Order
             {"messageExpiryInterval":360,"responseTopic":"replies/devices/${clientid}","correlationData":"${traceid}","userProperty":[{"key":"trace-id","value":"${traceid}"}]}
             Specifies the BASE64-encoded value.
             eyJtZXNzYWdlRXhwaXJ5SW50ZXJ2YWwiOjM2MCwicmVzcG9uc2VUb3BpYyI6InJlcGxpZXMvZGV2aWNlcy8ke2NsaWVudGlkfSIsImNvcnJlbGF0aW9uRGF0YSI6IiR7dHJhY2VpZH0iLCJ1c2VyUHJvcGVydHkiOlt7ImtleSI6InRyYWNlLWlkIiwidmFsdWUiOiIke3RyYWNlaWR9In1dfQ==
         priority (Priority):
-            Rule priority. a smaller number indicates a higher priority. high
-            priority overwrites low-priority. the userproperty field will be merged.
+            Rule priority. a smaller number indicates a higher priority. high priority
+            overwrites low-priority. the userproperty field will be merged.
         status (Status):
-            Rule status. valid values: 0 (undefined), 1 (activate), 2 (deactivate).
-            default: deactivate.
+            Rule status. valid values: 0 (undefined), 1 (activate), 2 (deactivate). default:
+            deactivate.
         remark (Remark):
             Specifies the remark with length not exceeding 128 characters.
     """
+
+    __tcapi_schema__ = (__name__, "CreateMessageEnrichmentRuleRequest")
 
     instance_id: str
     rule_name: str
@@ -88,119 +55,10 @@ class CreateMessageEnrichmentRuleRequest:
     priority: int
     status: int | None = None
     remark: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.rule_name
-        if v is None:
-            raise missing(path + "RuleName")
-        if not isinstance(v, str):
-            raise wrong_type(path + "RuleName", "str", v)
-
-        v = self.condition
-        if v is None:
-            raise missing(path + "Condition")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Condition", "str", v)
-
-        v = self.actions
-        if v is None:
-            raise missing(path + "Actions")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Actions", "str", v)
-
-        v = self.priority
-        if v is None:
-            raise missing(path + "Priority")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise wrong_type(path + "Priority", "int", v)
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise out_of_range(path + "Priority", "int64")
-
-        v = self.status
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Status", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Status", "int64")
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.rule_name is not None:
-            d["RuleName"] = self.rule_name
-        if self.condition is not None:
-            d["Condition"] = self.condition
-        if self.actions is not None:
-            d["Actions"] = self.actions
-        if self.priority is not None:
-            d["Priority"] = self.priority
-        if self.status is not None:
-            d["Status"] = self.status
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateMessageEnrichmentRuleRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("RuleName")
-        v3 = d.get("Condition")
-        v4 = d.get("Actions")
-        v5 = d.get("Priority")
-        v6 = d.get("Status")
-        v7 = d.get("Remark")
-        return cls(
-            instance_id=v1,
-            rule_name=v2,
-            condition=v3,
-            actions=v4,
-            priority=v5,
-            status=v6,
-            remark=v7,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CreateMessageEnrichmentRuleRequest_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _CreateMessageEnrichmentRuleRequest_KNOWN
-                }
-            ),
-        )
-
-
-_CreateMessageEnrichmentRuleResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Id",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateMessageEnrichmentRuleResponse:
+class CreateMessageEnrichmentRuleResponse(ResponseModel):
     """What CreateMessageEnrichmentRule returns.
 
     Attributes:
@@ -209,77 +67,13 @@ class CreateMessageEnrichmentRuleResponse:
         id (Id):
             Rule ID
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
+
+    __tcapi_schema__ = (__name__, "CreateMessageEnrichmentRuleResponse")
 
     instance_id: str
     id: int
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.id
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Id", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Id", "int64")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.id is not None:
-            d["Id"] = self.id
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateMessageEnrichmentRuleResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "InstanceId")
-        v2 = d.get("Id")
-        if v2 is not None and v2.__class__ is not int:
-            v2 = wire_int(v2, "Id")
-        v3 = d.get("RequestId")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "RequestId")
-        return cls(
-            instance_id=v1,
-            id=v2,
-            request_id=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CreateMessageEnrichmentRuleResponse_KNOWN
-                else {
-                    k: x
-                    for k, x in d.items()
-                    if k not in _CreateMessageEnrichmentRuleResponse_KNOWN
-                }
-            ),
-        )

@@ -5,200 +5,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "CreateTopicRequest",
-    "CreateTopicResponse",
-]
-
-_CreateTopicRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Topic",
-        "Remark",
-    }
-)
+__all__ = ["CreateTopicRequest", "CreateTopicResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateTopicRequest:
+class CreateTopicRequest(Model):
     """Parameters of CreateTopic.
 
     Attributes:
         instance_id (InstanceId):
-            <p>腾讯云MQTT实例ID，从 <a
-            href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            腾讯云MQTT实例ID，从
+            [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
         topic (Topic):
-            <p>主题，不能为空，只能包含字母、数字、“-”及“_”，3-100 字符。</p>
+            主题，不能为空，只能包含字母、数字、“-”及“_”，3-100 字符。
         remark (Remark):
-            <p>备注，最长 128 字符</p>
+            备注，最长 128 字符
     """
+
+    __tcapi_schema__ = (__name__, "CreateTopicRequest")
 
     instance_id: str
     topic: str
     remark: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.topic
-        if v is None:
-            raise missing(path + "Topic")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Topic", "str", v)
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.topic is not None:
-            d["Topic"] = self.topic
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateTopicRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Topic")
-        v3 = d.get("Remark")
-        return cls(
-            instance_id=v1,
-            topic=v2,
-            remark=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CreateTopicRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _CreateTopicRequest_KNOWN}
-            ),
-        )
-
-
-_CreateTopicResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Topic",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateTopicResponse:
+class CreateTopicResponse(ResponseModel):
     """What CreateTopic returns.
 
     Attributes:
         instance_id (InstanceId):
-            <p>实例ID</p>
+            实例ID
         topic (Topic):
-            <p>主题</p>
+            主题
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "CreateTopicResponse")
 
     instance_id: str
     topic: str
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.topic
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Topic", "str", v)
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.topic is not None:
-            d["Topic"] = self.topic
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateTopicResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "InstanceId")
-        v2 = d.get("Topic")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "Topic")
-        v3 = d.get("RequestId")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "RequestId")
-        return cls(
-            instance_id=v1,
-            topic=v2,
-            request_id=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CreateTopicResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _CreateTopicResponse_KNOWN}
-            ),
-        )

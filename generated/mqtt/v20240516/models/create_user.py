@@ -5,47 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel, redacted
 
-__all__ = [
-    "CreateUserRequest",
-    "CreateUserResponse",
-]
-
-_CreateUserRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Username",
-        "Password",
-        "Remark",
-    }
-)
+__all__ = ["CreateUserRequest", "CreateUserResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateUserRequest:
+class CreateUserRequest(Model):
     """Parameters of CreateUser.
 
     Attributes:
@@ -54,142 +22,37 @@ class CreateUserRequest:
             [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
             api or console.
         username (Username):
-            Specifies the username, which cannot be empty, only supports numbers,
-            uppercase and lowercase letters, and separators ("_", "-"), and must not
-            exceed 32 characters.
+            Specifies the username, which cannot be empty, only supports numbers, uppercase
+            and lowercase letters, and separators ("_", "-"), and must not exceed 32
+            characters.
         password (Password, sensitive):
-            Specifies the password. if this field is empty, the backend performs
-            default generation. when using a user-defined password, the value cannot
-            be empty, only supports numbers, uppercase and lowercase letters, and
-            separators ("_", "-"), and must not exceed 64 characters.
+            Specifies the password. if this field is empty, the backend performs default
+            generation. when using a user-defined password, the value cannot be empty, only
+            supports numbers, uppercase and lowercase letters, and separators ("_", "-"),
+            and must not exceed 64 characters.
         remark (Remark):
             Specifies the remark with length not exceeding 128 characters.
     """
+
+    __tcapi_schema__ = (__name__, "CreateUserRequest")
 
     instance_id: str
     username: str
     password: str | None = attrs.field(default=None, repr=redacted)
     remark: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.username
-        if v is None:
-            raise missing(path + "Username")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Username", "str", v)
-
-        v = self.password
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Password", "str", v)
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.username is not None:
-            d["Username"] = self.username
-        if self.password is not None:
-            d["Password"] = self.password
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateUserRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Username")
-        v3 = d.get("Password")
-        v4 = d.get("Remark")
-        return cls(
-            instance_id=v1,
-            username=v2,
-            password=v3,
-            remark=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CreateUserRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _CreateUserRequest_KNOWN}
-            ),
-        )
-
-
-_CreateUserResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateUserResponse:
+class CreateUserResponse(ResponseModel):
     """What CreateUser returns.
 
     Attributes:
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
 
+    __tcapi_schema__ = (__name__, "CreateUserResponse")
+
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateUserResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("RequestId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "RequestId")
-        return cls(
-            request_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _CreateUserResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _CreateUserResponse_KNOWN}
-            ),
-        )

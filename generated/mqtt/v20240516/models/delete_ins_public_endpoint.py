@@ -5,143 +5,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DeleteInsPublicEndpointRequest",
-    "DeleteInsPublicEndpointResponse",
-]
-
-_DeleteInsPublicEndpointRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-    }
-)
+__all__ = ["DeleteInsPublicEndpointRequest", "DeleteInsPublicEndpointResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteInsPublicEndpointRequest:
+class DeleteInsPublicEndpointRequest(Model):
     """Parameters of DeleteInsPublicEndpoint.
 
     Attributes:
         instance_id (InstanceId):
-            <p>腾讯云MQTT实例ID，从 <a
-            href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            腾讯云MQTT实例ID，从
+            [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
     """
 
+    __tcapi_schema__ = (__name__, "DeleteInsPublicEndpointRequest")
+
     instance_id: str
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DeleteInsPublicEndpointRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        return cls(
-            instance_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DeleteInsPublicEndpointRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _DeleteInsPublicEndpointRequest_KNOWN}
-            ),
-        )
-
-
-_DeleteInsPublicEndpointResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteInsPublicEndpointResponse:
+class DeleteInsPublicEndpointResponse(ResponseModel):
     """What DeleteInsPublicEndpoint returns.
 
     Attributes:
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
 
+    __tcapi_schema__ = (__name__, "DeleteInsPublicEndpointResponse")
+
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DeleteInsPublicEndpointResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("RequestId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "RequestId")
-        return cls(
-            request_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DeleteInsPublicEndpointResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _DeleteInsPublicEndpointResponse_KNOWN}
-            ),
-        )

@@ -5,46 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .mqtt_authenticator_item import MQTTAuthenticatorItem
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeAuthenticatorRequest",
-    "DescribeAuthenticatorResponse",
-]
+if TYPE_CHECKING:
+    from .mqtt_authenticator_item import MQTTAuthenticatorItem
 
-_DescribeAuthenticatorRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Type",
-    }
-)
+__all__ = ["DescribeAuthenticatorRequest", "DescribeAuthenticatorResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeAuthenticatorRequest:
+class DescribeAuthenticatorRequest(Model):
     """Parameters of DescribeAuthenticator.
 
     Attributes:
@@ -58,133 +32,25 @@ class DescribeAuthenticatorRequest:
             HTTP：HTTP认证器
     """
 
+    __tcapi_schema__ = (__name__, "DescribeAuthenticatorRequest")
+
     instance_id: str
     type: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.type
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Type", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.type is not None:
-            d["Type"] = self.type
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeAuthenticatorRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Type")
-        return cls(
-            instance_id=v1,
-            type=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeAuthenticatorRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeAuthenticatorRequest_KNOWN}
-            ),
-        )
-
-
-_DescribeAuthenticatorResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Authenticators",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeAuthenticatorResponse:
+class DescribeAuthenticatorResponse(ResponseModel):
     """What DescribeAuthenticator returns.
 
     Attributes:
         authenticators (Authenticators):
             集群认证器列表
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "DescribeAuthenticatorResponse")
 
     authenticators: list[MQTTAuthenticatorItem] | None = None
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.authenticators
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Authenticators", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, MQTTAuthenticatorItem):
-                    raise wrong_type(f"{path}Authenticators[{i}]", "MQTTAuthenticatorItem", item)
-                item.validate(f"{path}Authenticators[{i}]" + ".")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.authenticators is not None:
-            d["Authenticators"] = [x.to_dict() for x in self.authenticators]
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeAuthenticatorResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Authenticators")
-        if v1 is not None:
-            if v1.__class__ is not list:
-                v1 = wire_list(v1, "Authenticators")
-            try:
-                v1 = [MQTTAuthenticatorItem.from_dict(x) for x in v1]
-            except WireTypeError:
-                raise wire_item_error(
-                    MQTTAuthenticatorItem.from_dict, v1, "Authenticators"
-                ) from None
-        v2 = d.get("RequestId")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "RequestId")
-        return cls(
-            authenticators=v1,
-            request_id=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeAuthenticatorResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeAuthenticatorResponse_KNOWN}
-            ),
-        )

@@ -5,45 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .block_rule_item import BlockRuleItem
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeBlockRuleListRequest",
-    "DescribeBlockRuleListResponse",
-]
+if TYPE_CHECKING:
+    from .block_rule_item import BlockRuleItem
 
-_DescribeBlockRuleListRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-    }
-)
+__all__ = ["DescribeBlockRuleListRequest", "DescribeBlockRuleListResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeBlockRuleListRequest:
+class DescribeBlockRuleListRequest(Model):
     """Parameters of DescribeBlockRuleList.
 
     Attributes:
@@ -52,56 +27,13 @@ class DescribeBlockRuleListRequest:
             [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
     """
 
+    __tcapi_schema__ = (__name__, "DescribeBlockRuleListRequest")
+
     instance_id: str
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeBlockRuleListRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        return cls(
-            instance_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeBlockRuleListRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeBlockRuleListRequest_KNOWN}
-            ),
-        )
-
-
-_DescribeBlockRuleListResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "TotalCount",
-        "Data",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeBlockRuleListResponse:
+class DescribeBlockRuleListResponse(ResponseModel):
     """What DescribeBlockRuleList returns.
 
     Attributes:
@@ -110,80 +42,12 @@ class DescribeBlockRuleListResponse:
         data (Data):
             封禁规则列表
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "DescribeBlockRuleListResponse")
 
     total_count: int | None = None
     data: list[BlockRuleItem]
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.total_count
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "TotalCount", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "TotalCount", "int64")
-
-        v = self.data
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Data", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, BlockRuleItem):
-                    raise wrong_type(f"{path}Data[{i}]", "BlockRuleItem", item)
-                item.validate(f"{path}Data[{i}]" + ".")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.total_count is not None:
-            d["TotalCount"] = self.total_count
-        if self.data is not None:
-            d["Data"] = [x.to_dict() for x in self.data]
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeBlockRuleListResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("TotalCount")
-        if v1 is not None and v1.__class__ is not int:
-            v1 = wire_int(v1, "TotalCount")
-        v2 = d.get("Data")
-        if v2 is not None:
-            if v2.__class__ is not list:
-                v2 = wire_list(v2, "Data")
-            try:
-                v2 = [BlockRuleItem.from_dict(x) for x in v2]
-            except WireTypeError:
-                raise wire_item_error(BlockRuleItem.from_dict, v2, "Data") from None
-        v3 = d.get("RequestId")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "RequestId")
-        return cls(
-            total_count=v1,
-            data=v2,
-            request_id=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeBlockRuleListResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeBlockRuleListResponse_KNOWN}
-            ),
-        )

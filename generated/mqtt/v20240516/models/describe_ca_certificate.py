@@ -5,45 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeCaCertificateRequest",
-    "DescribeCaCertificateResponse",
-]
-
-_DescribeCaCertificateRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "CaSn",
-        "InstanceId",
-    }
-)
+__all__ = ["DescribeCaCertificateRequest", "DescribeCaCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeCaCertificateRequest:
+class DescribeCaCertificateRequest(Model):
     """Parameters of DescribeCaCertificate.
 
     Attributes:
@@ -55,77 +25,14 @@ class DescribeCaCertificateRequest:
             [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
     """
 
+    __tcapi_schema__ = (__name__, "DescribeCaCertificateRequest")
+
     ca_sn: str
     instance_id: str
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.ca_sn
-        if v is None:
-            raise missing(path + "CaSn")
-        if not isinstance(v, str):
-            raise wrong_type(path + "CaSn", "str", v)
-
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.ca_sn is not None:
-            d["CaSn"] = self.ca_sn
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeCaCertificateRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("CaSn")
-        v2 = d.get("InstanceId")
-        return cls(
-            ca_sn=v1,
-            instance_id=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeCaCertificateRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeCaCertificateRequest_KNOWN}
-            ),
-        )
-
-
-_DescribeCaCertificateResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "CreatedTime",
-        "UpdateTime",
-        "NotAfterTime",
-        "LastActivationTime",
-        "LastInactivationTime",
-        "Status",
-        "CaSn",
-        "CaCn",
-        "CaCertificate",
-        "Format",
-        "CaIssuerCn",
-        "NotBeforeTime",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeCaCertificateResponse:
+class DescribeCaCertificateResponse(ResponseModel):
     """What DescribeCaCertificate returns.
 
     Attributes:
@@ -156,9 +63,11 @@ class DescribeCaCertificateResponse:
         not_before_time (NotBeforeTime):
             生效开始时间，毫秒级时间戳 。
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "DescribeCaCertificateResponse")
 
     created_time: int | None = None
     update_time: int | None = None
@@ -173,184 +82,3 @@ class DescribeCaCertificateResponse:
     ca_issuer_cn: str | None = None
     not_before_time: int | None = None
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.created_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "CreatedTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "CreatedTime", "int64")
-
-        v = self.update_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "UpdateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "UpdateTime", "int64")
-
-        v = self.not_after_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "NotAfterTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "NotAfterTime", "int64")
-
-        v = self.last_activation_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "LastActivationTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "LastActivationTime", "int64")
-
-        v = self.last_inactivation_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "LastInactivationTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "LastInactivationTime", "int64")
-
-        v = self.status
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Status", "str", v)
-
-        v = self.ca_sn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CaSn", "str", v)
-
-        v = self.ca_cn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CaCn", "str", v)
-
-        v = self.ca_certificate
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CaCertificate", "str", v)
-
-        v = self.format
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Format", "str", v)
-
-        v = self.ca_issuer_cn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CaIssuerCn", "str", v)
-
-        v = self.not_before_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "NotBeforeTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "NotBeforeTime", "int64")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.created_time is not None:
-            d["CreatedTime"] = self.created_time
-        if self.update_time is not None:
-            d["UpdateTime"] = self.update_time
-        if self.not_after_time is not None:
-            d["NotAfterTime"] = self.not_after_time
-        if self.last_activation_time is not None:
-            d["LastActivationTime"] = self.last_activation_time
-        if self.last_inactivation_time is not None:
-            d["LastInactivationTime"] = self.last_inactivation_time
-        if self.status is not None:
-            d["Status"] = self.status
-        if self.ca_sn is not None:
-            d["CaSn"] = self.ca_sn
-        if self.ca_cn is not None:
-            d["CaCn"] = self.ca_cn
-        if self.ca_certificate is not None:
-            d["CaCertificate"] = self.ca_certificate
-        if self.format is not None:
-            d["Format"] = self.format
-        if self.ca_issuer_cn is not None:
-            d["CaIssuerCn"] = self.ca_issuer_cn
-        if self.not_before_time is not None:
-            d["NotBeforeTime"] = self.not_before_time
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeCaCertificateResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("CreatedTime")
-        if v1 is not None and v1.__class__ is not int:
-            v1 = wire_int(v1, "CreatedTime")
-        v2 = d.get("UpdateTime")
-        if v2 is not None and v2.__class__ is not int:
-            v2 = wire_int(v2, "UpdateTime")
-        v3 = d.get("NotAfterTime")
-        if v3 is not None and v3.__class__ is not int:
-            v3 = wire_int(v3, "NotAfterTime")
-        v4 = d.get("LastActivationTime")
-        if v4 is not None and v4.__class__ is not int:
-            v4 = wire_int(v4, "LastActivationTime")
-        v5 = d.get("LastInactivationTime")
-        if v5 is not None and v5.__class__ is not int:
-            v5 = wire_int(v5, "LastInactivationTime")
-        v6 = d.get("Status")
-        if v6 is not None and v6.__class__ is not str:
-            v6 = wire_str(v6, "Status")
-        v7 = d.get("CaSn")
-        if v7 is not None and v7.__class__ is not str:
-            v7 = wire_str(v7, "CaSn")
-        v8 = d.get("CaCn")
-        if v8 is not None and v8.__class__ is not str:
-            v8 = wire_str(v8, "CaCn")
-        v9 = d.get("CaCertificate")
-        if v9 is not None and v9.__class__ is not str:
-            v9 = wire_str(v9, "CaCertificate")
-        v10 = d.get("Format")
-        if v10 is not None and v10.__class__ is not str:
-            v10 = wire_str(v10, "Format")
-        v11 = d.get("CaIssuerCn")
-        if v11 is not None and v11.__class__ is not str:
-            v11 = wire_str(v11, "CaIssuerCn")
-        v12 = d.get("NotBeforeTime")
-        if v12 is not None and v12.__class__ is not int:
-            v12 = wire_int(v12, "NotBeforeTime")
-        v13 = d.get("RequestId")
-        if v13 is not None and v13.__class__ is not str:
-            v13 = wire_str(v13, "RequestId")
-        return cls(
-            created_time=v1,
-            update_time=v2,
-            not_after_time=v3,
-            last_activation_time=v4,
-            last_inactivation_time=v5,
-            status=v6,
-            ca_sn=v7,
-            ca_cn=v8,
-            ca_certificate=v9,
-            format=v10,
-            ca_issuer_cn=v11,
-            not_before_time=v12,
-            request_id=v13,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeCaCertificateResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeCaCertificateResponse_KNOWN}
-            ),
-        )

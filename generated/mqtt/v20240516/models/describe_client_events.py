@@ -5,48 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .event_item import EventItem
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeClientEventsRequest",
-    "DescribeClientEventsResponse",
-]
+if TYPE_CHECKING:
+    from .event_item import EventItem
 
-_DescribeClientEventsRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "StartTime",
-        "EndTime",
-        "ClientId",
-    }
-)
+__all__ = ["DescribeClientEventsRequest", "DescribeClientEventsResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeClientEventsRequest:
+class DescribeClientEventsRequest(Model):
     """Parameters of DescribeClientEvents.
 
     Attributes:
@@ -60,158 +32,27 @@ class DescribeClientEventsRequest:
             客户端id
     """
 
+    __tcapi_schema__ = (__name__, "DescribeClientEventsRequest")
+
     instance_id: str
     start_time: int
     end_time: int
     client_id: str
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.start_time
-        if v is None:
-            raise missing(path + "StartTime")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise wrong_type(path + "StartTime", "int", v)
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise out_of_range(path + "StartTime", "int64")
-
-        v = self.end_time
-        if v is None:
-            raise missing(path + "EndTime")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise wrong_type(path + "EndTime", "int", v)
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise out_of_range(path + "EndTime", "int64")
-
-        v = self.client_id
-        if v is None:
-            raise missing(path + "ClientId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "ClientId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.start_time is not None:
-            d["StartTime"] = self.start_time
-        if self.end_time is not None:
-            d["EndTime"] = self.end_time
-        if self.client_id is not None:
-            d["ClientId"] = self.client_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeClientEventsRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("StartTime")
-        v3 = d.get("EndTime")
-        v4 = d.get("ClientId")
-        return cls(
-            instance_id=v1,
-            start_time=v2,
-            end_time=v3,
-            client_id=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeClientEventsRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeClientEventsRequest_KNOWN}
-            ),
-        )
-
-
-_DescribeClientEventsResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Events",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeClientEventsResponse:
+class DescribeClientEventsResponse(ResponseModel):
     """What DescribeClientEvents returns.
 
     Attributes:
         events (Events):
             轨迹
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "DescribeClientEventsResponse")
 
     events: list[EventItem] | None = None
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.events
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Events", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, EventItem):
-                    raise wrong_type(f"{path}Events[{i}]", "EventItem", item)
-                item.validate(f"{path}Events[{i}]" + ".")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.events is not None:
-            d["Events"] = [x.to_dict() for x in self.events]
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeClientEventsResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Events")
-        if v1 is not None:
-            if v1.__class__ is not list:
-                v1 = wire_list(v1, "Events")
-            try:
-                v1 = [EventItem.from_dict(x) for x in v1]
-            except WireTypeError:
-                raise wire_item_error(EventItem.from_dict, v1, "Events") from None
-        v2 = d.get("RequestId")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "RequestId")
-        return cls(
-            events=v1,
-            request_id=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeClientEventsResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeClientEventsResponse_KNOWN}
-            ),
-        )

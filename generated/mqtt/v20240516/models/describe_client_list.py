@@ -5,49 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .mqtt_client_info import MQTTClientInfo
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeClientListRequest",
-    "DescribeClientListResponse",
-]
+if TYPE_CHECKING:
+    from .mqtt_client_info import MQTTClientInfo
 
-_DescribeClientListRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "ClientId",
-        "Number",
-        "OnlineStatus",
-        "MaxTimestamp",
-    }
-)
+__all__ = ["DescribeClientListRequest", "DescribeClientListResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeClientListRequest:
+class DescribeClientListRequest(Model):
     """Parameters of DescribeClientList.
 
     Attributes:
@@ -58,175 +29,39 @@ class DescribeClientListRequest:
         client_id (ClientId):
             Client ID
         number (Number):
-            Limit on the number of clients. Maximum value: 1024. Default value:
-            1024.
+            Limit on the number of clients. Maximum value: 1024. Default value: 1024.
         online_status (OnlineStatus):
-            <p>0:查询在线和离线客户端（默认值）<br>1:查询在线客户端<br>2:查询离线客户端</p>
+            0:查询在线和离线客户端（默认值）
+            1:查询在线客户端
+            2:查询离线客户端
         max_timestamp (MaxTimestamp):
-            <p>在线连接：表示最后的连接时间<br>离线连接：表示最后的断开连接时间</p>
+            在线连接：表示最后的连接时间
+            离线连接：表示最后的断开连接时间
     """
+
+    __tcapi_schema__ = (__name__, "DescribeClientListRequest")
 
     instance_id: str
     client_id: str | None = None
     number: str | None = None
     online_status: int | None = None
     max_timestamp: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.client_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ClientId", "str", v)
-
-        v = self.number
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Number", "str", v)
-
-        v = self.online_status
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "OnlineStatus", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "OnlineStatus", "int64")
-
-        v = self.max_timestamp
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "MaxTimestamp", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "MaxTimestamp", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.client_id is not None:
-            d["ClientId"] = self.client_id
-        if self.number is not None:
-            d["Number"] = self.number
-        if self.online_status is not None:
-            d["OnlineStatus"] = self.online_status
-        if self.max_timestamp is not None:
-            d["MaxTimestamp"] = self.max_timestamp
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeClientListRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("ClientId")
-        v3 = d.get("Number")
-        v4 = d.get("OnlineStatus")
-        v5 = d.get("MaxTimestamp")
-        return cls(
-            instance_id=v1,
-            client_id=v2,
-            number=v3,
-            online_status=v4,
-            max_timestamp=v5,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeClientListRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeClientListRequest_KNOWN}
-            ),
-        )
-
-
-_DescribeClientListResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Clients",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeClientListResponse:
+class DescribeClientListResponse(ResponseModel):
     """What DescribeClientList returns.
 
     Attributes:
         clients (Clients):
             Specifies the client list.
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
+
+    __tcapi_schema__ = (__name__, "DescribeClientListResponse")
 
     clients: list[MQTTClientInfo]
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.clients
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Clients", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, MQTTClientInfo):
-                    raise wrong_type(f"{path}Clients[{i}]", "MQTTClientInfo", item)
-                item.validate(f"{path}Clients[{i}]" + ".")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.clients is not None:
-            d["Clients"] = [x.to_dict() for x in self.clients]
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeClientListResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Clients")
-        if v1 is not None:
-            if v1.__class__ is not list:
-                v1 = wire_list(v1, "Clients")
-            try:
-                v1 = [MQTTClientInfo.from_dict(x) for x in v1]
-            except WireTypeError:
-                raise wire_item_error(MQTTClientInfo.from_dict, v1, "Clients") from None
-        v2 = d.get("RequestId")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "RequestId")
-        return cls(
-            clients=v1,
-            request_id=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeClientListResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeClientListResponse_KNOWN}
-            ),
-        )

@@ -5,70 +5,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .device_certificate_backup_history_item import DeviceCertificateBackupHistoryItem
+from tcapi.model import Model, ResponseModel
+
+if TYPE_CHECKING:
+    from .device_certificate_backup_history_item import DeviceCertificateBackupHistoryItem
 
 __all__ = [
     "DescribeDeviceCertificateBackupHistoryRequest",
     "DescribeDeviceCertificateBackupHistoryResponse",
 ]
 
-_DescribeDeviceCertificateBackupHistoryRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Destination",
-        "CaSn",
-        "DeviceCertificateSn",
-        "ModificationTimeStart",
-        "ModificationTimeEnd",
-        "Limit",
-    }
-)
-
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceCertificateBackupHistoryRequest:
+class DescribeDeviceCertificateBackupHistoryRequest(Model):
     """Parameters of DescribeDeviceCertificateBackupHistory.
 
     Attributes:
         instance_id (InstanceId):
-            <p>腾讯云MQTT实例ID，从 <a
-            href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            腾讯云MQTT实例ID，从
+            [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
         destination (Destination):
-            <p>目标集群的集群ID</p>
+            目标集群的集群ID
         ca_sn (CaSn):
-            <p>CA证书的SN</p>
+            CA证书的SN
         device_certificate_sn (DeviceCertificateSn):
-            <p>设备证书的SN</p>
+            设备证书的SN
         modification_time_start (ModificationTimeStart):
-            <p>同步发生开始时间（毫秒级时间戳）</p>
+            同步发生开始时间（毫秒级时间戳）
         modification_time_end (ModificationTimeEnd):
-            <p>同步结束时间（毫秒级时间戳）</p>
+            同步结束时间（毫秒级时间戳）
         limit (Limit):
-            <p>查询条数，默认20，最大1024</p>
+            查询条数，默认20，最大1024
     """
+
+    __tcapi_schema__ = (__name__, "DescribeDeviceCertificateBackupHistoryRequest")
 
     instance_id: str
     destination: str
@@ -77,191 +51,21 @@ class DescribeDeviceCertificateBackupHistoryRequest:
     modification_time_start: int | None = None
     modification_time_end: int | None = None
     limit: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.destination
-        if v is None:
-            raise missing(path + "Destination")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Destination", "str", v)
-
-        v = self.ca_sn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CaSn", "str", v)
-
-        v = self.device_certificate_sn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "DeviceCertificateSn", "str", v)
-
-        v = self.modification_time_start
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ModificationTimeStart", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ModificationTimeStart", "int64")
-
-        v = self.modification_time_end
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ModificationTimeEnd", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ModificationTimeEnd", "int64")
-
-        v = self.limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Limit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Limit", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.destination is not None:
-            d["Destination"] = self.destination
-        if self.ca_sn is not None:
-            d["CaSn"] = self.ca_sn
-        if self.device_certificate_sn is not None:
-            d["DeviceCertificateSn"] = self.device_certificate_sn
-        if self.modification_time_start is not None:
-            d["ModificationTimeStart"] = self.modification_time_start
-        if self.modification_time_end is not None:
-            d["ModificationTimeEnd"] = self.modification_time_end
-        if self.limit is not None:
-            d["Limit"] = self.limit
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeDeviceCertificateBackupHistoryRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Destination")
-        v3 = d.get("CaSn")
-        v4 = d.get("DeviceCertificateSn")
-        v5 = d.get("ModificationTimeStart")
-        v6 = d.get("ModificationTimeEnd")
-        v7 = d.get("Limit")
-        return cls(
-            instance_id=v1,
-            destination=v2,
-            ca_sn=v3,
-            device_certificate_sn=v4,
-            modification_time_start=v5,
-            modification_time_end=v6,
-            limit=v7,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeDeviceCertificateBackupHistoryRequest_KNOWN
-                else {
-                    k: x
-                    for k, x in d.items()
-                    if k not in _DescribeDeviceCertificateBackupHistoryRequest_KNOWN
-                }
-            ),
-        )
-
-
-_DescribeDeviceCertificateBackupHistoryResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Data",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceCertificateBackupHistoryResponse:
+class DescribeDeviceCertificateBackupHistoryResponse(ResponseModel):
     """What DescribeDeviceCertificateBackupHistory returns.
 
     Attributes:
         data (Data):
-            <p>设备证书列表</p>
+            设备证书列表
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "DescribeDeviceCertificateBackupHistoryResponse")
 
     data: list[DeviceCertificateBackupHistoryItem] | None = None
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.data
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Data", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, DeviceCertificateBackupHistoryItem):
-                    raise wrong_type(f"{path}Data[{i}]", "DeviceCertificateBackupHistoryItem", item)
-                item.validate(f"{path}Data[{i}]" + ".")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.data is not None:
-            d["Data"] = [x.to_dict() for x in self.data]
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeDeviceCertificateBackupHistoryResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Data")
-        if v1 is not None:
-            if v1.__class__ is not list:
-                v1 = wire_list(v1, "Data")
-            try:
-                v1 = [DeviceCertificateBackupHistoryItem.from_dict(x) for x in v1]
-            except WireTypeError:
-                raise wire_item_error(
-                    DeviceCertificateBackupHistoryItem.from_dict, v1, "Data"
-                ) from None
-        v2 = d.get("RequestId")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "RequestId")
-        return cls(
-            data=v1,
-            request_id=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeDeviceCertificateBackupHistoryResponse_KNOWN
-                else {
-                    k: x
-                    for k, x in d.items()
-                    if k not in _DescribeDeviceCertificateBackupHistoryResponse_KNOWN
-                }
-            ),
-        )

@@ -5,50 +5,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .device_certificate_item import DeviceCertificateItem
-from .filter import Filter
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeDeviceCertificatesRequest",
-    "DescribeDeviceCertificatesResponse",
-]
+if TYPE_CHECKING:
+    from .device_certificate_item import DeviceCertificateItem
+    from .filter import Filter
 
-_DescribeDeviceCertificatesRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Filters",
-        "Limit",
-        "Offset",
-        "OrderBy",
-    }
-)
+__all__ = ["DescribeDeviceCertificatesRequest", "DescribeDeviceCertificatesResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceCertificatesRequest:
+class DescribeDeviceCertificatesRequest(Model):
     """Parameters of DescribeDeviceCertificates.
 
     Attributes:
@@ -57,21 +28,21 @@ class DescribeDeviceCertificatesRequest:
         filters (Filters):
             Support search parameter
             Client id: Client id, obtained based on actual business operations.
-            CaSn: The SN serial number of the CA certificate belonging to it can be
-            obtained by querying the cluster CA certificate list
-            (https://www.tencentcloud.com/document/api/1778/116206?from_cn_redirect=1)
-            or through business operations.
-            DeviceCertificateSn: SN serial number of the device certificate. Can be
-            obtained from [Query Device Certificate
+            CaSn: The SN serial number of the CA certificate belonging to it can be obtained
+            by querying the cluster CA certificate list
+            (https://www.tencentcloud.com/document/api/1778/116206?from_cn_redirect=1) or
+            through business operations.
+            DeviceCertificateSn: SN serial number of the device certificate. Can be obtained
+            from [Query Device Certificate
             Detail](https://www.tencentcloud.com/document/api/1778/113748?from_cn_redirect=1).
             DeviceCertificateCn: The device certificate CN.
             OrganizationalUnit: Cert OU
             NotAfterEnd: Certificates with expiration time less than or equal to the
             specified time
-            NotAfterStart: Cert with expiration time equal to or greater than the
-            specified time
-            Status: Device certificate status. ACTIVE (activated); INACTIVE
-            (inactive); REVOKED (revoked); PENDING_ACTIVATION (to be activated).
+            NotAfterStart: Cert with expiration time equal to or greater than the specified
+            time
+            Status: Device certificate status. ACTIVE (activated); INACTIVE (inactive);
+            REVOKED (revoked); PENDING_ACTIVATION (to be activated).
         limit (Limit):
             Pagination limit. Default 20. Maximum 100.
         offset (Offset):
@@ -84,108 +55,17 @@ class DescribeDeviceCertificatesRequest:
             UPDATE_TIME_ASC, update time in ascending order
     """
 
+    __tcapi_schema__ = (__name__, "DescribeDeviceCertificatesRequest")
+
     instance_id: str
     filters: list[Filter] | None = None
     limit: int | None = None
     offset: int | None = None
     order_by: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.filters
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Filters", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, Filter):
-                    raise wrong_type(f"{path}Filters[{i}]", "Filter", item)
-                item.validate(f"{path}Filters[{i}]" + ".")
-
-        v = self.limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Limit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Limit", "int64")
-
-        v = self.offset
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Offset", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Offset", "int64")
-
-        v = self.order_by
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "OrderBy", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.filters is not None:
-            d["Filters"] = [x.to_dict() for x in self.filters]
-        if self.limit is not None:
-            d["Limit"] = self.limit
-        if self.offset is not None:
-            d["Offset"] = self.offset
-        if self.order_by is not None:
-            d["OrderBy"] = self.order_by
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeDeviceCertificatesRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Filters")
-        if isinstance(v2, list | tuple):
-            v2 = [Filter.from_dict(x) if isinstance(x, Mapping) else x for x in v2]
-        v3 = d.get("Limit")
-        v4 = d.get("Offset")
-        v5 = d.get("OrderBy")
-        return cls(
-            instance_id=v1,
-            filters=v2,
-            limit=v3,
-            offset=v4,
-            order_by=v5,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeDeviceCertificatesRequest_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _DescribeDeviceCertificatesRequest_KNOWN
-                }
-            ),
-        )
-
-
-_DescribeDeviceCertificatesResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "TotalCount",
-        "Data",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceCertificatesResponse:
+class DescribeDeviceCertificatesResponse(ResponseModel):
     """What DescribeDeviceCertificates returns.
 
     Attributes:
@@ -194,84 +74,13 @@ class DescribeDeviceCertificatesResponse:
         data (Data):
             Device certificate list
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
+
+    __tcapi_schema__ = (__name__, "DescribeDeviceCertificatesResponse")
 
     total_count: int
     data: list[DeviceCertificateItem]
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.total_count
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "TotalCount", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "TotalCount", "int64")
-
-        v = self.data
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Data", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, DeviceCertificateItem):
-                    raise wrong_type(f"{path}Data[{i}]", "DeviceCertificateItem", item)
-                item.validate(f"{path}Data[{i}]" + ".")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.total_count is not None:
-            d["TotalCount"] = self.total_count
-        if self.data is not None:
-            d["Data"] = [x.to_dict() for x in self.data]
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeDeviceCertificatesResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("TotalCount")
-        if v1 is not None and v1.__class__ is not int:
-            v1 = wire_int(v1, "TotalCount")
-        v2 = d.get("Data")
-        if v2 is not None:
-            if v2.__class__ is not list:
-                v2 = wire_list(v2, "Data")
-            try:
-                v2 = [DeviceCertificateItem.from_dict(x) for x in v2]
-            except WireTypeError:
-                raise wire_item_error(DeviceCertificateItem.from_dict, v2, "Data") from None
-        v3 = d.get("RequestId")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "RequestId")
-        return cls(
-            total_count=v1,
-            data=v2,
-            request_id=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeDeviceCertificatesResponse_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _DescribeDeviceCertificatesResponse_KNOWN
-                }
-            ),
-        )

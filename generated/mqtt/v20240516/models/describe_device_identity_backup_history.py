@@ -5,66 +5,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .device_identity_backup_history_item import DeviceIdentityBackupHistoryItem
+from tcapi.model import Model, ResponseModel
+
+if TYPE_CHECKING:
+    from .device_identity_backup_history_item import DeviceIdentityBackupHistoryItem
 
 __all__ = [
     "DescribeDeviceIdentityBackupHistoryRequest",
     "DescribeDeviceIdentityBackupHistoryResponse",
 ]
 
-_DescribeDeviceIdentityBackupHistoryRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Destination",
-        "DeviceId",
-        "ModificationTimeStart",
-        "ModificationTimeEnd",
-        "Limit",
-    }
-)
-
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceIdentityBackupHistoryRequest:
+class DescribeDeviceIdentityBackupHistoryRequest(Model):
     """Parameters of DescribeDeviceIdentityBackupHistory.
 
     Attributes:
         instance_id (InstanceId):
-            <p>集群id</p>
+            集群id
         destination (Destination):
-            <p>灾备集群的集群ID</p>
+            灾备集群的集群ID
         device_id (DeviceId):
-            <p>设备ID</p>
+            设备ID
         modification_time_start (ModificationTimeStart):
-            <p>同步发生的开始时间</p>
+            同步发生的开始时间
         modification_time_end (ModificationTimeEnd):
-            <p>同步发生的结束时间</p>
+            同步发生的结束时间
         limit (Limit):
-            <p>查询条数</p>
+            查询条数
     """
+
+    __tcapi_schema__ = (__name__, "DescribeDeviceIdentityBackupHistoryRequest")
 
     instance_id: str
     destination: str
@@ -72,182 +47,21 @@ class DescribeDeviceIdentityBackupHistoryRequest:
     modification_time_start: int | None = None
     modification_time_end: int | None = None
     limit: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.destination
-        if v is None:
-            raise missing(path + "Destination")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Destination", "str", v)
-
-        v = self.device_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "DeviceId", "str", v)
-
-        v = self.modification_time_start
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ModificationTimeStart", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ModificationTimeStart", "int64")
-
-        v = self.modification_time_end
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ModificationTimeEnd", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ModificationTimeEnd", "int64")
-
-        v = self.limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Limit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Limit", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.destination is not None:
-            d["Destination"] = self.destination
-        if self.device_id is not None:
-            d["DeviceId"] = self.device_id
-        if self.modification_time_start is not None:
-            d["ModificationTimeStart"] = self.modification_time_start
-        if self.modification_time_end is not None:
-            d["ModificationTimeEnd"] = self.modification_time_end
-        if self.limit is not None:
-            d["Limit"] = self.limit
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeDeviceIdentityBackupHistoryRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Destination")
-        v3 = d.get("DeviceId")
-        v4 = d.get("ModificationTimeStart")
-        v5 = d.get("ModificationTimeEnd")
-        v6 = d.get("Limit")
-        return cls(
-            instance_id=v1,
-            destination=v2,
-            device_id=v3,
-            modification_time_start=v4,
-            modification_time_end=v5,
-            limit=v6,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeDeviceIdentityBackupHistoryRequest_KNOWN
-                else {
-                    k: x
-                    for k, x in d.items()
-                    if k not in _DescribeDeviceIdentityBackupHistoryRequest_KNOWN
-                }
-            ),
-        )
-
-
-_DescribeDeviceIdentityBackupHistoryResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Data",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceIdentityBackupHistoryResponse:
+class DescribeDeviceIdentityBackupHistoryResponse(ResponseModel):
     """What DescribeDeviceIdentityBackupHistory returns.
 
     Attributes:
         data (Data):
-            <p>返回的设备标识列表</p>
+            返回的设备标识列表
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "DescribeDeviceIdentityBackupHistoryResponse")
 
     data: list[DeviceIdentityBackupHistoryItem]
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.data
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Data", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, DeviceIdentityBackupHistoryItem):
-                    raise wrong_type(f"{path}Data[{i}]", "DeviceIdentityBackupHistoryItem", item)
-                item.validate(f"{path}Data[{i}]" + ".")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.data is not None:
-            d["Data"] = [x.to_dict() for x in self.data]
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeDeviceIdentityBackupHistoryResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Data")
-        if v1 is not None:
-            if v1.__class__ is not list:
-                v1 = wire_list(v1, "Data")
-            try:
-                v1 = [DeviceIdentityBackupHistoryItem.from_dict(x) for x in v1]
-            except WireTypeError:
-                raise wire_item_error(
-                    DeviceIdentityBackupHistoryItem.from_dict, v1, "Data"
-                ) from None
-        v2 = d.get("RequestId")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "RequestId")
-        return cls(
-            data=v1,
-            request_id=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeDeviceIdentityBackupHistoryResponse_KNOWN
-                else {
-                    k: x
-                    for k, x in d.items()
-                    if k not in _DescribeDeviceIdentityBackupHistoryResponse_KNOWN
-                }
-            ),
-        )

@@ -5,127 +5,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .mqtt_endpoint_item import MQTTEndpointItem
-from .public_access_rule import PublicAccessRule
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeInsPublicEndpointsRequest",
-    "DescribeInsPublicEndpointsResponse",
-]
+if TYPE_CHECKING:
+    from .mqtt_endpoint_item import MQTTEndpointItem
+    from .public_access_rule import PublicAccessRule
 
-_DescribeInsPublicEndpointsRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-    }
-)
+__all__ = ["DescribeInsPublicEndpointsRequest", "DescribeInsPublicEndpointsResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeInsPublicEndpointsRequest:
+class DescribeInsPublicEndpointsRequest(Model):
     """Parameters of DescribeInsPublicEndpoints.
 
     Attributes:
         instance_id (InstanceId):
-            <p>腾讯云MQTT实例ID，从 <a
-            href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            腾讯云MQTT实例ID，从
+            [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
     """
 
+    __tcapi_schema__ = (__name__, "DescribeInsPublicEndpointsRequest")
+
     instance_id: str
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeInsPublicEndpointsRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        return cls(
-            instance_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeInsPublicEndpointsRequest_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _DescribeInsPublicEndpointsRequest_KNOWN
-                }
-            ),
-        )
-
-
-_DescribeInsPublicEndpointsResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Endpoints",
-        "InstanceId",
-        "Bandwidth",
-        "Rules",
-        "Status",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeInsPublicEndpointsResponse:
+class DescribeInsPublicEndpointsResponse(ResponseModel):
     """What DescribeInsPublicEndpoints returns.
 
     Attributes:
         endpoints (Endpoints):
-            <p>接入点</p>
+            接入点
         instance_id (InstanceId):
-            <p>实例id</p>
+            实例id
         bandwidth (Bandwidth):
-            <p>带宽，单位Mbps</p>
+            带宽，单位Mbps
         rules (Rules):
-            <p>公网访问规则</p>
+            公网访问规则
         status (Status):
-            <p>公网状态：<br>    NORMAL-正常<br>    CLOSING-关闭中<br>    MODIFYING-修改中<br>
-            CREATING-开启中<br>    CLOSE-关闭</p>
+            公网状态：
+            NORMAL-正常
+            CLOSING-关闭中
+            MODIFYING-修改中
+            CREATING-开启中
+            CLOSE-关闭
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "DescribeInsPublicEndpointsResponse")
 
     endpoints: list[MQTTEndpointItem] | None = None
     instance_id: str | None = None
@@ -133,117 +66,3 @@ class DescribeInsPublicEndpointsResponse:
     rules: list[PublicAccessRule] | None = None
     status: str
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.endpoints
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Endpoints", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, MQTTEndpointItem):
-                    raise wrong_type(f"{path}Endpoints[{i}]", "MQTTEndpointItem", item)
-                item.validate(f"{path}Endpoints[{i}]" + ".")
-
-        v = self.instance_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.bandwidth
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Bandwidth", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Bandwidth", "int64")
-
-        v = self.rules
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Rules", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, PublicAccessRule):
-                    raise wrong_type(f"{path}Rules[{i}]", "PublicAccessRule", item)
-                item.validate(f"{path}Rules[{i}]" + ".")
-
-        v = self.status
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Status", "str", v)
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.endpoints is not None:
-            d["Endpoints"] = [x.to_dict() for x in self.endpoints]
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.bandwidth is not None:
-            d["Bandwidth"] = self.bandwidth
-        if self.rules is not None:
-            d["Rules"] = [x.to_dict() for x in self.rules]
-        if self.status is not None:
-            d["Status"] = self.status
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeInsPublicEndpointsResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Endpoints")
-        if v1 is not None:
-            if v1.__class__ is not list:
-                v1 = wire_list(v1, "Endpoints")
-            try:
-                v1 = [MQTTEndpointItem.from_dict(x) for x in v1]
-            except WireTypeError:
-                raise wire_item_error(MQTTEndpointItem.from_dict, v1, "Endpoints") from None
-        v2 = d.get("InstanceId")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "InstanceId")
-        v3 = d.get("Bandwidth")
-        if v3 is not None and v3.__class__ is not int:
-            v3 = wire_int(v3, "Bandwidth")
-        v4 = d.get("Rules")
-        if v4 is not None:
-            if v4.__class__ is not list:
-                v4 = wire_list(v4, "Rules")
-            try:
-                v4 = [PublicAccessRule.from_dict(x) for x in v4]
-            except WireTypeError:
-                raise wire_item_error(PublicAccessRule.from_dict, v4, "Rules") from None
-        v5 = d.get("Status")
-        if v5 is not None and v5.__class__ is not str:
-            v5 = wire_str(v5, "Status")
-        v6 = d.get("RequestId")
-        if v6 is not None and v6.__class__ is not str:
-            v6 = wire_str(v6, "RequestId")
-        return cls(
-            endpoints=v1,
-            instance_id=v2,
-            bandwidth=v3,
-            rules=v4,
-            status=v5,
-            request_id=v6,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeInsPublicEndpointsResponse_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _DescribeInsPublicEndpointsResponse_KNOWN
-                }
-            ),
-        )

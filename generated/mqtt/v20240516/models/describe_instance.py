@@ -5,235 +5,142 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeInstanceRequest",
-    "DescribeInstanceResponse",
-]
-
-_DescribeInstanceRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-    }
-)
+__all__ = ["DescribeInstanceRequest", "DescribeInstanceResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeInstanceRequest:
+class DescribeInstanceRequest(Model):
     """Parameters of DescribeInstance.
 
     Attributes:
         instance_id (InstanceId):
-            <p>Tencent Cloud MQTT instance ID can be obtained from the api or the
-            console.</p>
+            Tencent Cloud MQTT instance ID can be obtained from the api or the console.
     """
 
+    __tcapi_schema__ = (__name__, "DescribeInstanceRequest")
+
     instance_id: str
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeInstanceRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        return cls(
-            instance_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeInstanceRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeInstanceRequest_KNOWN}
-            ),
-        )
-
-
-_DescribeInstanceResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceType",
-        "InstanceId",
-        "InstanceName",
-        "TopicNum",
-        "TopicNumLimit",
-        "TpsLimit",
-        "CreatedTime",
-        "Remark",
-        "InstanceStatus",
-        "SkuCode",
-        "MaxSubscriptionPerClient",
-        "AuthorizationPolicyLimit",
-        "ClientNumLimit",
-        "DeviceCertificateProvisionType",
-        "AutomaticActivation",
-        "RenewFlag",
-        "PayMode",
-        "ExpiryTime",
-        "DestroyTime",
-        "X509Mode",
-        "MaxCaNum",
-        "RegistrationCode",
-        "MaxSubscription",
-        "AuthorizationPolicy",
-        "SharedSubscriptionGroupLimit",
-        "AutoSubscriptionPolicyLimit",
-        "MaxTopicFilterPerAutoSubscriptionPolicy",
-        "UseDefaultServerCert",
-        "TrustedCaLimit",
-        "ServerCertLimit",
-        "TopicPrefixSlashLimit",
-        "MessageRate",
-        "TransportLayerSecurity",
-        "MessageEnrichmentRuleLimit",
-        "BlockRuleLimit",
-        "DeleteProtect",
-        "EventDialect",
-        "HashMessagePolicy",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeInstanceResponse:
+class DescribeInstanceResponse(ResponseModel):
     """What DescribeInstance returns.
 
     Attributes:
         instance_type (InstanceType):
-            <p>Instance type<br>BASIC Basic version<br>PRO Professional
-            Edition<br>PLATINUM Platinum version</p>
+            Instance type
+            BASIC Basic version
+            PRO Professional Edition
+            PLATINUM Platinum version
         instance_id (InstanceId):
-            <p>Instance ID</p>
+            Instance ID
         instance_name (InstanceName):
-            <p>Instance name</p>
+            Instance name
         topic_num (TopicNum):
-            <p>Number of topics</p>
+            Number of topics
         topic_num_limit (TopicNumLimit):
-            <p>Maximum number of topics per instance</p>
+            Maximum number of topics per instance
         tps_limit (TpsLimit):
-            <p>TPS throttle value</p>
+            TPS throttle value
         created_time (CreatedTime):
-            <p>createTime, in seconds</p>
+            createTime, in seconds
         remark (Remark):
-            <p>Remarks</p>
+            Remarks
         instance_status (InstanceStatus):
-            <p>Instance status, RUNNING, running MAINTAINING, maintaining ABNORMAL,
-            abnormal OVERDUE, arrears DESTROYED, deleted CREATING, creating
-            MODIFYING, modifying CREATE_FAILURE, creation failure MODIFY_FAILURE,
-            configuration change failed DELETING, deleting</p>
+            Instance status, RUNNING, running MAINTAINING, maintaining ABNORMAL, abnormal
+            OVERDUE, arrears DESTROYED, deleted CREATING, creating MODIFYING, modifying
+            CREATE_FAILURE, creation failure MODIFY_FAILURE, configuration change failed
+            DELETING, deleting
         sku_code (SkuCode):
-            <p>Instance specification</p>
+            Instance specification
         max_subscription_per_client (MaxSubscriptionPerClient):
-            <p>Maximum number of subscriptions for a single client</p>
+            Maximum number of subscriptions for a single client
         authorization_policy_limit (AuthorizationPolicyLimit):
-            <p>Number of authorization rule entries</p>
+            Number of authorization rule entries
         client_num_limit (ClientNumLimit):
-            <p>Number of clients cap</p>
+            Number of clients cap
         device_certificate_provision_type (DeviceCertificateProvisionType):
-            <p>Client certificate registration method:<br>JITP: Automatic
-            sign-up<br>API: Manually register through API</p>
+            Client certificate registration method:
+            JITP: Automatic sign-up
+            API: Manually register through API
         automatic_activation (AutomaticActivation):
-            <p>Whether to automatically activate when automatically registering a
-            device certificate</p>
+            Whether to automatically activate when automatically registering a device
+            certificate
         renew_flag (RenewFlag):
-            <p>Whether it is automatically renewed. Only applicable to monthly
-            subscription clusters. 1: Automatic renewal 0: Non-automatic renewal</p>
+            Whether it is automatically renewed. Only applicable to monthly subscription
+            clusters. 1: Automatic renewal 0: Non-automatic renewal
         pay_mode (PayMode):
-            <p>Billing mode, POSTPAID, pay-as-you-go PREPAID, annual/monthly
-            subscription</p>
+            Billing mode, POSTPAID, pay-as-you-go PREPAID, annual/monthly subscription
         expiry_time (ExpiryTime):
-            <p>Expiry time, millisecond-level timestamp</p>
+            Expiry time, millisecond-level timestamp
         destroy_time (DestroyTime):
-            <p>Predestruction time, millisecond-level timestamp</p>
+            Predestruction time, millisecond-level timestamp
         x509_mode (X509Mode):
-            <p>TLS, one-way authentication    mTLS, mutual authentication    BYOC;
-            one certificate per device</p>
+            TLS, one-way authentication    mTLS, mutual authentication    BYOC; one
+            certificate per device
         max_ca_num (MaxCaNum):
-            <p>Maximum Ca quota</p>
+            Maximum Ca quota
         registration_code (RegistrationCode):
-            <p>FPS Cert Registration Code</p>
+            FPS Cert Registration Code
         max_subscription (MaxSubscription):
-            <p>Maximum number of subscriptions for a cluster</p>
+            Maximum number of subscriptions for a cluster
         authorization_policy (AuthorizationPolicy):
-            <p>Authorization policy switch</p>
+            Authorization policy switch
         shared_subscription_group_limit (SharedSubscriptionGroupLimit):
-            <p>Maximum limit of shared subscription groups</p>
+            Maximum limit of shared subscription groups
         auto_subscription_policy_limit (AutoSubscriptionPolicyLimit):
-            <p>Limit on number of auto subscription rules</p>
+            Limit on number of auto subscription rules
         max_topic_filter_per_auto_subscription_policy (MaxTopicFilterPerAutoSubscriptionPolicy):
-            <p>Number limit of TopicFilter in a single auto subscription rule</p>
+            Number limit of TopicFilter in a single auto subscription rule
         use_default_server_cert (UseDefaultServerCert):
-            <p>Whether to use the default server certificate</p>
+            Whether to use the default server certificate
         trusted_ca_limit (TrustedCaLimit):
-            <p>Maximum number of server CAs</p>
+            Maximum number of server CAs
         server_cert_limit (ServerCertLimit):
-            <p>Maximum number of server certificates</p>
+            Maximum number of server certificates
         topic_prefix_slash_limit (TopicPrefixSlashLimit):
-            <p>Max level of topic prefix</p>
+            Max level of topic prefix
         message_rate (MessageRate):
-            <p>Single client send message rate limiting, unit messages/second</p>
+            Single client send message rate limiting, unit messages/second
         transport_layer_security (TransportLayerSecurity):
-            <p>Server-side tls supported protocols, separated by ",". Example:
-            TLSv1.3,TLSv1.2,TLSv1.1,TLSv1</p>
+            Server-side tls supported protocols, separated by ",". Example:
+            TLSv1.3,TLSv1.2,TLSv1.1,TLSv1
         message_enrichment_rule_limit (MessageEnrichmentRuleLimit):
-            <p>Message property enhancement rule quota</p>
+            Message property enhancement rule quota
         block_rule_limit (BlockRuleLimit):
-            <p>Maximum allowed number of blocking rules</p>
+            Maximum allowed number of blocking rules
         delete_protect (DeleteProtect):
-            <p>删除保护开关</p>
+            删除保护开关
         event_dialect (EventDialect):
-            <p>集群客户端事件格式</p><p>枚举值：</p><ul><li>V1： 详见官网文档</li><li>V2：
-            详见官网文档</li><li>V3： 详见官网文档</li></ul><p>默认值：V3</p>
+            集群客户端事件格式
+
+            枚举值：
+
+            - V1： 详见官网文档
+            - V2： 详见官网文档
+            - V3： 详见官网文档
+
+            默认值：V3
         hash_message_policy (HashMessagePolicy):
-            <p>消息HASH策略</p><p>枚举值：</p><ul><li>TOPIC_NAME： 按主题名</li><li>CLIENT_ID：
-            按客户端ID</li></ul><p>默认值：TOPIC_NAME</p>
+            消息HASH策略
+
+            枚举值：
+
+            - TOPIC_NAME： 按主题名
+            - CLIENT_ID： 按客户端ID
+
+            默认值：TOPIC_NAME
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
+
+    __tcapi_schema__ = (__name__, "DescribeInstanceResponse")
 
     instance_type: str
     instance_id: str
@@ -274,502 +181,3 @@ class DescribeInstanceResponse:
     event_dialect: str | None = None
     hash_message_policy: str | None = None
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_type
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceType", "str", v)
-
-        v = self.instance_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.instance_name
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceName", "str", v)
-
-        v = self.topic_num
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "TopicNum", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "TopicNum", "int64")
-
-        v = self.topic_num_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "TopicNumLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "TopicNumLimit", "int64")
-
-        v = self.tps_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "TpsLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "TpsLimit", "int64")
-
-        v = self.created_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "CreatedTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "CreatedTime", "int64")
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-        v = self.instance_status
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceStatus", "str", v)
-
-        v = self.sku_code
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SkuCode", "str", v)
-
-        v = self.max_subscription_per_client
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "MaxSubscriptionPerClient", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "MaxSubscriptionPerClient", "int64")
-
-        v = self.authorization_policy_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "AuthorizationPolicyLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "AuthorizationPolicyLimit", "int64")
-
-        v = self.client_num_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ClientNumLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ClientNumLimit", "int64")
-
-        v = self.device_certificate_provision_type
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "DeviceCertificateProvisionType", "str", v)
-
-        v = self.automatic_activation
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "AutomaticActivation", "bool", v)
-
-        v = self.renew_flag
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "RenewFlag", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "RenewFlag", "int64")
-
-        v = self.pay_mode
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "PayMode", "str", v)
-
-        v = self.expiry_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ExpiryTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ExpiryTime", "int64")
-
-        v = self.destroy_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "DestroyTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "DestroyTime", "int64")
-
-        v = self.x509_mode
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "X509Mode", "str", v)
-
-        v = self.max_ca_num
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "MaxCaNum", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "MaxCaNum", "int64")
-
-        v = self.registration_code
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RegistrationCode", "str", v)
-
-        v = self.max_subscription
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "MaxSubscription", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "MaxSubscription", "int64")
-
-        v = self.authorization_policy
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "AuthorizationPolicy", "bool", v)
-
-        v = self.shared_subscription_group_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "SharedSubscriptionGroupLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "SharedSubscriptionGroupLimit", "int64")
-
-        v = self.auto_subscription_policy_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "AutoSubscriptionPolicyLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "AutoSubscriptionPolicyLimit", "int64")
-
-        v = self.max_topic_filter_per_auto_subscription_policy
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "MaxTopicFilterPerAutoSubscriptionPolicy", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "MaxTopicFilterPerAutoSubscriptionPolicy", "int64")
-
-        v = self.use_default_server_cert
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "UseDefaultServerCert", "bool", v)
-
-        v = self.trusted_ca_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "TrustedCaLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "TrustedCaLimit", "int64")
-
-        v = self.server_cert_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ServerCertLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ServerCertLimit", "int64")
-
-        v = self.topic_prefix_slash_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "TopicPrefixSlashLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "TopicPrefixSlashLimit", "int64")
-
-        v = self.message_rate
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "MessageRate", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "MessageRate", "int64")
-
-        v = self.transport_layer_security
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "TransportLayerSecurity", "str", v)
-
-        v = self.message_enrichment_rule_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "MessageEnrichmentRuleLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "MessageEnrichmentRuleLimit", "int64")
-
-        v = self.block_rule_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "BlockRuleLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "BlockRuleLimit", "int64")
-
-        v = self.delete_protect
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "DeleteProtect", "bool", v)
-
-        v = self.event_dialect
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "EventDialect", "str", v)
-
-        v = self.hash_message_policy
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "HashMessagePolicy", "str", v)
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_type is not None:
-            d["InstanceType"] = self.instance_type
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.instance_name is not None:
-            d["InstanceName"] = self.instance_name
-        if self.topic_num is not None:
-            d["TopicNum"] = self.topic_num
-        if self.topic_num_limit is not None:
-            d["TopicNumLimit"] = self.topic_num_limit
-        if self.tps_limit is not None:
-            d["TpsLimit"] = self.tps_limit
-        if self.created_time is not None:
-            d["CreatedTime"] = self.created_time
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        if self.instance_status is not None:
-            d["InstanceStatus"] = self.instance_status
-        if self.sku_code is not None:
-            d["SkuCode"] = self.sku_code
-        if self.max_subscription_per_client is not None:
-            d["MaxSubscriptionPerClient"] = self.max_subscription_per_client
-        if self.authorization_policy_limit is not None:
-            d["AuthorizationPolicyLimit"] = self.authorization_policy_limit
-        if self.client_num_limit is not None:
-            d["ClientNumLimit"] = self.client_num_limit
-        if self.device_certificate_provision_type is not None:
-            d["DeviceCertificateProvisionType"] = self.device_certificate_provision_type
-        if self.automatic_activation is not None:
-            d["AutomaticActivation"] = self.automatic_activation
-        if self.renew_flag is not None:
-            d["RenewFlag"] = self.renew_flag
-        if self.pay_mode is not None:
-            d["PayMode"] = self.pay_mode
-        if self.expiry_time is not None:
-            d["ExpiryTime"] = self.expiry_time
-        if self.destroy_time is not None:
-            d["DestroyTime"] = self.destroy_time
-        if self.x509_mode is not None:
-            d["X509Mode"] = self.x509_mode
-        if self.max_ca_num is not None:
-            d["MaxCaNum"] = self.max_ca_num
-        if self.registration_code is not None:
-            d["RegistrationCode"] = self.registration_code
-        if self.max_subscription is not None:
-            d["MaxSubscription"] = self.max_subscription
-        if self.authorization_policy is not None:
-            d["AuthorizationPolicy"] = self.authorization_policy
-        if self.shared_subscription_group_limit is not None:
-            d["SharedSubscriptionGroupLimit"] = self.shared_subscription_group_limit
-        if self.auto_subscription_policy_limit is not None:
-            d["AutoSubscriptionPolicyLimit"] = self.auto_subscription_policy_limit
-        if self.max_topic_filter_per_auto_subscription_policy is not None:
-            d["MaxTopicFilterPerAutoSubscriptionPolicy"] = (
-                self.max_topic_filter_per_auto_subscription_policy
-            )
-        if self.use_default_server_cert is not None:
-            d["UseDefaultServerCert"] = self.use_default_server_cert
-        if self.trusted_ca_limit is not None:
-            d["TrustedCaLimit"] = self.trusted_ca_limit
-        if self.server_cert_limit is not None:
-            d["ServerCertLimit"] = self.server_cert_limit
-        if self.topic_prefix_slash_limit is not None:
-            d["TopicPrefixSlashLimit"] = self.topic_prefix_slash_limit
-        if self.message_rate is not None:
-            d["MessageRate"] = self.message_rate
-        if self.transport_layer_security is not None:
-            d["TransportLayerSecurity"] = self.transport_layer_security
-        if self.message_enrichment_rule_limit is not None:
-            d["MessageEnrichmentRuleLimit"] = self.message_enrichment_rule_limit
-        if self.block_rule_limit is not None:
-            d["BlockRuleLimit"] = self.block_rule_limit
-        if self.delete_protect is not None:
-            d["DeleteProtect"] = self.delete_protect
-        if self.event_dialect is not None:
-            d["EventDialect"] = self.event_dialect
-        if self.hash_message_policy is not None:
-            d["HashMessagePolicy"] = self.hash_message_policy
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeInstanceResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceType")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "InstanceType")
-        v2 = d.get("InstanceId")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "InstanceId")
-        v3 = d.get("InstanceName")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "InstanceName")
-        v4 = d.get("TopicNum")
-        if v4 is not None and v4.__class__ is not int:
-            v4 = wire_int(v4, "TopicNum")
-        v5 = d.get("TopicNumLimit")
-        if v5 is not None and v5.__class__ is not int:
-            v5 = wire_int(v5, "TopicNumLimit")
-        v6 = d.get("TpsLimit")
-        if v6 is not None and v6.__class__ is not int:
-            v6 = wire_int(v6, "TpsLimit")
-        v7 = d.get("CreatedTime")
-        if v7 is not None and v7.__class__ is not int:
-            v7 = wire_int(v7, "CreatedTime")
-        v8 = d.get("Remark")
-        if v8 is not None and v8.__class__ is not str:
-            v8 = wire_str(v8, "Remark")
-        v9 = d.get("InstanceStatus")
-        if v9 is not None and v9.__class__ is not str:
-            v9 = wire_str(v9, "InstanceStatus")
-        v10 = d.get("SkuCode")
-        if v10 is not None and v10.__class__ is not str:
-            v10 = wire_str(v10, "SkuCode")
-        v11 = d.get("MaxSubscriptionPerClient")
-        if v11 is not None and v11.__class__ is not int:
-            v11 = wire_int(v11, "MaxSubscriptionPerClient")
-        v12 = d.get("AuthorizationPolicyLimit")
-        if v12 is not None and v12.__class__ is not int:
-            v12 = wire_int(v12, "AuthorizationPolicyLimit")
-        v13 = d.get("ClientNumLimit")
-        if v13 is not None and v13.__class__ is not int:
-            v13 = wire_int(v13, "ClientNumLimit")
-        v14 = d.get("DeviceCertificateProvisionType")
-        if v14 is not None and v14.__class__ is not str:
-            v14 = wire_str(v14, "DeviceCertificateProvisionType")
-        v15 = d.get("AutomaticActivation")
-        if v15 is not None and v15.__class__ is not bool:
-            v15 = wire_bool(v15, "AutomaticActivation")
-        v16 = d.get("RenewFlag")
-        if v16 is not None and v16.__class__ is not int:
-            v16 = wire_int(v16, "RenewFlag")
-        v17 = d.get("PayMode")
-        if v17 is not None and v17.__class__ is not str:
-            v17 = wire_str(v17, "PayMode")
-        v18 = d.get("ExpiryTime")
-        if v18 is not None and v18.__class__ is not int:
-            v18 = wire_int(v18, "ExpiryTime")
-        v19 = d.get("DestroyTime")
-        if v19 is not None and v19.__class__ is not int:
-            v19 = wire_int(v19, "DestroyTime")
-        v20 = d.get("X509Mode")
-        if v20 is not None and v20.__class__ is not str:
-            v20 = wire_str(v20, "X509Mode")
-        v21 = d.get("MaxCaNum")
-        if v21 is not None and v21.__class__ is not int:
-            v21 = wire_int(v21, "MaxCaNum")
-        v22 = d.get("RegistrationCode")
-        if v22 is not None and v22.__class__ is not str:
-            v22 = wire_str(v22, "RegistrationCode")
-        v23 = d.get("MaxSubscription")
-        if v23 is not None and v23.__class__ is not int:
-            v23 = wire_int(v23, "MaxSubscription")
-        v24 = d.get("AuthorizationPolicy")
-        if v24 is not None and v24.__class__ is not bool:
-            v24 = wire_bool(v24, "AuthorizationPolicy")
-        v25 = d.get("SharedSubscriptionGroupLimit")
-        if v25 is not None and v25.__class__ is not int:
-            v25 = wire_int(v25, "SharedSubscriptionGroupLimit")
-        v26 = d.get("AutoSubscriptionPolicyLimit")
-        if v26 is not None and v26.__class__ is not int:
-            v26 = wire_int(v26, "AutoSubscriptionPolicyLimit")
-        v27 = d.get("MaxTopicFilterPerAutoSubscriptionPolicy")
-        if v27 is not None and v27.__class__ is not int:
-            v27 = wire_int(v27, "MaxTopicFilterPerAutoSubscriptionPolicy")
-        v28 = d.get("UseDefaultServerCert")
-        if v28 is not None and v28.__class__ is not bool:
-            v28 = wire_bool(v28, "UseDefaultServerCert")
-        v29 = d.get("TrustedCaLimit")
-        if v29 is not None and v29.__class__ is not int:
-            v29 = wire_int(v29, "TrustedCaLimit")
-        v30 = d.get("ServerCertLimit")
-        if v30 is not None and v30.__class__ is not int:
-            v30 = wire_int(v30, "ServerCertLimit")
-        v31 = d.get("TopicPrefixSlashLimit")
-        if v31 is not None and v31.__class__ is not int:
-            v31 = wire_int(v31, "TopicPrefixSlashLimit")
-        v32 = d.get("MessageRate")
-        if v32 is not None and v32.__class__ is not int:
-            v32 = wire_int(v32, "MessageRate")
-        v33 = d.get("TransportLayerSecurity")
-        if v33 is not None and v33.__class__ is not str:
-            v33 = wire_str(v33, "TransportLayerSecurity")
-        v34 = d.get("MessageEnrichmentRuleLimit")
-        if v34 is not None and v34.__class__ is not int:
-            v34 = wire_int(v34, "MessageEnrichmentRuleLimit")
-        v35 = d.get("BlockRuleLimit")
-        if v35 is not None and v35.__class__ is not int:
-            v35 = wire_int(v35, "BlockRuleLimit")
-        v36 = d.get("DeleteProtect")
-        if v36 is not None and v36.__class__ is not bool:
-            v36 = wire_bool(v36, "DeleteProtect")
-        v37 = d.get("EventDialect")
-        if v37 is not None and v37.__class__ is not str:
-            v37 = wire_str(v37, "EventDialect")
-        v38 = d.get("HashMessagePolicy")
-        if v38 is not None and v38.__class__ is not str:
-            v38 = wire_str(v38, "HashMessagePolicy")
-        v39 = d.get("RequestId")
-        if v39 is not None and v39.__class__ is not str:
-            v39 = wire_str(v39, "RequestId")
-        return cls(
-            instance_type=v1,
-            instance_id=v2,
-            instance_name=v3,
-            topic_num=v4,
-            topic_num_limit=v5,
-            tps_limit=v6,
-            created_time=v7,
-            remark=v8,
-            instance_status=v9,
-            sku_code=v10,
-            max_subscription_per_client=v11,
-            authorization_policy_limit=v12,
-            client_num_limit=v13,
-            device_certificate_provision_type=v14,
-            automatic_activation=v15,
-            renew_flag=v16,
-            pay_mode=v17,
-            expiry_time=v18,
-            destroy_time=v19,
-            x509_mode=v20,
-            max_ca_num=v21,
-            registration_code=v22,
-            max_subscription=v23,
-            authorization_policy=v24,
-            shared_subscription_group_limit=v25,
-            auto_subscription_policy_limit=v26,
-            max_topic_filter_per_auto_subscription_policy=v27,
-            use_default_server_cert=v28,
-            trusted_ca_limit=v29,
-            server_cert_limit=v30,
-            topic_prefix_slash_limit=v31,
-            message_rate=v32,
-            transport_layer_security=v33,
-            message_enrichment_rule_limit=v34,
-            block_rule_limit=v35,
-            delete_protect=v36,
-            event_dialect=v37,
-            hash_message_policy=v38,
-            request_id=v39,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeInstanceResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeInstanceResponse_KNOWN}
-            ),
-        )

@@ -5,50 +5,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .filter import Filter
-from .mqtt_instance_item import MQTTInstanceItem
-from .tag_filter import TagFilter
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeInstanceListRequest",
-    "DescribeInstanceListResponse",
-]
+if TYPE_CHECKING:
+    from .filter import Filter
+    from .mqtt_instance_item import MQTTInstanceItem
+    from .tag_filter import TagFilter
 
-_DescribeInstanceListRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "Filters",
-        "Offset",
-        "Limit",
-        "TagFilters",
-    }
-)
+__all__ = ["DescribeInstanceListRequest", "DescribeInstanceListResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeInstanceListRequest:
+class DescribeInstanceListRequest(Model):
     """Parameters of DescribeInstanceList.
 
     Attributes:
@@ -56,10 +28,9 @@ class DescribeInstanceListRequest:
             Query criteria list, support the following fields
             InstanceName: Fuzzy search for cluster name
             InstanceId: Cluster id for exact search
-            InstanceStatus: Cluster status search (RUNNING - running, CREATING -
-            creating, MODIFYING - modifying, DELETING - deleting)
-            Note: The query condition is not effective when TagFilters is
-            configured.
+            InstanceStatus: Cluster status search (RUNNING - running, CREATING - creating,
+            MODIFYING - modifying, DELETING - deleting)
+            Note: The query condition is not effective when TagFilters is configured.
         offset (Offset):
             Query start position, default 0
         limit (Limit):
@@ -68,101 +39,16 @@ class DescribeInstanceListRequest:
             Tag filter
     """
 
+    __tcapi_schema__ = (__name__, "DescribeInstanceListRequest")
+
     filters: list[Filter] | None = None
     offset: int | None = None
     limit: int | None = None
     tag_filters: list[TagFilter] | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.filters
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Filters", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, Filter):
-                    raise wrong_type(f"{path}Filters[{i}]", "Filter", item)
-                item.validate(f"{path}Filters[{i}]" + ".")
-
-        v = self.offset
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Offset", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Offset", "int64")
-
-        v = self.limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Limit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Limit", "int64")
-
-        v = self.tag_filters
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "TagFilters", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, TagFilter):
-                    raise wrong_type(f"{path}TagFilters[{i}]", "TagFilter", item)
-                item.validate(f"{path}TagFilters[{i}]" + ".")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.filters is not None:
-            d["Filters"] = [x.to_dict() for x in self.filters]
-        if self.offset is not None:
-            d["Offset"] = self.offset
-        if self.limit is not None:
-            d["Limit"] = self.limit
-        if self.tag_filters is not None:
-            d["TagFilters"] = [x.to_dict() for x in self.tag_filters]
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeInstanceListRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Filters")
-        if isinstance(v1, list | tuple):
-            v1 = [Filter.from_dict(x) if isinstance(x, Mapping) else x for x in v1]
-        v2 = d.get("Offset")
-        v3 = d.get("Limit")
-        v4 = d.get("TagFilters")
-        if isinstance(v4, list | tuple):
-            v4 = [TagFilter.from_dict(x) if isinstance(x, Mapping) else x for x in v4]
-        return cls(
-            filters=v1,
-            offset=v2,
-            limit=v3,
-            tag_filters=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeInstanceListRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeInstanceListRequest_KNOWN}
-            ),
-        )
-
-
-_DescribeInstanceListResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "TotalCount",
-        "Data",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeInstanceListResponse:
+class DescribeInstanceListResponse(ResponseModel):
     """What DescribeInstanceList returns.
 
     Attributes:
@@ -171,82 +57,13 @@ class DescribeInstanceListResponse:
         data (Data):
             Instance list
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
+
+    __tcapi_schema__ = (__name__, "DescribeInstanceListResponse")
 
     total_count: int | None = None
     data: list[MQTTInstanceItem]
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.total_count
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "TotalCount", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "TotalCount", "int64")
-
-        v = self.data
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Data", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, MQTTInstanceItem):
-                    raise wrong_type(f"{path}Data[{i}]", "MQTTInstanceItem", item)
-                item.validate(f"{path}Data[{i}]" + ".")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.total_count is not None:
-            d["TotalCount"] = self.total_count
-        if self.data is not None:
-            d["Data"] = [x.to_dict() for x in self.data]
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeInstanceListResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("TotalCount")
-        if v1 is not None and v1.__class__ is not int:
-            v1 = wire_int(v1, "TotalCount")
-        v2 = d.get("Data")
-        if v2 is not None:
-            if v2.__class__ is not list:
-                v2 = wire_list(v2, "Data")
-            try:
-                v2 = [MQTTInstanceItem.from_dict(x) for x in v2]
-            except WireTypeError:
-                raise wire_item_error(MQTTInstanceItem.from_dict, v2, "Data") from None
-        v3 = d.get("RequestId")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "RequestId")
-        return cls(
-            total_count=v1,
-            data=v2,
-            request_id=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeInstanceListResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeInstanceListResponse_KNOWN}
-            ),
-        )

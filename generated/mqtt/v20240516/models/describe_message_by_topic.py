@@ -5,49 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .mqtt_message import MQTTMessage
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeMessageByTopicRequest",
-    "DescribeMessageByTopicResponse",
-]
+if TYPE_CHECKING:
+    from .mqtt_message import MQTTMessage
 
-_DescribeMessageByTopicRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Topic",
-        "StartTime",
-        "MaxNumber",
-        "FilterExpression",
-    }
-)
+__all__ = ["DescribeMessageByTopicRequest", "DescribeMessageByTopicResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeMessageByTopicRequest:
+class DescribeMessageByTopicRequest(Model):
     """Parameters of DescribeMessageByTopic.
 
     Attributes:
@@ -60,177 +31,38 @@ class DescribeMessageByTopicRequest:
         start_time (StartTime):
             Start time. millisecond-level timestamp.
         max_number (MaxNumber):
-            Specifies the number of query messages. value range: 1-1024. default:
-            100.
+            Specifies the number of query messages. value range: 1-1024. default: 100.
         filter_expression (FilterExpression):
-            <p>消息 body 过滤表达式（Base64 编码），jq 1.6
-            语法</p><p>枚举值：</p><ul><li>LmxldmVsID09ICJFUlJPUiI=： .level ==
-            &quot;ERROR&quot; Base64编码后的字符串</li></ul>
+            消息 body 过滤表达式（Base64 编码），jq 1.6 语法
+
+            枚举值：
+
+            - LmxldmVsID09ICJFUlJPUiI=： .level == "ERROR" Base64编码后的字符串
     """
+
+    __tcapi_schema__ = (__name__, "DescribeMessageByTopicRequest")
 
     instance_id: str
     topic: str
     start_time: int
     max_number: int | None = None
     filter_expression: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.topic
-        if v is None:
-            raise missing(path + "Topic")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Topic", "str", v)
-
-        v = self.start_time
-        if v is None:
-            raise missing(path + "StartTime")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise wrong_type(path + "StartTime", "int", v)
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise out_of_range(path + "StartTime", "int64")
-
-        v = self.max_number
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "MaxNumber", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "MaxNumber", "int64")
-
-        v = self.filter_expression
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "FilterExpression", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.topic is not None:
-            d["Topic"] = self.topic
-        if self.start_time is not None:
-            d["StartTime"] = self.start_time
-        if self.max_number is not None:
-            d["MaxNumber"] = self.max_number
-        if self.filter_expression is not None:
-            d["FilterExpression"] = self.filter_expression
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeMessageByTopicRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Topic")
-        v3 = d.get("StartTime")
-        v4 = d.get("MaxNumber")
-        v5 = d.get("FilterExpression")
-        return cls(
-            instance_id=v1,
-            topic=v2,
-            start_time=v3,
-            max_number=v4,
-            filter_expression=v5,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeMessageByTopicRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeMessageByTopicRequest_KNOWN}
-            ),
-        )
-
-
-_DescribeMessageByTopicResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Data",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeMessageByTopicResponse:
+class DescribeMessageByTopicResponse(ResponseModel):
     """What DescribeMessageByTopic returns.
 
     Attributes:
         data (Data):
             Message List
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
+
+    __tcapi_schema__ = (__name__, "DescribeMessageByTopicResponse")
 
     data: list[MQTTMessage] | None = None
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.data
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Data", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, MQTTMessage):
-                    raise wrong_type(f"{path}Data[{i}]", "MQTTMessage", item)
-                item.validate(f"{path}Data[{i}]" + ".")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.data is not None:
-            d["Data"] = [x.to_dict() for x in self.data]
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeMessageByTopicResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Data")
-        if v1 is not None:
-            if v1.__class__ is not list:
-                v1 = wire_list(v1, "Data")
-            try:
-                v1 = [MQTTMessage.from_dict(x) for x in v1]
-            except WireTypeError:
-                raise wire_item_error(MQTTMessage.from_dict, v1, "Data") from None
-        v2 = d.get("RequestId")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "RequestId")
-        return cls(
-            data=v1,
-            request_id=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeMessageByTopicResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeMessageByTopicResponse_KNOWN}
-            ),
-        )

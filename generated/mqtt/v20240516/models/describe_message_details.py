@@ -5,47 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .user_property import UserProperty
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeMessageDetailsRequest",
-    "DescribeMessageDetailsResponse",
-]
+if TYPE_CHECKING:
+    from .user_property import UserProperty
 
-_DescribeMessageDetailsRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "MessageId",
-        "Subscription",
-    }
-)
+__all__ = ["DescribeMessageDetailsRequest", "DescribeMessageDetailsResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeMessageDetailsRequest:
+class DescribeMessageDetailsRequest(Model):
     """Parameters of DescribeMessageDetails.
 
     Attributes:
@@ -59,89 +32,15 @@ class DescribeMessageDetailsRequest:
             Subscription expression.
     """
 
+    __tcapi_schema__ = (__name__, "DescribeMessageDetailsRequest")
+
     instance_id: str
     message_id: str
     subscription: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.message_id
-        if v is None:
-            raise missing(path + "MessageId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "MessageId", "str", v)
-
-        v = self.subscription
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Subscription", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.message_id is not None:
-            d["MessageId"] = self.message_id
-        if self.subscription is not None:
-            d["Subscription"] = self.subscription
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeMessageDetailsRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("MessageId")
-        v3 = d.get("Subscription")
-        return cls(
-            instance_id=v1,
-            message_id=v2,
-            subscription=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeMessageDetailsRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeMessageDetailsRequest_KNOWN}
-            ),
-        )
-
-
-_DescribeMessageDetailsResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Body",
-        "UserProperties",
-        "StoreTimestamp",
-        "MessageId",
-        "ClientId",
-        "Qos",
-        "OriginTopic",
-        "ContentType",
-        "PayloadFormatIndicator",
-        "MessageExpiryInterval",
-        "ResponseTopic",
-        "CorrelationData",
-        "SubscriptionIdentifier",
-        "Retain",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeMessageDetailsResponse:
+class DescribeMessageDetailsResponse(ResponseModel):
     """What DescribeMessageDetails returns.
 
     Attributes:
@@ -161,73 +60,71 @@ class DescribeMessageDetailsResponse:
             Specifies the source topic.
         content_type (ContentType):
             Content type (MQTT5).
-            Indicates the content type of the message payload using standard MIME
-            type format. helps the receiver correctly parse and process the message
-            content.
+            Indicates the content type of the message payload using standard MIME type
+            format. helps the receiver correctly parse and process the message content.
             Specifies the example.
             application/json: indicates the payload is data in json format.
             Text/Plain: indicates the payload is plain text.
             application/octet-stream: indicates the payload is binary data.
         payload_format_indicator (PayloadFormatIndicator):
             Payload format indicator (MQTT5).
-            Indicates the payload format, which is a boolean value. 0 means an
-            unspecified format (binary), and 1 means a UTF-8 encoded string.
+            Indicates the payload format, which is a boolean value. 0 means an unspecified
+            format (binary), and 1 means a UTF-8 encoded string.
             Specifies the example.
-            Valid values: 0 indicates the payload is binary data, such as images or
-            audio.
-            Valid value 1: when the payload is UTF-8 encoded text, such as JSON
-            string or XML.
+            Valid values: 0 indicates the payload is binary data, such as images or audio.
+            Valid value 1: when the payload is UTF-8 encoded text, such as JSON string or
+            XML.
         message_expiry_interval (MessageExpiryInterval):
             Message expiration interval (MQTT5).
-            Specifies the validity time (in seconds) of the specified message before
-            it is discarded. if the message fails to reach the MQTT server before
-            expiration, it will be discarded.
+            Specifies the validity time (in seconds) of the specified message before it is
+            discarded. if the message fails to reach the MQTT server before expiration, it
+            will be discarded.
             Specifies the example.
             The value 60 indicates that the message is valid within 60 seconds after
             release. unreached messages will be dropped after expiry.
-            A value of 0 indicates the message never expires and remains permanently
-            valid until received or the session ends.
+            A value of 0 indicates the message never expires and remains permanently valid
+            until received or the session ends.
         response_topic (ResponseTopic):
             Response topic (MQTT5).
-            Specifies a topic for the response message in request-response mode. the
-            sender can specify which topic the recipient should send the response
-            to.
+            Specifies a topic for the response message in request-response mode. the sender
+            can specify which topic the recipient should send the response to.
             Specifies the example.
-            Sender publishes a request to the topic devices/device1/commands and
-            sets ResponseTopic to devices/device1/responses.
+            Sender publishes a request to the topic devices/device1/commands and sets
+            ResponseTopic to devices/device1/responses.
             Specifies the topic where the response is published after the recipient
             processes the request.
         correlation_data (CorrelationData):
             Associated data (MQTT5).
-            Specifies the identifier used to associate a request and response,
-            usually a byte array. in request-response mode, the sender sets this
-            value, and the recipient includes the same value in the response so that
-            the sender can identify the corresponding request.
+            Specifies the identifier used to associate a request and response, usually a
+            byte array. in request-response mode, the sender sets this value, and the
+            recipient includes the same value in the response so that the sender can
+            identify the corresponding request.
             Specifies the example.
-            The sender generates a unique ID (such as a byte[] of UUID) as
-            CorrelationData and adds it to the request message.
-            The recipient includes the same CorrelationData in the response message.
-            the sender compares this value to match the response and the request.
+            The sender generates a unique ID (such as a byte[] of UUID) as CorrelationData
+            and adds it to the request message.
+            The recipient includes the same CorrelationData in the response message. the
+            sender compares this value to match the response and the request.
         subscription_identifier (SubscriptionIdentifier):
             Subscription identifier (MQTT5).
-            Specifies the unique identifier assigned to the subscription, used to
-            identify a specific subscription of the client. when sending a message
-            to the client, the server can include this identifier to help with
-            client identification of the corresponding subscription.
+            Specifies the unique identifier assigned to the subscription, used to identify a
+            specific subscription of the client. when sending a message to the client, the
+            server can include this identifier to help with client identification of the
+            corresponding subscription.
             Specifies the example.
             The client subscribes to the topic devices/+/temperature and sets
             SubscriptionIdentifier to 123.
-            When the server sends a message of this topic to the client, the message
-            will contain SubscriptionIdentifier: 123. the client can know which
-            subscription the message is sent through based on this value.
+            When the server sends a message of this topic to the client, the message will
+            contain SubscriptionIdentifier: 123. the client can know which subscription the
+            message is sent through based on this value.
         retain (Retain):
-            <p>是否保留消息</p>
+            是否保留消息
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
+
+    __tcapi_schema__ = (__name__, "DescribeMessageDetailsResponse")
 
     body: str
     user_properties: list[UserProperty] | None = None
@@ -244,209 +141,3 @@ class DescribeMessageDetailsResponse:
     subscription_identifier: str | None = None
     retain: bool | None = None
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.body
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Body", "str", v)
-
-        v = self.user_properties
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "UserProperties", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, UserProperty):
-                    raise wrong_type(f"{path}UserProperties[{i}]", "UserProperty", item)
-                item.validate(f"{path}UserProperties[{i}]" + ".")
-
-        v = self.store_timestamp
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "StoreTimestamp", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "StoreTimestamp", "int64")
-
-        v = self.message_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "MessageId", "str", v)
-
-        v = self.client_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ClientId", "str", v)
-
-        v = self.qos
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Qos", "str", v)
-
-        v = self.origin_topic
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "OriginTopic", "str", v)
-
-        v = self.content_type
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ContentType", "str", v)
-
-        v = self.payload_format_indicator
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "PayloadFormatIndicator", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "PayloadFormatIndicator", "int64")
-
-        v = self.message_expiry_interval
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "MessageExpiryInterval", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "MessageExpiryInterval", "int64")
-
-        v = self.response_topic
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ResponseTopic", "str", v)
-
-        v = self.correlation_data
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CorrelationData", "str", v)
-
-        v = self.subscription_identifier
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SubscriptionIdentifier", "str", v)
-
-        v = self.retain
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "Retain", "bool", v)
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.body is not None:
-            d["Body"] = self.body
-        if self.user_properties is not None:
-            d["UserProperties"] = [x.to_dict() for x in self.user_properties]
-        if self.store_timestamp is not None:
-            d["StoreTimestamp"] = self.store_timestamp
-        if self.message_id is not None:
-            d["MessageId"] = self.message_id
-        if self.client_id is not None:
-            d["ClientId"] = self.client_id
-        if self.qos is not None:
-            d["Qos"] = self.qos
-        if self.origin_topic is not None:
-            d["OriginTopic"] = self.origin_topic
-        if self.content_type is not None:
-            d["ContentType"] = self.content_type
-        if self.payload_format_indicator is not None:
-            d["PayloadFormatIndicator"] = self.payload_format_indicator
-        if self.message_expiry_interval is not None:
-            d["MessageExpiryInterval"] = self.message_expiry_interval
-        if self.response_topic is not None:
-            d["ResponseTopic"] = self.response_topic
-        if self.correlation_data is not None:
-            d["CorrelationData"] = self.correlation_data
-        if self.subscription_identifier is not None:
-            d["SubscriptionIdentifier"] = self.subscription_identifier
-        if self.retain is not None:
-            d["Retain"] = self.retain
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeMessageDetailsResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Body")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "Body")
-        v2 = d.get("UserProperties")
-        if v2 is not None:
-            if v2.__class__ is not list:
-                v2 = wire_list(v2, "UserProperties")
-            try:
-                v2 = [UserProperty.from_dict(x) for x in v2]
-            except WireTypeError:
-                raise wire_item_error(UserProperty.from_dict, v2, "UserProperties") from None
-        v3 = d.get("StoreTimestamp")
-        if v3 is not None and v3.__class__ is not int:
-            v3 = wire_int(v3, "StoreTimestamp")
-        v4 = d.get("MessageId")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "MessageId")
-        v5 = d.get("ClientId")
-        if v5 is not None and v5.__class__ is not str:
-            v5 = wire_str(v5, "ClientId")
-        v6 = d.get("Qos")
-        if v6 is not None and v6.__class__ is not str:
-            v6 = wire_str(v6, "Qos")
-        v7 = d.get("OriginTopic")
-        if v7 is not None and v7.__class__ is not str:
-            v7 = wire_str(v7, "OriginTopic")
-        v8 = d.get("ContentType")
-        if v8 is not None and v8.__class__ is not str:
-            v8 = wire_str(v8, "ContentType")
-        v9 = d.get("PayloadFormatIndicator")
-        if v9 is not None and v9.__class__ is not int:
-            v9 = wire_int(v9, "PayloadFormatIndicator")
-        v10 = d.get("MessageExpiryInterval")
-        if v10 is not None and v10.__class__ is not int:
-            v10 = wire_int(v10, "MessageExpiryInterval")
-        v11 = d.get("ResponseTopic")
-        if v11 is not None and v11.__class__ is not str:
-            v11 = wire_str(v11, "ResponseTopic")
-        v12 = d.get("CorrelationData")
-        if v12 is not None and v12.__class__ is not str:
-            v12 = wire_str(v12, "CorrelationData")
-        v13 = d.get("SubscriptionIdentifier")
-        if v13 is not None and v13.__class__ is not str:
-            v13 = wire_str(v13, "SubscriptionIdentifier")
-        v14 = d.get("Retain")
-        if v14 is not None and v14.__class__ is not bool:
-            v14 = wire_bool(v14, "Retain")
-        v15 = d.get("RequestId")
-        if v15 is not None and v15.__class__ is not str:
-            v15 = wire_str(v15, "RequestId")
-        return cls(
-            body=v1,
-            user_properties=v2,
-            store_timestamp=v3,
-            message_id=v4,
-            client_id=v5,
-            qos=v6,
-            origin_topic=v7,
-            content_type=v8,
-            payload_format_indicator=v9,
-            message_expiry_interval=v10,
-            response_topic=v11,
-            correlation_data=v12,
-            subscription_identifier=v13,
-            retain=v14,
-            request_id=v15,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeMessageDetailsResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeMessageDetailsResponse_KNOWN}
-            ),
-        )

@@ -5,51 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .mqtt_message_item import MQTTMessageItem
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeMessageListRequest",
-    "DescribeMessageListResponse",
-]
+if TYPE_CHECKING:
+    from .mqtt_message_item import MQTTMessageItem
 
-_DescribeMessageListRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Topic",
-        "StartTime",
-        "EndTime",
-        "TaskRequestId",
-        "Offset",
-        "Limit",
-    }
-)
+__all__ = ["DescribeMessageListRequest", "DescribeMessageListResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeMessageListRequest:
+class DescribeMessageListRequest(Model):
     """Parameters of DescribeMessageList.
 
     Attributes:
@@ -71,6 +40,8 @@ class DescribeMessageListRequest:
             查询结果限制数量，默认20，最大50
     """
 
+    __tcapi_schema__ = (__name__, "DescribeMessageListRequest")
+
     instance_id: str
     topic: str
     start_time: int
@@ -78,122 +49,10 @@ class DescribeMessageListRequest:
     task_request_id: str
     offset: int | None = None
     limit: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.topic
-        if v is None:
-            raise missing(path + "Topic")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Topic", "str", v)
-
-        v = self.start_time
-        if v is None:
-            raise missing(path + "StartTime")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise wrong_type(path + "StartTime", "int", v)
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise out_of_range(path + "StartTime", "int64")
-
-        v = self.end_time
-        if v is None:
-            raise missing(path + "EndTime")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise wrong_type(path + "EndTime", "int", v)
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise out_of_range(path + "EndTime", "int64")
-
-        v = self.task_request_id
-        if v is None:
-            raise missing(path + "TaskRequestId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "TaskRequestId", "str", v)
-
-        v = self.offset
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Offset", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Offset", "int64")
-
-        v = self.limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Limit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Limit", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.topic is not None:
-            d["Topic"] = self.topic
-        if self.start_time is not None:
-            d["StartTime"] = self.start_time
-        if self.end_time is not None:
-            d["EndTime"] = self.end_time
-        if self.task_request_id is not None:
-            d["TaskRequestId"] = self.task_request_id
-        if self.offset is not None:
-            d["Offset"] = self.offset
-        if self.limit is not None:
-            d["Limit"] = self.limit
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeMessageListRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Topic")
-        v3 = d.get("StartTime")
-        v4 = d.get("EndTime")
-        v5 = d.get("TaskRequestId")
-        v6 = d.get("Offset")
-        v7 = d.get("Limit")
-        return cls(
-            instance_id=v1,
-            topic=v2,
-            start_time=v3,
-            end_time=v4,
-            task_request_id=v5,
-            offset=v6,
-            limit=v7,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeMessageListRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeMessageListRequest_KNOWN}
-            ),
-        )
-
-
-_DescribeMessageListResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "TotalCount",
-        "Data",
-        "TaskRequestId",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeMessageListResponse:
+class DescribeMessageListResponse(ResponseModel):
     """What DescribeMessageList returns.
 
     Attributes:
@@ -204,92 +63,13 @@ class DescribeMessageListResponse:
         task_request_id (TaskRequestId):
             请求任务id
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "DescribeMessageListResponse")
 
     total_count: int | None = None
     data: list[MQTTMessageItem]
     task_request_id: str | None = None
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.total_count
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "TotalCount", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "TotalCount", "int64")
-
-        v = self.data
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Data", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, MQTTMessageItem):
-                    raise wrong_type(f"{path}Data[{i}]", "MQTTMessageItem", item)
-                item.validate(f"{path}Data[{i}]" + ".")
-
-        v = self.task_request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "TaskRequestId", "str", v)
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.total_count is not None:
-            d["TotalCount"] = self.total_count
-        if self.data is not None:
-            d["Data"] = [x.to_dict() for x in self.data]
-        if self.task_request_id is not None:
-            d["TaskRequestId"] = self.task_request_id
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeMessageListResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("TotalCount")
-        if v1 is not None and v1.__class__ is not int:
-            v1 = wire_int(v1, "TotalCount")
-        v2 = d.get("Data")
-        if v2 is not None:
-            if v2.__class__ is not list:
-                v2 = wire_list(v2, "Data")
-            try:
-                v2 = [MQTTMessageItem.from_dict(x) for x in v2]
-            except WireTypeError:
-                raise wire_item_error(MQTTMessageItem.from_dict, v2, "Data") from None
-        v3 = d.get("TaskRequestId")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "TaskRequestId")
-        v4 = d.get("RequestId")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "RequestId")
-        return cls(
-            total_count=v1,
-            data=v2,
-            task_request_id=v3,
-            request_id=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeMessageListResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeMessageListResponse_KNOWN}
-            ),
-        )

@@ -5,201 +5,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .shared_subscription_group_with_subscriptions import SharedSubscriptionGroupWithSubscriptions
+from tcapi.model import Model, ResponseModel
+
+if TYPE_CHECKING:
+    from .shared_subscription_group_with_subscriptions import (
+        SharedSubscriptionGroupWithSubscriptions,
+    )
 
 __all__ = [
     "DescribeSharedSubscriptionGroupsWithSubscriptionsRequest",
     "DescribeSharedSubscriptionGroupsWithSubscriptionsResponse",
 ]
 
-_DescribeSharedSubscriptionGroupsWithSubscriptionsRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-    }
-)
-
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeSharedSubscriptionGroupsWithSubscriptionsRequest:
+class DescribeSharedSubscriptionGroupsWithSubscriptionsRequest(Model):
     """Parameters of DescribeSharedSubscriptionGroupsWithSubscriptions.
 
     Attributes:
         instance_id (InstanceId):
-            <p>腾讯云MQTT实例ID，从 <a
-            href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            腾讯云MQTT实例ID，从
+            [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
     """
 
+    __tcapi_schema__ = (__name__, "DescribeSharedSubscriptionGroupsWithSubscriptionsRequest")
+
     instance_id: str
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        return d
-
-    @classmethod
-    def from_dict(
-        cls, data: Mapping[str, Any]
-    ) -> DescribeSharedSubscriptionGroupsWithSubscriptionsRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        return cls(
-            instance_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeSharedSubscriptionGroupsWithSubscriptionsRequest_KNOWN
-                else {
-                    k: x
-                    for k, x in d.items()
-                    if k not in _DescribeSharedSubscriptionGroupsWithSubscriptionsRequest_KNOWN
-                }
-            ),
-        )
-
-
-_DescribeSharedSubscriptionGroupsWithSubscriptionsResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Data",
-        "TotalCount",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeSharedSubscriptionGroupsWithSubscriptionsResponse:
+class DescribeSharedSubscriptionGroupsWithSubscriptionsResponse(ResponseModel):
     """What DescribeSharedSubscriptionGroupsWithSubscriptions returns.
 
     Attributes:
         data (Data):
-            <p>集群下共享订阅组列表</p>
+            集群下共享订阅组列表
         total_count (TotalCount):
-            <p>查询总数</p>
+            查询总数
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "DescribeSharedSubscriptionGroupsWithSubscriptionsResponse")
 
     data: list[SharedSubscriptionGroupWithSubscriptions] | None = None
     total_count: int | None = None
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.data
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Data", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, SharedSubscriptionGroupWithSubscriptions):
-                    raise wrong_type(
-                        f"{path}Data[{i}]", "SharedSubscriptionGroupWithSubscriptions", item
-                    )
-                item.validate(f"{path}Data[{i}]" + ".")
-
-        v = self.total_count
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "TotalCount", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "TotalCount", "int64")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.data is not None:
-            d["Data"] = [x.to_dict() for x in self.data]
-        if self.total_count is not None:
-            d["TotalCount"] = self.total_count
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(
-        cls, data: Mapping[str, Any]
-    ) -> DescribeSharedSubscriptionGroupsWithSubscriptionsResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Data")
-        if v1 is not None:
-            if v1.__class__ is not list:
-                v1 = wire_list(v1, "Data")
-            try:
-                v1 = [SharedSubscriptionGroupWithSubscriptions.from_dict(x) for x in v1]
-            except WireTypeError:
-                raise wire_item_error(
-                    SharedSubscriptionGroupWithSubscriptions.from_dict, v1, "Data"
-                ) from None
-        v2 = d.get("TotalCount")
-        if v2 is not None and v2.__class__ is not int:
-            v2 = wire_int(v2, "TotalCount")
-        v3 = d.get("RequestId")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "RequestId")
-        return cls(
-            data=v1,
-            total_count=v2,
-            request_id=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeSharedSubscriptionGroupsWithSubscriptionsResponse_KNOWN
-                else {
-                    k: x
-                    for k, x in d.items()
-                    if k not in _DescribeSharedSubscriptionGroupsWithSubscriptionsResponse_KNOWN
-                }
-            ),
-        )

@@ -5,45 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeSharedSubscriptionLagRequest",
-    "DescribeSharedSubscriptionLagResponse",
-]
-
-_DescribeSharedSubscriptionLagRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "SharedSubscription",
-    }
-)
+__all__ = ["DescribeSharedSubscriptionLagRequest", "DescribeSharedSubscriptionLagResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeSharedSubscriptionLagRequest:
+class DescribeSharedSubscriptionLagRequest(Model):
     """Parameters of DescribeSharedSubscriptionLag.
 
     Attributes:
@@ -53,133 +23,25 @@ class DescribeSharedSubscriptionLagRequest:
             共享订阅表达式
     """
 
+    __tcapi_schema__ = (__name__, "DescribeSharedSubscriptionLagRequest")
+
     instance_id: str
     shared_subscription: str
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.shared_subscription
-        if v is None:
-            raise missing(path + "SharedSubscription")
-        if not isinstance(v, str):
-            raise wrong_type(path + "SharedSubscription", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.shared_subscription is not None:
-            d["SharedSubscription"] = self.shared_subscription
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeSharedSubscriptionLagRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("SharedSubscription")
-        return cls(
-            instance_id=v1,
-            shared_subscription=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeSharedSubscriptionLagRequest_KNOWN
-                else {
-                    k: x
-                    for k, x in d.items()
-                    if k not in _DescribeSharedSubscriptionLagRequest_KNOWN
-                }
-            ),
-        )
-
-
-_DescribeSharedSubscriptionLagResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Lag",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeSharedSubscriptionLagResponse:
+class DescribeSharedSubscriptionLagResponse(ResponseModel):
     """What DescribeSharedSubscriptionLag returns.
 
     Attributes:
         lag (Lag):
             堆积值
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "DescribeSharedSubscriptionLagResponse")
 
     lag: int
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.lag
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Lag", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Lag", "int64")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.lag is not None:
-            d["Lag"] = self.lag
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeSharedSubscriptionLagResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Lag")
-        if v1 is not None and v1.__class__ is not int:
-            v1 = wire_int(v1, "Lag")
-        v2 = d.get("RequestId")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "RequestId")
-        return cls(
-            lag=v1,
-            request_id=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeSharedSubscriptionLagResponse_KNOWN
-                else {
-                    k: x
-                    for k, x in d.items()
-                    if k not in _DescribeSharedSubscriptionLagResponse_KNOWN
-                }
-            ),
-        )

@@ -5,235 +5,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .filter import Filter
-from .mqtt_topic_item import MQTTTopicItem
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeTopicListRequest",
-    "DescribeTopicListResponse",
-]
+if TYPE_CHECKING:
+    from .filter import Filter
+    from .mqtt_topic_item import MQTTTopicItem
 
-_DescribeTopicListRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Filters",
-        "Offset",
-        "Limit",
-    }
-)
+__all__ = ["DescribeTopicListRequest", "DescribeTopicListResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeTopicListRequest:
+class DescribeTopicListRequest(Model):
     """Parameters of DescribeTopicList.
 
     Attributes:
         instance_id (InstanceId):
-            <p>腾讯云MQTT实例ID，从 <a
-            href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            腾讯云MQTT实例ID，从
+            [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
         filters (Filters):
-            <p>查询条件列表:<br>支持TopicName模糊查询</p>
+            查询条件列表:
+            支持TopicName模糊查询
         offset (Offset):
-            <p>查询起始位置，默认0。</p>
+            查询起始位置，默认0。
         limit (Limit):
-            <p>查询结果限制数量，默认20，最大20</p>
+            查询结果限制数量，默认20，最大20
     """
+
+    __tcapi_schema__ = (__name__, "DescribeTopicListRequest")
 
     instance_id: str
     filters: list[Filter] | None = None
     offset: int | None = None
     limit: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.filters
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Filters", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, Filter):
-                    raise wrong_type(f"{path}Filters[{i}]", "Filter", item)
-                item.validate(f"{path}Filters[{i}]" + ".")
-
-        v = self.offset
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Offset", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Offset", "int64")
-
-        v = self.limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Limit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Limit", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.filters is not None:
-            d["Filters"] = [x.to_dict() for x in self.filters]
-        if self.offset is not None:
-            d["Offset"] = self.offset
-        if self.limit is not None:
-            d["Limit"] = self.limit
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeTopicListRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Filters")
-        if isinstance(v2, list | tuple):
-            v2 = [Filter.from_dict(x) if isinstance(x, Mapping) else x for x in v2]
-        v3 = d.get("Offset")
-        v4 = d.get("Limit")
-        return cls(
-            instance_id=v1,
-            filters=v2,
-            offset=v3,
-            limit=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeTopicListRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeTopicListRequest_KNOWN}
-            ),
-        )
-
-
-_DescribeTopicListResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "TotalCount",
-        "Data",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeTopicListResponse:
+class DescribeTopicListResponse(ResponseModel):
     """What DescribeTopicList returns.
 
     Attributes:
         total_count (TotalCount):
-            <p>查询总数</p>
+            查询总数
         data (Data):
-            <p>主题列表</p>
+            主题列表
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "DescribeTopicListResponse")
 
     total_count: int | None = None
     data: list[MQTTTopicItem]
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.total_count
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "TotalCount", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "TotalCount", "int64")
-
-        v = self.data
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Data", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, MQTTTopicItem):
-                    raise wrong_type(f"{path}Data[{i}]", "MQTTTopicItem", item)
-                item.validate(f"{path}Data[{i}]" + ".")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.total_count is not None:
-            d["TotalCount"] = self.total_count
-        if self.data is not None:
-            d["Data"] = [x.to_dict() for x in self.data]
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeTopicListResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("TotalCount")
-        if v1 is not None and v1.__class__ is not int:
-            v1 = wire_int(v1, "TotalCount")
-        v2 = d.get("Data")
-        if v2 is not None:
-            if v2.__class__ is not list:
-                v2 = wire_list(v2, "Data")
-            try:
-                v2 = [MQTTTopicItem.from_dict(x) for x in v2]
-            except WireTypeError:
-                raise wire_item_error(MQTTTopicItem.from_dict, v2, "Data") from None
-        v3 = d.get("RequestId")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "RequestId")
-        return cls(
-            total_count=v1,
-            data=v2,
-            request_id=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeTopicListResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeTopicListResponse_KNOWN}
-            ),
-        )

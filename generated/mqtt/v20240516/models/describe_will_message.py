@@ -5,164 +5,75 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .user_property import UserProperty
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "DescribeWillMessageRequest",
-    "DescribeWillMessageResponse",
-]
+if TYPE_CHECKING:
+    from .user_property import UserProperty
 
-_DescribeWillMessageRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "ClientId",
-    }
-)
+__all__ = ["DescribeWillMessageRequest", "DescribeWillMessageResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeWillMessageRequest:
+class DescribeWillMessageRequest(Model):
     """Parameters of DescribeWillMessage.
 
     Attributes:
         instance_id (InstanceId):
-            <p>实例ID，从 <a
-            href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            实例ID，从
+            [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
         client_id (ClientId):
-            <p>客户端id</p>
+            客户端id
     """
+
+    __tcapi_schema__ = (__name__, "DescribeWillMessageRequest")
 
     instance_id: str
     client_id: str
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.client_id
-        if v is None:
-            raise missing(path + "ClientId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "ClientId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.client_id is not None:
-            d["ClientId"] = self.client_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeWillMessageRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("ClientId")
-        return cls(
-            instance_id=v1,
-            client_id=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeWillMessageRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeWillMessageRequest_KNOWN}
-            ),
-        )
-
-
-_DescribeWillMessageResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Topic",
-        "Qos",
-        "Retained",
-        "Payload",
-        "CreateTime",
-        "UpdateTime",
-        "WillDelayInterval",
-        "ContentType",
-        "ResponseTopic",
-        "CorrelationData",
-        "MessageExpiryInterval",
-        "PayloadFormatIndicator",
-        "UserProperties",
-        "PublishAfter",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeWillMessageResponse:
+class DescribeWillMessageResponse(ResponseModel):
     """What DescribeWillMessage returns.
 
     Attributes:
         topic (Topic):
-            <p>保留消息Topic</p>
+            保留消息Topic
         qos (Qos):
-            <p>消息服务质量</p>
+            消息服务质量
         retained (Retained):
-            <p>是否保留消息</p>
+            是否保留消息
         payload (Payload):
-            <p>消息负载(Base64编码)</p>
+            消息负载(Base64编码)
         create_time (CreateTime):
-            <p>创建时间，毫秒级时间戳 。</p>
+            创建时间，毫秒级时间戳 。
         update_time (UpdateTime):
-            <p>更新时间，毫秒级时间戳 。</p>
+            更新时间，毫秒级时间戳 。
         will_delay_interval (WillDelayInterval):
-            <p>遗嘱消息延迟时间，单位秒</p>
+            遗嘱消息延迟时间，单位秒
         content_type (ContentType):
-            <p>响应内容类型</p>
+            响应内容类型
         response_topic (ResponseTopic):
-            <p>响应主题</p>
+            响应主题
         correlation_data (CorrelationData):
-            <p>关联数据（Base64编码）</p>
+            关联数据（Base64编码）
         message_expiry_interval (MessageExpiryInterval):
-            <p>消息过期时间，单位秒</p>
+            消息过期时间，单位秒
         payload_format_indicator (PayloadFormatIndicator):
-            <p>负载格式指示器 1:UTF-8文本</p>
+            负载格式指示器 1:UTF-8文本
         user_properties (UserProperties):
-            <p>用户属性</p>
+            用户属性
         publish_after (PublishAfter):
-            <p>遗嘱消息发布时间</p>
+            遗嘱消息发布时间
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "DescribeWillMessageResponse")
 
     topic: str | None = None
     qos: int | None = None
@@ -179,217 +90,3 @@ class DescribeWillMessageResponse:
     user_properties: list[UserProperty] | None = None
     publish_after: int | None = None
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.topic
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Topic", "str", v)
-
-        v = self.qos
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Qos", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Qos", "int64")
-
-        v = self.retained
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "Retained", "bool", v)
-
-        v = self.payload
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Payload", "str", v)
-
-        v = self.create_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "CreateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "CreateTime", "int64")
-
-        v = self.update_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "UpdateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "UpdateTime", "int64")
-
-        v = self.will_delay_interval
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "WillDelayInterval", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "WillDelayInterval", "int64")
-
-        v = self.content_type
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ContentType", "str", v)
-
-        v = self.response_topic
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ResponseTopic", "str", v)
-
-        v = self.correlation_data
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CorrelationData", "str", v)
-
-        v = self.message_expiry_interval
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "MessageExpiryInterval", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "MessageExpiryInterval", "int64")
-
-        v = self.payload_format_indicator
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "PayloadFormatIndicator", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "PayloadFormatIndicator", "int64")
-
-        v = self.user_properties
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "UserProperties", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, UserProperty):
-                    raise wrong_type(f"{path}UserProperties[{i}]", "UserProperty", item)
-                item.validate(f"{path}UserProperties[{i}]" + ".")
-
-        v = self.publish_after
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "PublishAfter", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "PublishAfter", "int64")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.topic is not None:
-            d["Topic"] = self.topic
-        if self.qos is not None:
-            d["Qos"] = self.qos
-        if self.retained is not None:
-            d["Retained"] = self.retained
-        if self.payload is not None:
-            d["Payload"] = self.payload
-        if self.create_time is not None:
-            d["CreateTime"] = self.create_time
-        if self.update_time is not None:
-            d["UpdateTime"] = self.update_time
-        if self.will_delay_interval is not None:
-            d["WillDelayInterval"] = self.will_delay_interval
-        if self.content_type is not None:
-            d["ContentType"] = self.content_type
-        if self.response_topic is not None:
-            d["ResponseTopic"] = self.response_topic
-        if self.correlation_data is not None:
-            d["CorrelationData"] = self.correlation_data
-        if self.message_expiry_interval is not None:
-            d["MessageExpiryInterval"] = self.message_expiry_interval
-        if self.payload_format_indicator is not None:
-            d["PayloadFormatIndicator"] = self.payload_format_indicator
-        if self.user_properties is not None:
-            d["UserProperties"] = [x.to_dict() for x in self.user_properties]
-        if self.publish_after is not None:
-            d["PublishAfter"] = self.publish_after
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DescribeWillMessageResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Topic")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "Topic")
-        v2 = d.get("Qos")
-        if v2 is not None and v2.__class__ is not int:
-            v2 = wire_int(v2, "Qos")
-        v3 = d.get("Retained")
-        if v3 is not None and v3.__class__ is not bool:
-            v3 = wire_bool(v3, "Retained")
-        v4 = d.get("Payload")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "Payload")
-        v5 = d.get("CreateTime")
-        if v5 is not None and v5.__class__ is not int:
-            v5 = wire_int(v5, "CreateTime")
-        v6 = d.get("UpdateTime")
-        if v6 is not None and v6.__class__ is not int:
-            v6 = wire_int(v6, "UpdateTime")
-        v7 = d.get("WillDelayInterval")
-        if v7 is not None and v7.__class__ is not int:
-            v7 = wire_int(v7, "WillDelayInterval")
-        v8 = d.get("ContentType")
-        if v8 is not None and v8.__class__ is not str:
-            v8 = wire_str(v8, "ContentType")
-        v9 = d.get("ResponseTopic")
-        if v9 is not None and v9.__class__ is not str:
-            v9 = wire_str(v9, "ResponseTopic")
-        v10 = d.get("CorrelationData")
-        if v10 is not None and v10.__class__ is not str:
-            v10 = wire_str(v10, "CorrelationData")
-        v11 = d.get("MessageExpiryInterval")
-        if v11 is not None and v11.__class__ is not int:
-            v11 = wire_int(v11, "MessageExpiryInterval")
-        v12 = d.get("PayloadFormatIndicator")
-        if v12 is not None and v12.__class__ is not int:
-            v12 = wire_int(v12, "PayloadFormatIndicator")
-        v13 = d.get("UserProperties")
-        if v13 is not None:
-            if v13.__class__ is not list:
-                v13 = wire_list(v13, "UserProperties")
-            try:
-                v13 = [UserProperty.from_dict(x) for x in v13]
-            except WireTypeError:
-                raise wire_item_error(UserProperty.from_dict, v13, "UserProperties") from None
-        v14 = d.get("PublishAfter")
-        if v14 is not None and v14.__class__ is not int:
-            v14 = wire_int(v14, "PublishAfter")
-        v15 = d.get("RequestId")
-        if v15 is not None and v15.__class__ is not str:
-            v15 = wire_str(v15, "RequestId")
-        return cls(
-            topic=v1,
-            qos=v2,
-            retained=v3,
-            payload=v4,
-            create_time=v5,
-            update_time=v6,
-            will_delay_interval=v7,
-            content_type=v8,
-            response_topic=v9,
-            correlation_data=v10,
-            message_expiry_interval=v11,
-            payload_format_indicator=v12,
-            user_properties=v13,
-            publish_after=v14,
-            request_id=v15,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DescribeWillMessageResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _DescribeWillMessageResponse_KNOWN}
-            ),
-        )

@@ -5,92 +5,59 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "DeviceCertificateBackupHistoryItem",
-]
-
-_DeviceCertificateBackupHistoryItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "ClientId",
-        "DeviceCertificate",
-        "DeviceCertificateSn",
-        "DeviceCertificateCn",
-        "CaSn",
-        "Format",
-        "Status",
-        "OrganizationalUnit",
-        "LastActivationTime",
-        "LastInactivationTime",
-        "CertificateSource",
-        "NotAfterTime",
-        "NotBeforeTime",
-        "Source",
-        "ModificationTime",
-    }
-)
+__all__ = ["DeviceCertificateBackupHistoryItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeviceCertificateBackupHistoryItem:
+class DeviceCertificateBackupHistoryItem(Model):
     """设备证书信息
 
     Attributes:
         client_id (ClientId):
-            <p>客户端id</p>
+            客户端id
         device_certificate (DeviceCertificate):
-            <p>设备证书</p>
+            设备证书
         device_certificate_sn (DeviceCertificateSn):
-            <p>设备证书SN序列号，用于唯一标识一个设备证书</p>
+            设备证书SN序列号，用于唯一标识一个设备证书
         device_certificate_cn (DeviceCertificateCn):
-            <p>设备证书Cn</p>
+            设备证书Cn
         ca_sn (CaSn):
-            <p>签发该证书的CA证书的序列号</p>
+            签发该证书的CA证书的序列号
         format (Format):
-            <p>证书格式，当前仅支持PEM</p>
+            证书格式，当前仅支持PEM
         status (Status):
-            <p>设备证书状态<br>    ACTIVE：激活<br>    INACTIVE：未激活<br>    REVOKED：吊销<br>
-            PENDING_ACTIVATION：注册待激活</p>
+            设备证书状态
+            ACTIVE：激活
+            INACTIVE：未激活
+            REVOKED：吊销
+            PENDING_ACTIVATION：注册待激活
         organizational_unit (OrganizationalUnit):
-            <p>组织单位</p>
+            组织单位
         last_activation_time (LastActivationTime):
-            <p>上次激活时间，毫秒级时间戳 。</p>
+            上次激活时间，毫秒级时间戳 。
         last_inactivation_time (LastInactivationTime):
-            <p>上次取消激活时间，毫秒级时间戳 。</p>
+            上次取消激活时间，毫秒级时间戳 。
         certificate_source (CertificateSource):
-            <p>证书来源：<br>API, 手动注册<br>JITP 自动注册</p>
+            证书来源：
+            API, 手动注册
+            JITP 自动注册
         not_after_time (NotAfterTime):
-            <p>证书失效日期，毫秒级时间戳 。</p>
+            证书失效日期，毫秒级时间戳 。
         not_before_time (NotBeforeTime):
-            <p>证书生效开始日期，毫秒级时间戳 。</p>
+            证书生效开始日期，毫秒级时间戳 。
         source (Source):
-            <p>数据来源</p>
+            数据来源
         modification_time (ModificationTime):
-            <p>修改时间</p><p>单位：毫秒级时间戳</p>
+            修改时间
+
+            单位：毫秒级时间戳
     """
+
+    __tcapi_schema__ = (__name__, "DeviceCertificateBackupHistoryItem")
 
     client_id: str | None = None
     device_certificate: str
@@ -107,206 +74,3 @@ class DeviceCertificateBackupHistoryItem:
     not_before_time: int | None = None
     source: str | None = None
     modification_time: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.client_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ClientId", "str", v)
-
-        v = self.device_certificate
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "DeviceCertificate", "str", v)
-
-        v = self.device_certificate_sn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "DeviceCertificateSn", "str", v)
-
-        v = self.device_certificate_cn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "DeviceCertificateCn", "str", v)
-
-        v = self.ca_sn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CaSn", "str", v)
-
-        v = self.format
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Format", "str", v)
-
-        v = self.status
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Status", "str", v)
-
-        v = self.organizational_unit
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "OrganizationalUnit", "str", v)
-
-        v = self.last_activation_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "LastActivationTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "LastActivationTime", "int64")
-
-        v = self.last_inactivation_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "LastInactivationTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "LastInactivationTime", "int64")
-
-        v = self.certificate_source
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CertificateSource", "str", v)
-
-        v = self.not_after_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "NotAfterTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "NotAfterTime", "int64")
-
-        v = self.not_before_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "NotBeforeTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "NotBeforeTime", "int64")
-
-        v = self.source
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Source", "str", v)
-
-        v = self.modification_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ModificationTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ModificationTime", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.client_id is not None:
-            d["ClientId"] = self.client_id
-        if self.device_certificate is not None:
-            d["DeviceCertificate"] = self.device_certificate
-        if self.device_certificate_sn is not None:
-            d["DeviceCertificateSn"] = self.device_certificate_sn
-        if self.device_certificate_cn is not None:
-            d["DeviceCertificateCn"] = self.device_certificate_cn
-        if self.ca_sn is not None:
-            d["CaSn"] = self.ca_sn
-        if self.format is not None:
-            d["Format"] = self.format
-        if self.status is not None:
-            d["Status"] = self.status
-        if self.organizational_unit is not None:
-            d["OrganizationalUnit"] = self.organizational_unit
-        if self.last_activation_time is not None:
-            d["LastActivationTime"] = self.last_activation_time
-        if self.last_inactivation_time is not None:
-            d["LastInactivationTime"] = self.last_inactivation_time
-        if self.certificate_source is not None:
-            d["CertificateSource"] = self.certificate_source
-        if self.not_after_time is not None:
-            d["NotAfterTime"] = self.not_after_time
-        if self.not_before_time is not None:
-            d["NotBeforeTime"] = self.not_before_time
-        if self.source is not None:
-            d["Source"] = self.source
-        if self.modification_time is not None:
-            d["ModificationTime"] = self.modification_time
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DeviceCertificateBackupHistoryItem:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("ClientId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "ClientId")
-        v2 = d.get("DeviceCertificate")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "DeviceCertificate")
-        v3 = d.get("DeviceCertificateSn")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "DeviceCertificateSn")
-        v4 = d.get("DeviceCertificateCn")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "DeviceCertificateCn")
-        v5 = d.get("CaSn")
-        if v5 is not None and v5.__class__ is not str:
-            v5 = wire_str(v5, "CaSn")
-        v6 = d.get("Format")
-        if v6 is not None and v6.__class__ is not str:
-            v6 = wire_str(v6, "Format")
-        v7 = d.get("Status")
-        if v7 is not None and v7.__class__ is not str:
-            v7 = wire_str(v7, "Status")
-        v8 = d.get("OrganizationalUnit")
-        if v8 is not None and v8.__class__ is not str:
-            v8 = wire_str(v8, "OrganizationalUnit")
-        v9 = d.get("LastActivationTime")
-        if v9 is not None and v9.__class__ is not int:
-            v9 = wire_int(v9, "LastActivationTime")
-        v10 = d.get("LastInactivationTime")
-        if v10 is not None and v10.__class__ is not int:
-            v10 = wire_int(v10, "LastInactivationTime")
-        v11 = d.get("CertificateSource")
-        if v11 is not None and v11.__class__ is not str:
-            v11 = wire_str(v11, "CertificateSource")
-        v12 = d.get("NotAfterTime")
-        if v12 is not None and v12.__class__ is not int:
-            v12 = wire_int(v12, "NotAfterTime")
-        v13 = d.get("NotBeforeTime")
-        if v13 is not None and v13.__class__ is not int:
-            v13 = wire_int(v13, "NotBeforeTime")
-        v14 = d.get("Source")
-        if v14 is not None and v14.__class__ is not str:
-            v14 = wire_str(v14, "Source")
-        v15 = d.get("ModificationTime")
-        if v15 is not None and v15.__class__ is not int:
-            v15 = wire_int(v15, "ModificationTime")
-        return cls(
-            client_id=v1,
-            device_certificate=v2,
-            device_certificate_sn=v3,
-            device_certificate_cn=v4,
-            ca_sn=v5,
-            format=v6,
-            status=v7,
-            organizational_unit=v8,
-            last_activation_time=v9,
-            last_inactivation_time=v10,
-            certificate_source=v11,
-            not_after_time=v12,
-            not_before_time=v13,
-            source=v14,
-            modification_time=v15,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DeviceCertificateBackupHistoryItem_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _DeviceCertificateBackupHistoryItem_KNOWN
-                }
-            ),
-        )

@@ -5,57 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "DeviceCertificateItem",
-]
-
-_DeviceCertificateItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "ClientId",
-        "DeviceCertificate",
-        "DeviceCertificateSn",
-        "DeviceCertificateCn",
-        "CaSn",
-        "Format",
-        "Status",
-        "OrganizationalUnit",
-        "LastActivationTime",
-        "LastInactivationTime",
-        "CreatedTime",
-        "UpdateTime",
-        "CertificateSource",
-        "NotAfterTime",
-        "NotBeforeTime",
-    }
-)
+__all__ = ["DeviceCertificateItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeviceCertificateItem:
+class DeviceCertificateItem(Model):
     """Device certificate information
 
     Attributes:
@@ -64,8 +22,8 @@ class DeviceCertificateItem:
         device_certificate (DeviceCertificate):
             device certificate
         device_certificate_sn (DeviceCertificateSn):
-            Device certificate SN serial number, used for unique identification of a
-            device certificate
+            Device certificate SN serial number, used for unique identification of a device
+            certificate
         device_certificate_cn (DeviceCertificateCn):
             Device certificate Cn
         ca_sn (CaSn):
@@ -95,9 +53,10 @@ class DeviceCertificateItem:
         not_after_time (NotAfterTime):
             Certificate expiration date, millisecond-level timestamp.
         not_before_time (NotBeforeTime):
-            Start date when the certificate takes effect, millisecond-level
-            timestamp.
+            Start date when the certificate takes effect, millisecond-level timestamp.
     """
+
+    __tcapi_schema__ = (__name__, "DeviceCertificateItem")
 
     client_id: str
     device_certificate: str
@@ -114,206 +73,3 @@ class DeviceCertificateItem:
     certificate_source: str | None = None
     not_after_time: int | None = None
     not_before_time: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.client_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ClientId", "str", v)
-
-        v = self.device_certificate
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "DeviceCertificate", "str", v)
-
-        v = self.device_certificate_sn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "DeviceCertificateSn", "str", v)
-
-        v = self.device_certificate_cn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "DeviceCertificateCn", "str", v)
-
-        v = self.ca_sn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CaSn", "str", v)
-
-        v = self.format
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Format", "str", v)
-
-        v = self.status
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Status", "str", v)
-
-        v = self.organizational_unit
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "OrganizationalUnit", "str", v)
-
-        v = self.last_activation_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "LastActivationTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "LastActivationTime", "int64")
-
-        v = self.last_inactivation_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "LastInactivationTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "LastInactivationTime", "int64")
-
-        v = self.created_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "CreatedTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "CreatedTime", "int64")
-
-        v = self.update_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "UpdateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "UpdateTime", "int64")
-
-        v = self.certificate_source
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CertificateSource", "str", v)
-
-        v = self.not_after_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "NotAfterTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "NotAfterTime", "int64")
-
-        v = self.not_before_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "NotBeforeTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "NotBeforeTime", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.client_id is not None:
-            d["ClientId"] = self.client_id
-        if self.device_certificate is not None:
-            d["DeviceCertificate"] = self.device_certificate
-        if self.device_certificate_sn is not None:
-            d["DeviceCertificateSn"] = self.device_certificate_sn
-        if self.device_certificate_cn is not None:
-            d["DeviceCertificateCn"] = self.device_certificate_cn
-        if self.ca_sn is not None:
-            d["CaSn"] = self.ca_sn
-        if self.format is not None:
-            d["Format"] = self.format
-        if self.status is not None:
-            d["Status"] = self.status
-        if self.organizational_unit is not None:
-            d["OrganizationalUnit"] = self.organizational_unit
-        if self.last_activation_time is not None:
-            d["LastActivationTime"] = self.last_activation_time
-        if self.last_inactivation_time is not None:
-            d["LastInactivationTime"] = self.last_inactivation_time
-        if self.created_time is not None:
-            d["CreatedTime"] = self.created_time
-        if self.update_time is not None:
-            d["UpdateTime"] = self.update_time
-        if self.certificate_source is not None:
-            d["CertificateSource"] = self.certificate_source
-        if self.not_after_time is not None:
-            d["NotAfterTime"] = self.not_after_time
-        if self.not_before_time is not None:
-            d["NotBeforeTime"] = self.not_before_time
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DeviceCertificateItem:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("ClientId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "ClientId")
-        v2 = d.get("DeviceCertificate")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "DeviceCertificate")
-        v3 = d.get("DeviceCertificateSn")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "DeviceCertificateSn")
-        v4 = d.get("DeviceCertificateCn")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "DeviceCertificateCn")
-        v5 = d.get("CaSn")
-        if v5 is not None and v5.__class__ is not str:
-            v5 = wire_str(v5, "CaSn")
-        v6 = d.get("Format")
-        if v6 is not None and v6.__class__ is not str:
-            v6 = wire_str(v6, "Format")
-        v7 = d.get("Status")
-        if v7 is not None and v7.__class__ is not str:
-            v7 = wire_str(v7, "Status")
-        v8 = d.get("OrganizationalUnit")
-        if v8 is not None and v8.__class__ is not str:
-            v8 = wire_str(v8, "OrganizationalUnit")
-        v9 = d.get("LastActivationTime")
-        if v9 is not None and v9.__class__ is not int:
-            v9 = wire_int(v9, "LastActivationTime")
-        v10 = d.get("LastInactivationTime")
-        if v10 is not None and v10.__class__ is not int:
-            v10 = wire_int(v10, "LastInactivationTime")
-        v11 = d.get("CreatedTime")
-        if v11 is not None and v11.__class__ is not int:
-            v11 = wire_int(v11, "CreatedTime")
-        v12 = d.get("UpdateTime")
-        if v12 is not None and v12.__class__ is not int:
-            v12 = wire_int(v12, "UpdateTime")
-        v13 = d.get("CertificateSource")
-        if v13 is not None and v13.__class__ is not str:
-            v13 = wire_str(v13, "CertificateSource")
-        v14 = d.get("NotAfterTime")
-        if v14 is not None and v14.__class__ is not int:
-            v14 = wire_int(v14, "NotAfterTime")
-        v15 = d.get("NotBeforeTime")
-        if v15 is not None and v15.__class__ is not int:
-            v15 = wire_int(v15, "NotBeforeTime")
-        return cls(
-            client_id=v1,
-            device_certificate=v2,
-            device_certificate_sn=v3,
-            device_certificate_cn=v4,
-            ca_sn=v5,
-            format=v6,
-            status=v7,
-            organizational_unit=v8,
-            last_activation_time=v9,
-            last_inactivation_time=v10,
-            created_time=v11,
-            update_time=v12,
-            certificate_source=v13,
-            not_after_time=v14,
-            not_before_time=v15,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DeviceCertificateItem_KNOWN
-                else {k: x for k, x in d.items() if k not in _DeviceCertificateItem_KNOWN}
-            ),
-        )

@@ -5,68 +5,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .propagating_property import PropagatingProperty
+from tcapi.model import Model, redacted
 
-__all__ = [
-    "DeviceIdentityBackupHistoryItem",
-]
+if TYPE_CHECKING:
+    from .propagating_property import PropagatingProperty
 
-_DeviceIdentityBackupHistoryItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "DeviceId",
-        "Status",
-        "PrimaryKey",
-        "SecondaryKey",
-        "PropagatingProperties",
-        "Source",
-        "ModificationTime",
-    }
-)
+__all__ = ["DeviceIdentityBackupHistoryItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeviceIdentityBackupHistoryItem:
+class DeviceIdentityBackupHistoryItem(Model):
     """设备标识列表
 
     Attributes:
         device_id (DeviceId):
-            <p>设备id</p>
+            设备id
         status (Status):
-            <p>1:ENABLED-可用2:DISABLE-不可用</p>
+            1:ENABLED-可用2:DISABLE-不可用
         primary_key (PrimaryKey, sensitive):
-            <p>主要签名key（Base64编码）</p>
+            主要签名key（Base64编码）
         secondary_key (SecondaryKey, sensitive):
-            <p>次要签名key（Base64编码）</p>
+            次要签名key（Base64编码）
         propagating_properties (PropagatingProperties):
-            <p>传播属性列表</p>
+            传播属性列表
         source (Source):
-            <p>数据来源</p>
+            数据来源
         modification_time (ModificationTime):
-            <p>修改时间</p><p>单位：毫秒级时间戳</p>
+            修改时间
+
+            单位：毫秒级时间戳
     """
+
+    __tcapi_schema__ = (__name__, "DeviceIdentityBackupHistoryItem")
 
     device_id: str
     status: int
@@ -75,123 +49,3 @@ class DeviceIdentityBackupHistoryItem:
     propagating_properties: list[PropagatingProperty] | None = None
     source: str | None = None
     modification_time: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.device_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "DeviceId", "str", v)
-
-        v = self.status
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Status", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Status", "int64")
-
-        v = self.primary_key
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "PrimaryKey", "str", v)
-
-        v = self.secondary_key
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SecondaryKey", "str", v)
-
-        v = self.propagating_properties
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "PropagatingProperties", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, PropagatingProperty):
-                    raise wrong_type(
-                        f"{path}PropagatingProperties[{i}]", "PropagatingProperty", item
-                    )
-                item.validate(f"{path}PropagatingProperties[{i}]" + ".")
-
-        v = self.source
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Source", "str", v)
-
-        v = self.modification_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ModificationTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ModificationTime", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.device_id is not None:
-            d["DeviceId"] = self.device_id
-        if self.status is not None:
-            d["Status"] = self.status
-        if self.primary_key is not None:
-            d["PrimaryKey"] = self.primary_key
-        if self.secondary_key is not None:
-            d["SecondaryKey"] = self.secondary_key
-        if self.propagating_properties is not None:
-            d["PropagatingProperties"] = [x.to_dict() for x in self.propagating_properties]
-        if self.source is not None:
-            d["Source"] = self.source
-        if self.modification_time is not None:
-            d["ModificationTime"] = self.modification_time
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DeviceIdentityBackupHistoryItem:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("DeviceId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "DeviceId")
-        v2 = d.get("Status")
-        if v2 is not None and v2.__class__ is not int:
-            v2 = wire_int(v2, "Status")
-        v3 = d.get("PrimaryKey")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "PrimaryKey")
-        v4 = d.get("SecondaryKey")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "SecondaryKey")
-        v5 = d.get("PropagatingProperties")
-        if v5 is not None:
-            if v5.__class__ is not list:
-                v5 = wire_list(v5, "PropagatingProperties")
-            try:
-                v5 = [PropagatingProperty.from_dict(x) for x in v5]
-            except WireTypeError:
-                raise wire_item_error(
-                    PropagatingProperty.from_dict, v5, "PropagatingProperties"
-                ) from None
-        v6 = d.get("Source")
-        if v6 is not None and v6.__class__ is not str:
-            v6 = wire_str(v6, "Source")
-        v7 = d.get("ModificationTime")
-        if v7 is not None and v7.__class__ is not int:
-            v7 = wire_int(v7, "ModificationTime")
-        return cls(
-            device_id=v1,
-            status=v2,
-            primary_key=v3,
-            secondary_key=v4,
-            propagating_properties=v5,
-            source=v6,
-            modification_time=v7,
-            unknown_fields=(
-                {}
-                if d.keys() <= _DeviceIdentityBackupHistoryItem_KNOWN
-                else {k: x for k, x in d.items() if k not in _DeviceIdentityBackupHistoryItem_KNOWN}
-            ),
-        )

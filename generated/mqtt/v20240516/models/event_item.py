@@ -5,146 +5,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .event_info import EventInfo
+from tcapi.model import Model
 
-__all__ = [
-    "EventItem",
-]
+if TYPE_CHECKING:
+    from .event_info import EventInfo
 
-_EventItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "Timestamp",
-        "Event",
-        "ClientId",
-        "Info",
-    }
-)
+__all__ = ["EventItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class EventItem:
+class EventItem(Model):
     """事件
 
     Attributes:
         timestamp (Timestamp):
-            <p>创建时间</p>
+            创建时间
+
             注意：此字段可能返回 null，表示取不到有效值。 (may be null)
         event (Event):
-            <p>事件</p>
+            事件
+
             注意：此字段可能返回 null，表示取不到有效值。 (may be null)
         client_id (ClientId):
-            <p>发消息或者收消息的clientid</p>
+            发消息或者收消息的clientid
+
             注意：此字段可能返回 null，表示取不到有效值。 (may be null)
         info (Info):
-            <p>事件的相关信息</p>
+            事件的相关信息
+
             注意：此字段可能返回 null，表示取不到有效值。 (may be null)
     """
+
+    __tcapi_schema__ = (__name__, "EventItem")
 
     timestamp: int | None = None
     event: str | None = None
     client_id: str | None = None
     info: list[EventInfo] | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.timestamp
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Timestamp", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Timestamp", "int64")
-
-        v = self.event
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Event", "str", v)
-
-        v = self.client_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ClientId", "str", v)
-
-        v = self.info
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Info", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, EventInfo):
-                    raise wrong_type(f"{path}Info[{i}]", "EventInfo", item)
-                item.validate(f"{path}Info[{i}]" + ".")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.timestamp is not None:
-            d["Timestamp"] = self.timestamp
-        if self.event is not None:
-            d["Event"] = self.event
-        if self.client_id is not None:
-            d["ClientId"] = self.client_id
-        if self.info is not None:
-            d["Info"] = [x.to_dict() for x in self.info]
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EventItem:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Timestamp")
-        if v1 is not None and v1.__class__ is not int:
-            v1 = wire_int(v1, "Timestamp")
-        v2 = d.get("Event")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "Event")
-        v3 = d.get("ClientId")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "ClientId")
-        v4 = d.get("Info")
-        if v4 is not None:
-            if v4.__class__ is not list:
-                v4 = wire_list(v4, "Info")
-            try:
-                v4 = [EventInfo.from_dict(x) for x in v4]
-            except WireTypeError:
-                raise wire_item_error(EventInfo.from_dict, v4, "Info") from None
-        return cls(
-            timestamp=v1,
-            event=v2,
-            client_id=v3,
-            info=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _EventItem_KNOWN
-                else {k: x for k, x in d.items() if k not in _EventItem_KNOWN}
-            ),
-        )

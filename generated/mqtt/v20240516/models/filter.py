@@ -5,44 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "Filter",
-]
-
-_Filter_KNOWN: frozenset[str] = frozenset(
-    {
-        "Name",
-        "Values",
-    }
-)
+__all__ = ["Filter"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class Filter:
+class Filter(Model):
     """Query filter.
 
     Attributes:
@@ -52,56 +23,7 @@ class Filter:
             Filter criterion value
     """
 
+    __tcapi_schema__ = (__name__, "Filter")
+
     name: str
     values: list[str]
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.name
-        if v is None:
-            raise missing(path + "Name")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Name", "str", v)
-
-        v = self.values
-        if v is None:
-            raise missing(path + "Values")
-        if not isinstance(v, list):
-            raise wrong_type(path + "Values", "list", v)
-        for i, item in enumerate(v):
-            if not isinstance(item, str):
-                raise wrong_type(f"{path}Values[{i}]", "str", item)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.name is not None:
-            d["Name"] = self.name
-        if self.values is not None:
-            d["Values"] = list(self.values)
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Filter:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Name")
-        v2 = d.get("Values")
-        if isinstance(v2, list | tuple):
-            v2 = list(v2)
-        return cls(
-            name=v1,
-            values=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _Filter_KNOWN
-                else {k: x for k, x in d.items() if k not in _Filter_KNOWN}
-            ),
-        )

@@ -5,44 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "HeaderItem",
-]
-
-_HeaderItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "Key",
-        "Value",
-    }
-)
+__all__ = ["HeaderItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class HeaderItem:
+class HeaderItem(Model):
     """HTTP 认证器header
 
     Attributes:
@@ -52,51 +23,7 @@ class HeaderItem:
             header value
     """
 
+    __tcapi_schema__ = (__name__, "HeaderItem")
+
     key: str
     value: str
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.key
-        if v is None:
-            raise missing(path + "Key")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Key", "str", v)
-
-        v = self.value
-        if v is None:
-            raise missing(path + "Value")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Value", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.key is not None:
-            d["Key"] = self.key
-        if self.value is not None:
-            d["Value"] = self.value
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> HeaderItem:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Key")
-        v2 = d.get("Value")
-        return cls(
-            key=v1,
-            value=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _HeaderItem_KNOWN
-                else {k: x for k, x in d.items() if k not in _HeaderItem_KNOWN}
-            ),
-        )

@@ -5,45 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "IpRule",
-]
-
-_IpRule_KNOWN: frozenset[str] = frozenset(
-    {
-        "Ip",
-        "Allow",
-        "Remark",
-    }
-)
+__all__ = ["IpRule"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class IpRule:
+class IpRule(Model):
     """IP rules
 
     Attributes:
@@ -55,62 +25,8 @@ class IpRule:
             Remarks
     """
 
+    __tcapi_schema__ = (__name__, "IpRule")
+
     ip: str
     allow: bool
     remark: str
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.ip
-        if v is None:
-            raise missing(path + "Ip")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Ip", "str", v)
-
-        v = self.allow
-        if v is None:
-            raise missing(path + "Allow")
-        if not isinstance(v, bool):
-            raise wrong_type(path + "Allow", "bool", v)
-
-        v = self.remark
-        if v is None:
-            raise missing(path + "Remark")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Remark", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.ip is not None:
-            d["Ip"] = self.ip
-        if self.allow is not None:
-            d["Allow"] = self.allow
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> IpRule:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Ip")
-        v2 = d.get("Allow")
-        v3 = d.get("Remark")
-        return cls(
-            ip=v1,
-            allow=v2,
-            remark=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _IpRule_KNOWN
-                else {k: x for k, x in d.items() if k not in _IpRule_KNOWN}
-            ),
-        )

@@ -5,52 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "MessageEnrichmentRuleItem",
-]
-
-_MessageEnrichmentRuleItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "Id",
-        "InstanceId",
-        "RuleName",
-        "Condition",
-        "Actions",
-        "Priority",
-        "Status",
-        "Remark",
-        "CreatedTime",
-        "UpdateTime",
-    }
-)
+__all__ = ["MessageEnrichmentRuleItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MessageEnrichmentRuleItem:
+class MessageEnrichmentRuleItem(Model):
     """MessageEnrichmentRuleItem
 
     Attributes:
@@ -67,19 +30,19 @@ class MessageEnrichmentRuleItem:
             Specifies the Base64-encoded string
             "eyJjbGllbnRJZCI6ImNsaWVudC0xIiwidXNlcm5hbWUiOiJjbGllbnQtMSIsInRvcGljIjoiaG9tZS9yb29tMSJ9".
         actions (Actions):
-            Specifies the action of rule execution in JSON format, which must be
-            Base64 encoded.
+            Specifies the action of rule execution in JSON format, which must be Base64
+            encoded.
              Creating a Billing Resource Order
             {"messageExpiryInterval":360,"response
             Topic":"replies/devices/${clientid}","correlationData":"${traceid}","userProperty":[{"key":"trace-id","value":"${traceid}"},{"key":"data-source","value":"rule-engine"}]}
             Specifies the BASE64-encoded string
             "eyJtZXNzYWdlRXhwaXJ5SW50ZXJ2YWwiOjM2MCwicmVzcG9uc2UgVG9waWMiOiJyZXBsaWVzL2RldmljZXMvJHtjbGllbnRpZH0iLCJjb3JyZWxhdGlvbkRhdGEiOiIke3RyYWNlaWR9IiwidXNlclByb3BlcnR5IjpbeyJrZXkiOiJ0cmFjZS1pZCIsInZhbHVlIjoiJHt0cmFjZWlkfSJ9LHsia2V5IjoiZGF0YS1zb3VyY2UiLCJ2YWx1ZSI6InJ1bGUtZW5naW5lIn1dfQ==".
         priority (Priority):
-            Rule priority. a smaller number indicates a higher priority. high
-            priority overrides low priority. the UserProperty field will be merged.
+            Rule priority. a smaller number indicates a higher priority. high priority
+            overrides low priority. the UserProperty field will be merged.
         status (Status):
-            Rule status. valid values: 0 (undefined), 1 (activate), 2 (deactivate).
-            default: deactivate.
+            Rule status. valid values: 0 (undefined), 1 (activate), 2 (deactivate). default:
+            deactivate.
         remark (Remark):
             Remarks
         created_time (CreatedTime):
@@ -87,6 +50,8 @@ class MessageEnrichmentRuleItem:
         update_time (UpdateTime):
             Update time. millisecond-level timestamp.
     """
+
+    __tcapi_schema__ = (__name__, "MessageEnrichmentRuleItem")
 
     id: int
     instance_id: str
@@ -98,149 +63,3 @@ class MessageEnrichmentRuleItem:
     remark: str
     created_time: int
     update_time: int
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.id
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Id", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Id", "int64")
-
-        v = self.instance_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.rule_name
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RuleName", "str", v)
-
-        v = self.condition
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Condition", "str", v)
-
-        v = self.actions
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Actions", "str", v)
-
-        v = self.priority
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Priority", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Priority", "int64")
-
-        v = self.status
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Status", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Status", "int64")
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-        v = self.created_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "CreatedTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "CreatedTime", "int64")
-
-        v = self.update_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "UpdateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "UpdateTime", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.id is not None:
-            d["Id"] = self.id
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.rule_name is not None:
-            d["RuleName"] = self.rule_name
-        if self.condition is not None:
-            d["Condition"] = self.condition
-        if self.actions is not None:
-            d["Actions"] = self.actions
-        if self.priority is not None:
-            d["Priority"] = self.priority
-        if self.status is not None:
-            d["Status"] = self.status
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        if self.created_time is not None:
-            d["CreatedTime"] = self.created_time
-        if self.update_time is not None:
-            d["UpdateTime"] = self.update_time
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MessageEnrichmentRuleItem:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Id")
-        if v1 is not None and v1.__class__ is not int:
-            v1 = wire_int(v1, "Id")
-        v2 = d.get("InstanceId")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "InstanceId")
-        v3 = d.get("RuleName")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "RuleName")
-        v4 = d.get("Condition")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "Condition")
-        v5 = d.get("Actions")
-        if v5 is not None and v5.__class__ is not str:
-            v5 = wire_str(v5, "Actions")
-        v6 = d.get("Priority")
-        if v6 is not None and v6.__class__ is not int:
-            v6 = wire_int(v6, "Priority")
-        v7 = d.get("Status")
-        if v7 is not None and v7.__class__ is not int:
-            v7 = wire_int(v7, "Status")
-        v8 = d.get("Remark")
-        if v8 is not None and v8.__class__ is not str:
-            v8 = wire_str(v8, "Remark")
-        v9 = d.get("CreatedTime")
-        if v9 is not None and v9.__class__ is not int:
-            v9 = wire_int(v9, "CreatedTime")
-        v10 = d.get("UpdateTime")
-        if v10 is not None and v10.__class__ is not int:
-            v10 = wire_int(v10, "UpdateTime")
-        return cls(
-            id=v1,
-            instance_id=v2,
-            rule_name=v3,
-            condition=v4,
-            actions=v5,
-            priority=v6,
-            status=v7,
-            remark=v8,
-            created_time=v9,
-            update_time=v10,
-            unknown_fields=(
-                {}
-                if d.keys() <= _MessageEnrichmentRuleItem_KNOWN
-                else {k: x for k, x in d.items() if k not in _MessageEnrichmentRuleItem_KNOWN}
-            ),
-        )

@@ -5,91 +5,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "ModifyAuthorizationPolicyRequest",
-    "ModifyAuthorizationPolicyResponse",
-]
-
-_ModifyAuthorizationPolicyRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "Id",
-        "InstanceId",
-        "PolicyName",
-        "PolicyVersion",
-        "Priority",
-        "Effect",
-        "Actions",
-        "Resources",
-        "Username",
-        "Retain",
-        "ClientId",
-        "Ip",
-        "Qos",
-        "Remark",
-    }
-)
+__all__ = ["ModifyAuthorizationPolicyRequest", "ModifyAuthorizationPolicyResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyAuthorizationPolicyRequest:
+class ModifyAuthorizationPolicyRequest(Model):
     """Parameters of ModifyAuthorizationPolicy.
 
     Attributes:
         id (Id):
-            Specifies the authorization policy ID, which can be obtained from the
-            query authorization policy API
+            Specifies the authorization policy ID, which can be obtained from the query
+            authorization policy API
             (https://www.tencentcloud.com/document/product/1778/111074?from_cn_redirect=1).
         instance_id (InstanceId):
             tencent cloud MQTT instance ID, obtained from the
             [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
             api or console.
         policy_name (PolicyName):
-            Policy name, which cannot be empty, contains 3 to 64 characters, and
-            supports chinese, letters, digits, "-", and "_".
+            Policy name, which cannot be empty, contains 3 to 64 characters, and supports
+            chinese, letters, digits, "-", and "_".
         policy_version (PolicyVersion):
             Policy version, defaults to 1. currently only support 1.
         priority (Priority):
-            Policy priority. a smaller value indicates a higher priority. must be
-            unique.
+            Policy priority. a smaller value indicates a higher priority. must be unique.
         effect (Effect):
             Specifies the decision.
             allow. specifies the permission.
             Denies.
         actions (Actions):
-            Operation, supports multiple selections separated by commas. see the
-            data plane policy description
+            Operation, supports multiple selections separated by commas. see the data plane
+            policy description
             (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
             Specifies the connection.
             Specifies the publish action.
             Sub. specifies the subscription.
         resources (Resources):
-            Specifies the resource and subscription to match. supports configuration
-            of multiple match rules, separated by commas. see the data plane
-            authorization policy description
+            Specifies the resource and subscription to match. supports configuration of
+            multiple match rules, separated by commas. see the data plane authorization
+            policy description
             (https://www.tencentcloud.com/document/product/1778/109715?from_cn_redirect=1).
         username (Username):
             Specifies the condition-username.
@@ -108,9 +65,10 @@ class ModifyAuthorizationPolicyRequest:
             Minimum once.
             2: exactly once.
         remark (Remark):
-            Specifies the remark information with a maximum length of 128
-            characters.
+            Specifies the remark information with a maximum length of 128 characters.
     """
+
+    __tcapi_schema__ = (__name__, "ModifyAuthorizationPolicyRequest")
 
     id: int
     instance_id: str
@@ -126,228 +84,19 @@ class ModifyAuthorizationPolicyRequest:
     ip: str | None = None
     qos: str | None = None
     remark: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.id
-        if v is None:
-            raise missing(path + "Id")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise wrong_type(path + "Id", "int", v)
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise out_of_range(path + "Id", "int64")
-
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.policy_name
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "PolicyName", "str", v)
-
-        v = self.policy_version
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "PolicyVersion", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "PolicyVersion", "int64")
-
-        v = self.priority
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Priority", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Priority", "int64")
-
-        v = self.effect
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Effect", "str", v)
-
-        v = self.actions
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Actions", "str", v)
-
-        v = self.resources
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Resources", "str", v)
-
-        v = self.username
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Username", "str", v)
-
-        v = self.retain
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Retain", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Retain", "int64")
-
-        v = self.client_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ClientId", "str", v)
-
-        v = self.ip
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Ip", "str", v)
-
-        v = self.qos
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Qos", "str", v)
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.id is not None:
-            d["Id"] = self.id
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.policy_name is not None:
-            d["PolicyName"] = self.policy_name
-        if self.policy_version is not None:
-            d["PolicyVersion"] = self.policy_version
-        if self.priority is not None:
-            d["Priority"] = self.priority
-        if self.effect is not None:
-            d["Effect"] = self.effect
-        if self.actions is not None:
-            d["Actions"] = self.actions
-        if self.resources is not None:
-            d["Resources"] = self.resources
-        if self.username is not None:
-            d["Username"] = self.username
-        if self.retain is not None:
-            d["Retain"] = self.retain
-        if self.client_id is not None:
-            d["ClientId"] = self.client_id
-        if self.ip is not None:
-            d["Ip"] = self.ip
-        if self.qos is not None:
-            d["Qos"] = self.qos
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyAuthorizationPolicyRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Id")
-        v2 = d.get("InstanceId")
-        v3 = d.get("PolicyName")
-        v4 = d.get("PolicyVersion")
-        v5 = d.get("Priority")
-        v6 = d.get("Effect")
-        v7 = d.get("Actions")
-        v8 = d.get("Resources")
-        v9 = d.get("Username")
-        v10 = d.get("Retain")
-        v11 = d.get("ClientId")
-        v12 = d.get("Ip")
-        v13 = d.get("Qos")
-        v14 = d.get("Remark")
-        return cls(
-            id=v1,
-            instance_id=v2,
-            policy_name=v3,
-            policy_version=v4,
-            priority=v5,
-            effect=v6,
-            actions=v7,
-            resources=v8,
-            username=v9,
-            retain=v10,
-            client_id=v11,
-            ip=v12,
-            qos=v13,
-            remark=v14,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyAuthorizationPolicyRequest_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _ModifyAuthorizationPolicyRequest_KNOWN
-                }
-            ),
-        )
-
-
-_ModifyAuthorizationPolicyResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyAuthorizationPolicyResponse:
+class ModifyAuthorizationPolicyResponse(ResponseModel):
     """What ModifyAuthorizationPolicy returns.
 
     Attributes:
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
 
+    __tcapi_schema__ = (__name__, "ModifyAuthorizationPolicyResponse")
+
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyAuthorizationPolicyResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("RequestId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "RequestId")
-        return cls(
-            request_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyAuthorizationPolicyResponse_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _ModifyAuthorizationPolicyResponse_KNOWN
-                }
-            ),
-        )

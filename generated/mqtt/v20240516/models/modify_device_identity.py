@@ -5,50 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .propagating_property import PropagatingProperty
+from tcapi.model import Model, ResponseModel, redacted
 
-__all__ = [
-    "ModifyDeviceIdentityRequest",
-    "ModifyDeviceIdentityResponse",
-]
+if TYPE_CHECKING:
+    from .propagating_property import PropagatingProperty
 
-_ModifyDeviceIdentityRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "DeviceId",
-        "Status",
-        "PrimaryKey",
-        "SecondaryKey",
-        "PropagatingProperties",
-    }
-)
+__all__ = ["ModifyDeviceIdentityRequest", "ModifyDeviceIdentityResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyDeviceIdentityRequest:
+class ModifyDeviceIdentityRequest(Model):
     """Parameters of ModifyDeviceIdentity.
 
     Attributes:
@@ -69,158 +39,27 @@ class ModifyDeviceIdentityRequest:
             Device id spread attribute setting
     """
 
+    __tcapi_schema__ = (__name__, "ModifyDeviceIdentityRequest")
+
     instance_id: str
     device_id: str
     status: str | None = None
     primary_key: str | None = attrs.field(default=None, repr=redacted)
     secondary_key: str | None = attrs.field(default=None, repr=redacted)
     propagating_properties: list[PropagatingProperty] | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.device_id
-        if v is None:
-            raise missing(path + "DeviceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "DeviceId", "str", v)
-
-        v = self.status
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Status", "str", v)
-
-        v = self.primary_key
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "PrimaryKey", "str", v)
-
-        v = self.secondary_key
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SecondaryKey", "str", v)
-
-        v = self.propagating_properties
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "PropagatingProperties", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, PropagatingProperty):
-                    raise wrong_type(
-                        f"{path}PropagatingProperties[{i}]", "PropagatingProperty", item
-                    )
-                item.validate(f"{path}PropagatingProperties[{i}]" + ".")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.device_id is not None:
-            d["DeviceId"] = self.device_id
-        if self.status is not None:
-            d["Status"] = self.status
-        if self.primary_key is not None:
-            d["PrimaryKey"] = self.primary_key
-        if self.secondary_key is not None:
-            d["SecondaryKey"] = self.secondary_key
-        if self.propagating_properties is not None:
-            d["PropagatingProperties"] = [x.to_dict() for x in self.propagating_properties]
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyDeviceIdentityRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("DeviceId")
-        v3 = d.get("Status")
-        v4 = d.get("PrimaryKey")
-        v5 = d.get("SecondaryKey")
-        v6 = d.get("PropagatingProperties")
-        if isinstance(v6, list | tuple):
-            v6 = [PropagatingProperty.from_dict(x) if isinstance(x, Mapping) else x for x in v6]
-        return cls(
-            instance_id=v1,
-            device_id=v2,
-            status=v3,
-            primary_key=v4,
-            secondary_key=v5,
-            propagating_properties=v6,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyDeviceIdentityRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _ModifyDeviceIdentityRequest_KNOWN}
-            ),
-        )
-
-
-_ModifyDeviceIdentityResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyDeviceIdentityResponse:
+class ModifyDeviceIdentityResponse(ResponseModel):
     """What ModifyDeviceIdentity returns.
 
     Attributes:
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
 
+    __tcapi_schema__ = (__name__, "ModifyDeviceIdentityResponse")
+
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyDeviceIdentityResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("RequestId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "RequestId")
-        return cls(
-            request_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyDeviceIdentityResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _ModifyDeviceIdentityResponse_KNOWN}
-            ),
-        )

@@ -5,56 +5,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .body_item import BodyItem
-from .header_item import HeaderItem
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "ModifyHttpAuthenticatorRequest",
-    "ModifyHttpAuthenticatorResponse",
-]
+if TYPE_CHECKING:
+    from .body_item import BodyItem
+    from .header_item import HeaderItem
 
-_ModifyHttpAuthenticatorRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Endpoint",
-        "Status",
-        "Concurrency",
-        "ConnectTimeout",
-        "ReadTimeout",
-        "Remark",
-        "Method",
-        "Header",
-        "Body",
-        "IncludingUserProperties",
-    }
-)
+__all__ = ["ModifyHttpAuthenticatorRequest", "ModifyHttpAuthenticatorResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyHttpAuthenticatorRequest:
+class ModifyHttpAuthenticatorRequest(Model):
     """Parameters of ModifyHttpAuthenticator.
 
     Attributes:
@@ -83,6 +48,8 @@ class ModifyHttpAuthenticatorRequest:
             连接UserProperty作为Header转发，默认false
     """
 
+    __tcapi_schema__ = (__name__, "ModifyHttpAuthenticatorRequest")
+
     instance_id: str
     endpoint: str | None = None
     status: str | None = None
@@ -94,204 +61,18 @@ class ModifyHttpAuthenticatorRequest:
     header: list[HeaderItem] | None = None
     body: list[BodyItem] | None = None
     including_user_properties: bool | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.endpoint
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Endpoint", "str", v)
-
-        v = self.status
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Status", "str", v)
-
-        v = self.concurrency
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Concurrency", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Concurrency", "int64")
-
-        v = self.connect_timeout
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ConnectTimeout", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ConnectTimeout", "int64")
-
-        v = self.read_timeout
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ReadTimeout", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ReadTimeout", "int64")
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-        v = self.method
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Method", "str", v)
-
-        v = self.header
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Header", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, HeaderItem):
-                    raise wrong_type(f"{path}Header[{i}]", "HeaderItem", item)
-                item.validate(f"{path}Header[{i}]" + ".")
-
-        v = self.body
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Body", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, BodyItem):
-                    raise wrong_type(f"{path}Body[{i}]", "BodyItem", item)
-                item.validate(f"{path}Body[{i}]" + ".")
-
-        v = self.including_user_properties
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "IncludingUserProperties", "bool", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.endpoint is not None:
-            d["Endpoint"] = self.endpoint
-        if self.status is not None:
-            d["Status"] = self.status
-        if self.concurrency is not None:
-            d["Concurrency"] = self.concurrency
-        if self.connect_timeout is not None:
-            d["ConnectTimeout"] = self.connect_timeout
-        if self.read_timeout is not None:
-            d["ReadTimeout"] = self.read_timeout
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        if self.method is not None:
-            d["Method"] = self.method
-        if self.header is not None:
-            d["Header"] = [x.to_dict() for x in self.header]
-        if self.body is not None:
-            d["Body"] = [x.to_dict() for x in self.body]
-        if self.including_user_properties is not None:
-            d["IncludingUserProperties"] = self.including_user_properties
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyHttpAuthenticatorRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Endpoint")
-        v3 = d.get("Status")
-        v4 = d.get("Concurrency")
-        v5 = d.get("ConnectTimeout")
-        v6 = d.get("ReadTimeout")
-        v7 = d.get("Remark")
-        v8 = d.get("Method")
-        v9 = d.get("Header")
-        if isinstance(v9, list | tuple):
-            v9 = [HeaderItem.from_dict(x) if isinstance(x, Mapping) else x for x in v9]
-        v10 = d.get("Body")
-        if isinstance(v10, list | tuple):
-            v10 = [BodyItem.from_dict(x) if isinstance(x, Mapping) else x for x in v10]
-        v11 = d.get("IncludingUserProperties")
-        return cls(
-            instance_id=v1,
-            endpoint=v2,
-            status=v3,
-            concurrency=v4,
-            connect_timeout=v5,
-            read_timeout=v6,
-            remark=v7,
-            method=v8,
-            header=v9,
-            body=v10,
-            including_user_properties=v11,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyHttpAuthenticatorRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _ModifyHttpAuthenticatorRequest_KNOWN}
-            ),
-        )
-
-
-_ModifyHttpAuthenticatorResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyHttpAuthenticatorResponse:
+class ModifyHttpAuthenticatorResponse(ResponseModel):
     """What ModifyHttpAuthenticator returns.
 
     Attributes:
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
 
+    __tcapi_schema__ = (__name__, "ModifyHttpAuthenticatorResponse")
+
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyHttpAuthenticatorResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("RequestId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "RequestId")
-        return cls(
-            request_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyHttpAuthenticatorResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _ModifyHttpAuthenticatorResponse_KNOWN}
-            ),
-        )

@@ -5,53 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "ModifyInstanceRequest",
-    "ModifyInstanceResponse",
-]
-
-_ModifyInstanceRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Name",
-        "Remark",
-        "SkuCode",
-        "DeviceCertificateProvisionType",
-        "AutomaticActivation",
-        "AuthorizationPolicy",
-        "UseDefaultServerCert",
-        "X509Mode",
-        "MessageRate",
-    }
-)
+__all__ = ["ModifyInstanceRequest", "ModifyInstanceResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyInstanceRequest:
+class ModifyInstanceRequest(Model):
     """Parameters of ModifyInstance.
 
     Attributes:
@@ -60,16 +22,16 @@ class ModifyInstanceRequest:
             [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
             api or console.
         name (Name):
-            Specifies the instance name to be modified, cannot be empty, 3-64
-            characters, only comprised of digits, letters, "-", and "_".
+            Specifies the instance name to be modified, cannot be empty, 3-64 characters,
+            only comprised of digits, letters, "-", and "_".
         remark (Remark):
             Specifies the remark information to be modified, with a maximum of 128
             characters.
         sku_code (SkuCode):
             Specifies the configuration specification to be changed.
-            Basic version and professional edition clusters cannot be upgraded to
-            platinum version specifications. platinum edition clusters cannot be
-            downgraded to basic version and enhanced specifications.
+            Basic version and professional edition clusters cannot be upgraded to platinum
+            version specifications. platinum edition clusters cannot be downgraded to basic
+            version and enhanced specifications.
         device_certificate_provision_type (DeviceCertificateProvisionType):
             Specifies the registration method for the client certificate.
             JITP: automatically register.
@@ -86,9 +48,11 @@ class ModifyInstanceRequest:
             mTLS. specifies mutual authentication.
             BYOC: one device, one certificate.
         message_rate (MessageRate):
-            Specifies the speed limit unit for client message send and receive in
-            messages per second.
+            Specifies the speed limit unit for client message send and receive in messages
+            per second.
     """
+
+    __tcapi_schema__ = (__name__, "ModifyInstanceRequest")
 
     instance_id: str
     name: str | None = None
@@ -100,181 +64,19 @@ class ModifyInstanceRequest:
     use_default_server_cert: bool | None = None
     x509_mode: str | None = None
     message_rate: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.name
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Name", "str", v)
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-        v = self.sku_code
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SkuCode", "str", v)
-
-        v = self.device_certificate_provision_type
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "DeviceCertificateProvisionType", "str", v)
-
-        v = self.automatic_activation
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "AutomaticActivation", "bool", v)
-
-        v = self.authorization_policy
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "AuthorizationPolicy", "bool", v)
-
-        v = self.use_default_server_cert
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "UseDefaultServerCert", "bool", v)
-
-        v = self.x509_mode
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "X509Mode", "str", v)
-
-        v = self.message_rate
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "MessageRate", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "MessageRate", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.name is not None:
-            d["Name"] = self.name
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        if self.sku_code is not None:
-            d["SkuCode"] = self.sku_code
-        if self.device_certificate_provision_type is not None:
-            d["DeviceCertificateProvisionType"] = self.device_certificate_provision_type
-        if self.automatic_activation is not None:
-            d["AutomaticActivation"] = self.automatic_activation
-        if self.authorization_policy is not None:
-            d["AuthorizationPolicy"] = self.authorization_policy
-        if self.use_default_server_cert is not None:
-            d["UseDefaultServerCert"] = self.use_default_server_cert
-        if self.x509_mode is not None:
-            d["X509Mode"] = self.x509_mode
-        if self.message_rate is not None:
-            d["MessageRate"] = self.message_rate
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyInstanceRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Name")
-        v3 = d.get("Remark")
-        v4 = d.get("SkuCode")
-        v5 = d.get("DeviceCertificateProvisionType")
-        v6 = d.get("AutomaticActivation")
-        v7 = d.get("AuthorizationPolicy")
-        v8 = d.get("UseDefaultServerCert")
-        v9 = d.get("X509Mode")
-        v10 = d.get("MessageRate")
-        return cls(
-            instance_id=v1,
-            name=v2,
-            remark=v3,
-            sku_code=v4,
-            device_certificate_provision_type=v5,
-            automatic_activation=v6,
-            authorization_policy=v7,
-            use_default_server_cert=v8,
-            x509_mode=v9,
-            message_rate=v10,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyInstanceRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _ModifyInstanceRequest_KNOWN}
-            ),
-        )
-
-
-_ModifyInstanceResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyInstanceResponse:
+class ModifyInstanceResponse(ResponseModel):
     """What ModifyInstance returns.
 
     Attributes:
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
 
+    __tcapi_schema__ = (__name__, "ModifyInstanceResponse")
+
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyInstanceResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("RequestId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "RequestId")
-        return cls(
-            request_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyInstanceResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _ModifyInstanceResponse_KNOWN}
-            ),
-        )

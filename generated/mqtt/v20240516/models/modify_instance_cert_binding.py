@@ -5,49 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "ModifyInstanceCertBindingRequest",
-    "ModifyInstanceCertBindingResponse",
-]
-
-_ModifyInstanceCertBindingRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "X509Mode",
-        "SSLServerCertId",
-        "SSLCaCertId",
-        "DeviceCertificateProvisionType",
-        "AutomaticActivation",
-    }
-)
+__all__ = ["ModifyInstanceCertBindingRequest", "ModifyInstanceCertBindingResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyInstanceCertBindingRequest:
+class ModifyInstanceCertBindingRequest(Model):
     """Parameters of ModifyInstanceCertBinding.
 
     Attributes:
@@ -74,152 +40,26 @@ class ModifyInstanceCertBindingRequest:
             是否自动激活，默认为false
     """
 
+    __tcapi_schema__ = (__name__, "ModifyInstanceCertBindingRequest")
+
     instance_id: str
     x509_mode: str
     ssl_server_cert_id: str | None = None
     ssl_ca_cert_id: str | None = None
     device_certificate_provision_type: str | None = None
     automatic_activation: bool | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.x509_mode
-        if v is None:
-            raise missing(path + "X509Mode")
-        if not isinstance(v, str):
-            raise wrong_type(path + "X509Mode", "str", v)
-
-        v = self.ssl_server_cert_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SSLServerCertId", "str", v)
-
-        v = self.ssl_ca_cert_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SSLCaCertId", "str", v)
-
-        v = self.device_certificate_provision_type
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "DeviceCertificateProvisionType", "str", v)
-
-        v = self.automatic_activation
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "AutomaticActivation", "bool", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.x509_mode is not None:
-            d["X509Mode"] = self.x509_mode
-        if self.ssl_server_cert_id is not None:
-            d["SSLServerCertId"] = self.ssl_server_cert_id
-        if self.ssl_ca_cert_id is not None:
-            d["SSLCaCertId"] = self.ssl_ca_cert_id
-        if self.device_certificate_provision_type is not None:
-            d["DeviceCertificateProvisionType"] = self.device_certificate_provision_type
-        if self.automatic_activation is not None:
-            d["AutomaticActivation"] = self.automatic_activation
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyInstanceCertBindingRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("X509Mode")
-        v3 = d.get("SSLServerCertId")
-        v4 = d.get("SSLCaCertId")
-        v5 = d.get("DeviceCertificateProvisionType")
-        v6 = d.get("AutomaticActivation")
-        return cls(
-            instance_id=v1,
-            x509_mode=v2,
-            ssl_server_cert_id=v3,
-            ssl_ca_cert_id=v4,
-            device_certificate_provision_type=v5,
-            automatic_activation=v6,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyInstanceCertBindingRequest_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _ModifyInstanceCertBindingRequest_KNOWN
-                }
-            ),
-        )
-
-
-_ModifyInstanceCertBindingResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyInstanceCertBindingResponse:
+class ModifyInstanceCertBindingResponse(ResponseModel):
     """What ModifyInstanceCertBinding returns.
 
     Attributes:
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
 
+    __tcapi_schema__ = (__name__, "ModifyInstanceCertBindingResponse")
+
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyInstanceCertBindingResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("RequestId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "RequestId")
-        return cls(
-            request_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyInstanceCertBindingResponse_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _ModifyInstanceCertBindingResponse_KNOWN
-                }
-            ),
-        )

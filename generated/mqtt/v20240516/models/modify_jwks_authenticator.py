@@ -5,70 +5,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "ModifyJWKSAuthenticatorRequest",
-    "ModifyJWKSAuthenticatorResponse",
-]
-
-_ModifyJWKSAuthenticatorRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Endpoint",
-        "Status",
-        "RefreshInterval",
-        "Text",
-        "From",
-        "Remark",
-    }
-)
+__all__ = ["ModifyJWKSAuthenticatorRequest", "ModifyJWKSAuthenticatorResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyJWKSAuthenticatorRequest:
+class ModifyJWKSAuthenticatorRequest(Model):
     """Parameters of ModifyJWKSAuthenticator.
 
     Attributes:
         instance_id (InstanceId):
-            <p>腾讯云MQTT实例ID，从 <a
-            href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            腾讯云MQTT实例ID，从
+            [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
         endpoint (Endpoint):
-            <p>JWKS服务器地址，（Text字段和Endpoint字段必须选择一个填写）</p>
+            JWKS服务器地址，（Text字段和Endpoint字段必须选择一个填写）
         status (Status):
-            <p>认证器状态：open-启用（默认）；close-关闭</p>
+            认证器状态：open-启用（默认）；close-关闭
         refresh_interval (RefreshInterval):
-            <p>认证文本刷新间隔时间，单位：秒，最小值60，默认值60，最大值1000。填写认证服务器地址时生效。</p>
+            认证文本刷新间隔时间，单位：秒，最小值60，默认值60，最大值1000。填写认证服务器地址时生效。
         text (Text):
-            <p>JWKS文本，认证服务器地址为空时生效。（Text字段和Endpoint字段必须选择一个填写）</p>
+            JWKS文本，认证服务器地址为空时生效。（Text字段和Endpoint字段必须选择一个填写）
         from_ (From):
-            <p>认证字段；<br>username-对应 MQTT CONNECT Packet 中 username
-            字段，<br>password-对应 MQTT CONNECT Packet 中 password 字段。默认username</p>
+            认证字段；
+            username-对应 MQTT CONNECT Packet 中 username 字段，
+            password-对应 MQTT CONNECT Packet 中 password 字段。默认username
         remark (Remark):
-            <p>说明，不能超过 128 个字符</p>
+            说明，不能超过 128 个字符
     """
+
+    __tcapi_schema__ = (__name__, "ModifyJWKSAuthenticatorRequest")
 
     instance_id: str
     endpoint: str | None = None
@@ -77,152 +45,18 @@ class ModifyJWKSAuthenticatorRequest:
     text: str | None = None
     from_: str | None = None
     remark: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.endpoint
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Endpoint", "str", v)
-
-        v = self.status
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Status", "str", v)
-
-        v = self.refresh_interval
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "RefreshInterval", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "RefreshInterval", "int64")
-
-        v = self.text
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Text", "str", v)
-
-        v = self.from_
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "From", "str", v)
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.endpoint is not None:
-            d["Endpoint"] = self.endpoint
-        if self.status is not None:
-            d["Status"] = self.status
-        if self.refresh_interval is not None:
-            d["RefreshInterval"] = self.refresh_interval
-        if self.text is not None:
-            d["Text"] = self.text
-        if self.from_ is not None:
-            d["From"] = self.from_
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyJWKSAuthenticatorRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Endpoint")
-        v3 = d.get("Status")
-        v4 = d.get("RefreshInterval")
-        v5 = d.get("Text")
-        v6 = d.get("From")
-        v7 = d.get("Remark")
-        return cls(
-            instance_id=v1,
-            endpoint=v2,
-            status=v3,
-            refresh_interval=v4,
-            text=v5,
-            from_=v6,
-            remark=v7,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyJWKSAuthenticatorRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _ModifyJWKSAuthenticatorRequest_KNOWN}
-            ),
-        )
-
-
-_ModifyJWKSAuthenticatorResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyJWKSAuthenticatorResponse:
+class ModifyJWKSAuthenticatorResponse(ResponseModel):
     """What ModifyJWKSAuthenticator returns.
 
     Attributes:
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
 
+    __tcapi_schema__ = (__name__, "ModifyJWKSAuthenticatorResponse")
+
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyJWKSAuthenticatorResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("RequestId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "RequestId")
-        return cls(
-            request_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyJWKSAuthenticatorResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _ModifyJWKSAuthenticatorResponse_KNOWN}
-            ),
-        )

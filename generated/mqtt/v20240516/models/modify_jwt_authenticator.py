@@ -5,50 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel, redacted
 
-__all__ = [
-    "ModifyJWTAuthenticatorRequest",
-    "ModifyJWTAuthenticatorResponse",
-]
-
-_ModifyJWTAuthenticatorRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Algorithm",
-        "From",
-        "Secret",
-        "PublicKey",
-        "Status",
-        "Remark",
-    }
-)
+__all__ = ["ModifyJWTAuthenticatorRequest", "ModifyJWTAuthenticatorResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyJWTAuthenticatorRequest:
+class ModifyJWTAuthenticatorRequest(Model):
     """Parameters of ModifyJWTAuthenticator.
 
     Attributes:
@@ -71,6 +36,8 @@ class ModifyJWTAuthenticatorRequest:
             说明，不能超过 128 个字符
     """
 
+    __tcapi_schema__ = (__name__, "ModifyJWTAuthenticatorRequest")
+
     instance_id: str
     algorithm: str | None = None
     from_: str | None = None
@@ -78,150 +45,18 @@ class ModifyJWTAuthenticatorRequest:
     public_key: str | None = None
     status: str | None = None
     remark: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.algorithm
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Algorithm", "str", v)
-
-        v = self.from_
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "From", "str", v)
-
-        v = self.secret
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Secret", "str", v)
-
-        v = self.public_key
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "PublicKey", "str", v)
-
-        v = self.status
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Status", "str", v)
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.algorithm is not None:
-            d["Algorithm"] = self.algorithm
-        if self.from_ is not None:
-            d["From"] = self.from_
-        if self.secret is not None:
-            d["Secret"] = self.secret
-        if self.public_key is not None:
-            d["PublicKey"] = self.public_key
-        if self.status is not None:
-            d["Status"] = self.status
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyJWTAuthenticatorRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Algorithm")
-        v3 = d.get("From")
-        v4 = d.get("Secret")
-        v5 = d.get("PublicKey")
-        v6 = d.get("Status")
-        v7 = d.get("Remark")
-        return cls(
-            instance_id=v1,
-            algorithm=v2,
-            from_=v3,
-            secret=v4,
-            public_key=v5,
-            status=v6,
-            remark=v7,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyJWTAuthenticatorRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _ModifyJWTAuthenticatorRequest_KNOWN}
-            ),
-        )
-
-
-_ModifyJWTAuthenticatorResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyJWTAuthenticatorResponse:
+class ModifyJWTAuthenticatorResponse(ResponseModel):
     """What ModifyJWTAuthenticator returns.
 
     Attributes:
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
 
+    __tcapi_schema__ = (__name__, "ModifyJWTAuthenticatorResponse")
+
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyJWTAuthenticatorResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("RequestId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "RequestId")
-        return cls(
-            request_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyJWTAuthenticatorResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _ModifyJWTAuthenticatorResponse_KNOWN}
-            ),
-        )

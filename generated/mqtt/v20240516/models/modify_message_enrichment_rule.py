@@ -5,51 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "ModifyMessageEnrichmentRuleRequest",
-    "ModifyMessageEnrichmentRuleResponse",
-]
-
-_ModifyMessageEnrichmentRuleRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "Id",
-        "InstanceId",
-        "RuleName",
-        "Condition",
-        "Actions",
-        "Priority",
-        "Status",
-        "Remark",
-    }
-)
+__all__ = ["ModifyMessageEnrichmentRuleRequest", "ModifyMessageEnrichmentRuleResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyMessageEnrichmentRuleRequest:
+class ModifyMessageEnrichmentRuleRequest(Model):
     """Parameters of ModifyMessageEnrichmentRule.
 
     Attributes:
@@ -60,8 +24,8 @@ class ModifyMessageEnrichmentRuleRequest:
             [DescribeInstanceList](https://www.tencentcloud.com/document/api/1778/111029?from_cn_redirect=1)
             api or console.
         rule_name (RuleName):
-            Rule name, which cannot be empty, contains 3 to 64 characters, and
-            supports chinese, letters, digits, "-", and "_".
+            Rule name, which cannot be empty, contains 3 to 64 characters, and supports
+            chinese, letters, digits, "-", and "_".
         condition (Condition):
             Rule matching conditions in JSON format, Base64 encoding is required.
             Creating a Billing Resource Order
@@ -69,22 +33,23 @@ class ModifyMessageEnrichmentRuleRequest:
             Specifies the Base64-encoded content.
             eyJjbGllbnRJZCI6ImNsaWVudC0xIiwidXNlcm5hbWUiOiJjbGllbnQtMSIsInRvcGljIjoiaG9tZS9yb29tMSJ9
         actions (Actions):
-            Specifies the action of rule execution in JSON format, which must be
-            Base64 encoded.
+            Specifies the action of rule execution in JSON format, which must be Base64
+            encoded.
             Creating a Billing Resource Order
             {"messageExpiryInterval":360,"responseTopic":"replies/${clientid}","correlationData":"${traceid}","userProperty":[{"key":"trace-id","value":"${traceid}"}]}
             Specifies the BASE64-encoded string
             eyJtZXNzYWdlRXhwaXJ5SW50ZXJ2YWwiOjM2MCwicmVzcG9uc2VUb3BpYyI6InJlcGxpZXMvJHtjbGllbnRpZH0iLCJjb3JyZWxhdGlvbkRhdGEiOiIke3RyYWNlaWR9IiwidXNlclByb3BlcnR5IjpbeyJrZXkiOiJ0cmFjZS1pZCIsInZhbHVlIjoiJHt0cmFjZWlkfSJ9XX0=.
         priority (Priority):
-            Rule priority. a smaller number indicates a higher priority. high
-            priority overrides low priority. the UserProperty field will be merged.
+            Rule priority. a smaller number indicates a higher priority. high priority
+            overrides low priority. the UserProperty field will be merged.
         status (Status):
-            Rule status. valid values: 0 (undefined), 1 (activate), 2 (deactivate).
-            default: deactivate.
+            Rule status. valid values: 0 (undefined), 1 (activate), 2 (deactivate). default:
+            deactivate.
         remark (Remark):
-            Specifies the remark information with a maximum length of 128
-            characters.
+            Specifies the remark information with a maximum length of 128 characters.
     """
+
+    __tcapi_schema__ = (__name__, "ModifyMessageEnrichmentRuleRequest")
 
     id: int
     instance_id: str
@@ -94,174 +59,19 @@ class ModifyMessageEnrichmentRuleRequest:
     priority: int | None = None
     status: int | None = None
     remark: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.id
-        if v is None:
-            raise missing(path + "Id")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise wrong_type(path + "Id", "int", v)
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise out_of_range(path + "Id", "int64")
-
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.rule_name
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RuleName", "str", v)
-
-        v = self.condition
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Condition", "str", v)
-
-        v = self.actions
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Actions", "str", v)
-
-        v = self.priority
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Priority", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Priority", "int64")
-
-        v = self.status
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Status", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Status", "int64")
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.id is not None:
-            d["Id"] = self.id
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.rule_name is not None:
-            d["RuleName"] = self.rule_name
-        if self.condition is not None:
-            d["Condition"] = self.condition
-        if self.actions is not None:
-            d["Actions"] = self.actions
-        if self.priority is not None:
-            d["Priority"] = self.priority
-        if self.status is not None:
-            d["Status"] = self.status
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyMessageEnrichmentRuleRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Id")
-        v2 = d.get("InstanceId")
-        v3 = d.get("RuleName")
-        v4 = d.get("Condition")
-        v5 = d.get("Actions")
-        v6 = d.get("Priority")
-        v7 = d.get("Status")
-        v8 = d.get("Remark")
-        return cls(
-            id=v1,
-            instance_id=v2,
-            rule_name=v3,
-            condition=v4,
-            actions=v5,
-            priority=v6,
-            status=v7,
-            remark=v8,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyMessageEnrichmentRuleRequest_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _ModifyMessageEnrichmentRuleRequest_KNOWN
-                }
-            ),
-        )
-
-
-_ModifyMessageEnrichmentRuleResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyMessageEnrichmentRuleResponse:
+class ModifyMessageEnrichmentRuleResponse(ResponseModel):
     """What ModifyMessageEnrichmentRule returns.
 
     Attributes:
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
 
+    __tcapi_schema__ = (__name__, "ModifyMessageEnrichmentRuleResponse")
+
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModifyMessageEnrichmentRuleResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("RequestId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "RequestId")
-        return cls(
-            request_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ModifyMessageEnrichmentRuleResponse_KNOWN
-                else {
-                    k: x
-                    for k, x in d.items()
-                    if k not in _ModifyMessageEnrichmentRuleResponse_KNOWN
-                }
-            ),
-        )

@@ -5,47 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "MQTTAuthenticatorItem",
-]
-
-_MQTTAuthenticatorItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "Type",
-        "Config",
-        "Status",
-        "CreateTime",
-        "Remark",
-    }
-)
+__all__ = ["MQTTAuthenticatorItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MQTTAuthenticatorItem:
+class MQTTAuthenticatorItem(Model):
     """MQTT认证器信息
 
     Attributes:
@@ -95,91 +63,10 @@ class MQTTAuthenticatorItem:
             说明，最长 128 字符。
     """
 
+    __tcapi_schema__ = (__name__, "MQTTAuthenticatorItem")
+
     type: str | None = None
     config: str | None = None
     status: str | None = None
     create_time: int | None = None
     remark: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.type
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Type", "str", v)
-
-        v = self.config
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Config", "str", v)
-
-        v = self.status
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Status", "str", v)
-
-        v = self.create_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "CreateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "CreateTime", "int64")
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.type is not None:
-            d["Type"] = self.type
-        if self.config is not None:
-            d["Config"] = self.config
-        if self.status is not None:
-            d["Status"] = self.status
-        if self.create_time is not None:
-            d["CreateTime"] = self.create_time
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MQTTAuthenticatorItem:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Type")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "Type")
-        v2 = d.get("Config")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "Config")
-        v3 = d.get("Status")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "Status")
-        v4 = d.get("CreateTime")
-        if v4 is not None and v4.__class__ is not int:
-            v4 = wire_int(v4, "CreateTime")
-        v5 = d.get("Remark")
-        if v5 is not None and v5.__class__ is not str:
-            v5 = wire_str(v5, "Remark")
-        return cls(
-            type=v1,
-            config=v2,
-            status=v3,
-            create_time=v4,
-            remark=v5,
-            unknown_fields=(
-                {}
-                if d.keys() <= _MQTTAuthenticatorItem_KNOWN
-                else {k: x for k, x in d.items() if k not in _MQTTAuthenticatorItem_KNOWN}
-            ),
-        )

@@ -5,54 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .mqtt_client_subscription import MQTTClientSubscription
+from tcapi.model import Model
 
-__all__ = [
-    "MQTTClientInfo",
-]
+if TYPE_CHECKING:
+    from .mqtt_client_subscription import MQTTClientSubscription
 
-_MQTTClientInfo_KNOWN: frozenset[str] = frozenset(
-    {
-        "ClientId",
-        "ClientAddress",
-        "ProtocolVersion",
-        "Keepalive",
-        "ConnectionStatus",
-        "CreateTime",
-        "ConnectTime",
-        "DisconnectTime",
-        "MQTTClientSubscriptions",
-        "CleanSession",
-        "ExpireIntervalInSeconds",
-    }
-)
+__all__ = ["MQTTClientInfo"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MQTTClientInfo:
+class MQTTClientInfo(Model):
     """MQTT client information.
 
     Attributes:
@@ -85,6 +51,8 @@ class MQTTClientInfo:
             MQTT5协议：expireIntervalInSeconds
     """
 
+    __tcapi_schema__ = (__name__, "MQTTClientInfo")
+
     client_id: str | None = None
     client_address: str | None = None
     protocol_version: int | None = None
@@ -96,175 +64,3 @@ class MQTTClientInfo:
     mqtt_client_subscriptions: list[MQTTClientSubscription] | None = None
     clean_session: bool | None = None
     expire_interval_in_seconds: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.client_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ClientId", "str", v)
-
-        v = self.client_address
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ClientAddress", "str", v)
-
-        v = self.protocol_version
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ProtocolVersion", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ProtocolVersion", "int64")
-
-        v = self.keepalive
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Keepalive", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Keepalive", "int64")
-
-        v = self.connection_status
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ConnectionStatus", "str", v)
-
-        v = self.create_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "CreateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "CreateTime", "int64")
-
-        v = self.connect_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ConnectTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ConnectTime", "int64")
-
-        v = self.disconnect_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "DisconnectTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "DisconnectTime", "int64")
-
-        v = self.mqtt_client_subscriptions
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "MQTTClientSubscriptions", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, MQTTClientSubscription):
-                    raise wrong_type(
-                        f"{path}MQTTClientSubscriptions[{i}]", "MQTTClientSubscription", item
-                    )
-                item.validate(f"{path}MQTTClientSubscriptions[{i}]" + ".")
-
-        v = self.clean_session
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "CleanSession", "bool", v)
-
-        v = self.expire_interval_in_seconds
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ExpireIntervalInSeconds", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ExpireIntervalInSeconds", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.client_id is not None:
-            d["ClientId"] = self.client_id
-        if self.client_address is not None:
-            d["ClientAddress"] = self.client_address
-        if self.protocol_version is not None:
-            d["ProtocolVersion"] = self.protocol_version
-        if self.keepalive is not None:
-            d["Keepalive"] = self.keepalive
-        if self.connection_status is not None:
-            d["ConnectionStatus"] = self.connection_status
-        if self.create_time is not None:
-            d["CreateTime"] = self.create_time
-        if self.connect_time is not None:
-            d["ConnectTime"] = self.connect_time
-        if self.disconnect_time is not None:
-            d["DisconnectTime"] = self.disconnect_time
-        if self.mqtt_client_subscriptions is not None:
-            d["MQTTClientSubscriptions"] = [x.to_dict() for x in self.mqtt_client_subscriptions]
-        if self.clean_session is not None:
-            d["CleanSession"] = self.clean_session
-        if self.expire_interval_in_seconds is not None:
-            d["ExpireIntervalInSeconds"] = self.expire_interval_in_seconds
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MQTTClientInfo:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("ClientId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "ClientId")
-        v2 = d.get("ClientAddress")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "ClientAddress")
-        v3 = d.get("ProtocolVersion")
-        if v3 is not None and v3.__class__ is not int:
-            v3 = wire_int(v3, "ProtocolVersion")
-        v4 = d.get("Keepalive")
-        if v4 is not None and v4.__class__ is not int:
-            v4 = wire_int(v4, "Keepalive")
-        v5 = d.get("ConnectionStatus")
-        if v5 is not None and v5.__class__ is not str:
-            v5 = wire_str(v5, "ConnectionStatus")
-        v6 = d.get("CreateTime")
-        if v6 is not None and v6.__class__ is not int:
-            v6 = wire_int(v6, "CreateTime")
-        v7 = d.get("ConnectTime")
-        if v7 is not None and v7.__class__ is not int:
-            v7 = wire_int(v7, "ConnectTime")
-        v8 = d.get("DisconnectTime")
-        if v8 is not None and v8.__class__ is not int:
-            v8 = wire_int(v8, "DisconnectTime")
-        v9 = d.get("MQTTClientSubscriptions")
-        if v9 is not None:
-            if v9.__class__ is not list:
-                v9 = wire_list(v9, "MQTTClientSubscriptions")
-            try:
-                v9 = [MQTTClientSubscription.from_dict(x) for x in v9]
-            except WireTypeError:
-                raise wire_item_error(
-                    MQTTClientSubscription.from_dict, v9, "MQTTClientSubscriptions"
-                ) from None
-        v10 = d.get("CleanSession")
-        if v10 is not None and v10.__class__ is not bool:
-            v10 = wire_bool(v10, "CleanSession")
-        v11 = d.get("ExpireIntervalInSeconds")
-        if v11 is not None and v11.__class__ is not int:
-            v11 = wire_int(v11, "ExpireIntervalInSeconds")
-        return cls(
-            client_id=v1,
-            client_address=v2,
-            protocol_version=v3,
-            keepalive=v4,
-            connection_status=v5,
-            create_time=v6,
-            connect_time=v7,
-            disconnect_time=v8,
-            mqtt_client_subscriptions=v9,
-            clean_session=v10,
-            expire_interval_in_seconds=v11,
-            unknown_fields=(
-                {}
-                if d.keys() <= _MQTTClientInfo_KNOWN
-                else {k: x for k, x in d.items() if k not in _MQTTClientInfo_KNOWN}
-            ),
-        )

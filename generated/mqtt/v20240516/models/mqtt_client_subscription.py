@@ -5,48 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .subscription_user_property import SubscriptionUserProperty
+from tcapi.model import Model
 
-__all__ = [
-    "MQTTClientSubscription",
-]
+if TYPE_CHECKING:
+    from .subscription_user_property import SubscriptionUserProperty
 
-_MQTTClientSubscription_KNOWN: frozenset[str] = frozenset(
-    {
-        "TopicFilter",
-        "Qos",
-        "Lag",
-        "Inflight",
-        "UserProperties",
-    }
-)
+__all__ = ["MQTTClientSubscription"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MQTTClientSubscription:
+class MQTTClientSubscription(Model):
     """MQTT subscription relationship.
 
     Attributes:
@@ -65,106 +37,10 @@ class MQTTClientSubscription:
             Describes the user attribute.
     """
 
+    __tcapi_schema__ = (__name__, "MQTTClientSubscription")
+
     topic_filter: str | None = None
     qos: int | None = None
     lag: int | None = None
     inflight: int | None = None
     user_properties: list[SubscriptionUserProperty] | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.topic_filter
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "TopicFilter", "str", v)
-
-        v = self.qos
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Qos", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Qos", "int64")
-
-        v = self.lag
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Lag", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Lag", "int64")
-
-        v = self.inflight
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Inflight", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Inflight", "int64")
-
-        v = self.user_properties
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "UserProperties", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, SubscriptionUserProperty):
-                    raise wrong_type(f"{path}UserProperties[{i}]", "SubscriptionUserProperty", item)
-                item.validate(f"{path}UserProperties[{i}]" + ".")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.topic_filter is not None:
-            d["TopicFilter"] = self.topic_filter
-        if self.qos is not None:
-            d["Qos"] = self.qos
-        if self.lag is not None:
-            d["Lag"] = self.lag
-        if self.inflight is not None:
-            d["Inflight"] = self.inflight
-        if self.user_properties is not None:
-            d["UserProperties"] = [x.to_dict() for x in self.user_properties]
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MQTTClientSubscription:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("TopicFilter")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "TopicFilter")
-        v2 = d.get("Qos")
-        if v2 is not None and v2.__class__ is not int:
-            v2 = wire_int(v2, "Qos")
-        v3 = d.get("Lag")
-        if v3 is not None and v3.__class__ is not int:
-            v3 = wire_int(v3, "Lag")
-        v4 = d.get("Inflight")
-        if v4 is not None and v4.__class__ is not int:
-            v4 = wire_int(v4, "Inflight")
-        v5 = d.get("UserProperties")
-        if v5 is not None:
-            if v5.__class__ is not list:
-                v5 = wire_list(v5, "UserProperties")
-            try:
-                v5 = [SubscriptionUserProperty.from_dict(x) for x in v5]
-            except WireTypeError:
-                raise wire_item_error(
-                    SubscriptionUserProperty.from_dict, v5, "UserProperties"
-                ) from None
-        return cls(
-            topic_filter=v1,
-            qos=v2,
-            lag=v3,
-            inflight=v4,
-            user_properties=v5,
-            unknown_fields=(
-                {}
-                if d.keys() <= _MQTTClientSubscription_KNOWN
-                else {k: x for k, x in d.items() if k not in _MQTTClientSubscription_KNOWN}
-            ),
-        )

@@ -5,73 +5,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "MQTTEndpointItem",
-]
-
-_MQTTEndpointItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "Type",
-        "Url",
-        "VpcId",
-        "SubnetId",
-        "Host",
-        "Port",
-        "Ip",
-        "PortEnable",
-        "VpcEndpointId",
-    }
-)
+__all__ = ["MQTTEndpointItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MQTTEndpointItem:
+class MQTTEndpointItem(Model):
     """MQTTEndpoint
 
     Attributes:
         type (Type):
-            <p>类型</p>
+            类型
         url (Url):
-            <p>接入点</p>
+            接入点
         vpc_id (VpcId):
-            <p>vpc信息</p>
+            vpc信息
         subnet_id (SubnetId):
-            <p>子网信息</p>
+            子网信息
         host (Host):
-            <p>主机</p>
+            主机
         port (Port):
-            <p>端口</p>
+            端口
         ip (Ip):
-            <p>接入点ip</p>
+            接入点ip
         port_enable (PortEnable):
-            <p>端口是否打开</p>
+            端口是否打开
         vpc_endpoint_id (VpcEndpointId):
-            <p>vpce唯一id</p>
+            vpce唯一id
     """
+
+    __tcapi_schema__ = (__name__, "MQTTEndpointItem")
 
     type: str | None = None
     url: str | None = None
@@ -82,130 +48,3 @@ class MQTTEndpointItem:
     ip: str | None = None
     port_enable: bool | None = None
     vpc_endpoint_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.type
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Type", "str", v)
-
-        v = self.url
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Url", "str", v)
-
-        v = self.vpc_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "VpcId", "str", v)
-
-        v = self.subnet_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SubnetId", "str", v)
-
-        v = self.host
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Host", "str", v)
-
-        v = self.port
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Port", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Port", "int64")
-
-        v = self.ip
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Ip", "str", v)
-
-        v = self.port_enable
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "PortEnable", "bool", v)
-
-        v = self.vpc_endpoint_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "VpcEndpointId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.type is not None:
-            d["Type"] = self.type
-        if self.url is not None:
-            d["Url"] = self.url
-        if self.vpc_id is not None:
-            d["VpcId"] = self.vpc_id
-        if self.subnet_id is not None:
-            d["SubnetId"] = self.subnet_id
-        if self.host is not None:
-            d["Host"] = self.host
-        if self.port is not None:
-            d["Port"] = self.port
-        if self.ip is not None:
-            d["Ip"] = self.ip
-        if self.port_enable is not None:
-            d["PortEnable"] = self.port_enable
-        if self.vpc_endpoint_id is not None:
-            d["VpcEndpointId"] = self.vpc_endpoint_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MQTTEndpointItem:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Type")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "Type")
-        v2 = d.get("Url")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "Url")
-        v3 = d.get("VpcId")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "VpcId")
-        v4 = d.get("SubnetId")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "SubnetId")
-        v5 = d.get("Host")
-        if v5 is not None and v5.__class__ is not str:
-            v5 = wire_str(v5, "Host")
-        v6 = d.get("Port")
-        if v6 is not None and v6.__class__ is not int:
-            v6 = wire_int(v6, "Port")
-        v7 = d.get("Ip")
-        if v7 is not None and v7.__class__ is not str:
-            v7 = wire_str(v7, "Ip")
-        v8 = d.get("PortEnable")
-        if v8 is not None and v8.__class__ is not bool:
-            v8 = wire_bool(v8, "PortEnable")
-        v9 = d.get("VpcEndpointId")
-        if v9 is not None and v9.__class__ is not str:
-            v9 = wire_str(v9, "VpcEndpointId")
-        return cls(
-            type=v1,
-            url=v2,
-            vpc_id=v3,
-            subnet_id=v4,
-            host=v5,
-            port=v6,
-            ip=v7,
-            port_enable=v8,
-            vpc_endpoint_id=v9,
-            unknown_fields=(
-                {}
-                if d.keys() <= _MQTTEndpointItem_KNOWN
-                else {k: x for k, x in d.items() if k not in _MQTTEndpointItem_KNOWN}
-            ),
-        )

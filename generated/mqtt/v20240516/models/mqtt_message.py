@@ -5,47 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "MQTTMessage",
-]
-
-_MQTTMessage_KNOWN: frozenset[str] = frozenset(
-    {
-        "MessageId",
-        "ClientId",
-        "Qos",
-        "StoreTimestamp",
-        "OriginTopic",
-    }
-)
+__all__ = ["MQTTMessage"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MQTTMessage:
+class MQTTMessage(Model):
     """MQTT message.
 
     Attributes:
@@ -61,91 +29,10 @@ class MQTTMessage:
             Specifies the source topic.
     """
 
+    __tcapi_schema__ = (__name__, "MQTTMessage")
+
     message_id: str
     client_id: str
     qos: str
     store_timestamp: int
     origin_topic: str
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.message_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "MessageId", "str", v)
-
-        v = self.client_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ClientId", "str", v)
-
-        v = self.qos
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Qos", "str", v)
-
-        v = self.store_timestamp
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "StoreTimestamp", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "StoreTimestamp", "int64")
-
-        v = self.origin_topic
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "OriginTopic", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.message_id is not None:
-            d["MessageId"] = self.message_id
-        if self.client_id is not None:
-            d["ClientId"] = self.client_id
-        if self.qos is not None:
-            d["Qos"] = self.qos
-        if self.store_timestamp is not None:
-            d["StoreTimestamp"] = self.store_timestamp
-        if self.origin_topic is not None:
-            d["OriginTopic"] = self.origin_topic
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MQTTMessage:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("MessageId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "MessageId")
-        v2 = d.get("ClientId")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "ClientId")
-        v3 = d.get("Qos")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "Qos")
-        v4 = d.get("StoreTimestamp")
-        if v4 is not None and v4.__class__ is not int:
-            v4 = wire_int(v4, "StoreTimestamp")
-        v5 = d.get("OriginTopic")
-        if v5 is not None and v5.__class__ is not str:
-            v5 = wire_str(v5, "OriginTopic")
-        return cls(
-            message_id=v1,
-            client_id=v2,
-            qos=v3,
-            store_timestamp=v4,
-            origin_topic=v5,
-            unknown_fields=(
-                {}
-                if d.keys() <= _MQTTMessage_KNOWN
-                else {k: x for k, x in d.items() if k not in _MQTTMessage_KNOWN}
-            ),
-        )

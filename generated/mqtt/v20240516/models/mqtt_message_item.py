@@ -5,48 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "MQTTMessageItem",
-]
-
-_MQTTMessageItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "MsgId",
-        "Tags",
-        "Keys",
-        "ProducerAddr",
-        "ProduceTime",
-        "Qos",
-    }
-)
+__all__ = ["MQTTMessageItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MQTTMessageItem:
+class MQTTMessageItem(Model):
     """消息记录
 
     Attributes:
@@ -67,101 +34,11 @@ class MQTTMessageItem:
             2：精确一次
     """
 
+    __tcapi_schema__ = (__name__, "MQTTMessageItem")
+
     msg_id: str
     tags: str
     keys: str
     producer_addr: str
     produce_time: str
     qos: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.msg_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "MsgId", "str", v)
-
-        v = self.tags
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Tags", "str", v)
-
-        v = self.keys
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Keys", "str", v)
-
-        v = self.producer_addr
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ProducerAddr", "str", v)
-
-        v = self.produce_time
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ProduceTime", "str", v)
-
-        v = self.qos
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Qos", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.msg_id is not None:
-            d["MsgId"] = self.msg_id
-        if self.tags is not None:
-            d["Tags"] = self.tags
-        if self.keys is not None:
-            d["Keys"] = self.keys
-        if self.producer_addr is not None:
-            d["ProducerAddr"] = self.producer_addr
-        if self.produce_time is not None:
-            d["ProduceTime"] = self.produce_time
-        if self.qos is not None:
-            d["Qos"] = self.qos
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MQTTMessageItem:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("MsgId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "MsgId")
-        v2 = d.get("Tags")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "Tags")
-        v3 = d.get("Keys")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "Keys")
-        v4 = d.get("ProducerAddr")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "ProducerAddr")
-        v5 = d.get("ProduceTime")
-        if v5 is not None and v5.__class__ is not str:
-            v5 = wire_str(v5, "ProduceTime")
-        v6 = d.get("Qos")
-        if v6 is not None and v6.__class__ is not str:
-            v6 = wire_str(v6, "Qos")
-        return cls(
-            msg_id=v1,
-            tags=v2,
-            keys=v3,
-            producer_addr=v4,
-            produce_time=v5,
-            qos=v6,
-            unknown_fields=(
-                {}
-                if d.keys() <= _MQTTMessageItem_KNOWN
-                else {k: x for k, x in d.items() if k not in _MQTTMessageItem_KNOWN}
-            ),
-        )

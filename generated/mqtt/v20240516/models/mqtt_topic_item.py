@@ -5,45 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "MQTTTopicItem",
-]
-
-_MQTTTopicItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Topic",
-        "Remark",
-    }
-)
+__all__ = ["MQTTTopicItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MQTTTopicItem:
+class MQTTTopicItem(Model):
     """MQTT 主题详情
 
     Attributes:
@@ -55,65 +25,8 @@ class MQTTTopicItem:
             主题描述
     """
 
+    __tcapi_schema__ = (__name__, "MQTTTopicItem")
+
     instance_id: str | None = None
     topic: str | None = None
     remark: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.topic
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Topic", "str", v)
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.topic is not None:
-            d["Topic"] = self.topic
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MQTTTopicItem:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "InstanceId")
-        v2 = d.get("Topic")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "Topic")
-        v3 = d.get("Remark")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "Remark")
-        return cls(
-            instance_id=v1,
-            topic=v2,
-            remark=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _MQTTTopicItem_KNOWN
-                else {k: x for k, x in d.items() if k not in _MQTTTopicItem_KNOWN}
-            ),
-        )

@@ -5,47 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, redacted
 
-__all__ = [
-    "MQTTUserItem",
-]
-
-_MQTTUserItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "Username",
-        "Password",
-        "Remark",
-        "CreatedTime",
-        "ModifiedTime",
-    }
-)
+__all__ = ["MQTTUserItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MQTTUserItem:
+class MQTTUserItem(Model):
     """MQTT cluster user information.
 
     Attributes:
@@ -61,93 +29,10 @@ class MQTTUserItem:
             Modification time. millisecond-level timestamp.
     """
 
+    __tcapi_schema__ = (__name__, "MQTTUserItem")
+
     username: str
     password: str = attrs.field(repr=redacted)
     remark: str
     created_time: int
     modified_time: int
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.username
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Username", "str", v)
-
-        v = self.password
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Password", "str", v)
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-        v = self.created_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "CreatedTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "CreatedTime", "int64")
-
-        v = self.modified_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ModifiedTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ModifiedTime", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.username is not None:
-            d["Username"] = self.username
-        if self.password is not None:
-            d["Password"] = self.password
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        if self.created_time is not None:
-            d["CreatedTime"] = self.created_time
-        if self.modified_time is not None:
-            d["ModifiedTime"] = self.modified_time
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MQTTUserItem:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Username")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "Username")
-        v2 = d.get("Password")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "Password")
-        v3 = d.get("Remark")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "Remark")
-        v4 = d.get("CreatedTime")
-        if v4 is not None and v4.__class__ is not int:
-            v4 = wire_int(v4, "CreatedTime")
-        v5 = d.get("ModifiedTime")
-        if v5 is not None and v5.__class__ is not int:
-            v5 = wire_int(v5, "ModifiedTime")
-        return cls(
-            username=v1,
-            password=v2,
-            remark=v3,
-            created_time=v4,
-            modified_time=v5,
-            unknown_fields=(
-                {}
-                if d.keys() <= _MQTTUserItem_KNOWN
-                else {k: x for k, x in d.items() if k not in _MQTTUserItem_KNOWN}
-            ),
-        )

@@ -5,142 +5,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "PriceTag",
-]
-
-_PriceTag_KNOWN: frozenset[str] = frozenset(
-    {
-        "Name",
-        "Category",
-        "Code",
-        "Step",
-    }
-)
+__all__ = ["PriceTag"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class PriceTag:
+class PriceTag(Model):
     """Price tag information
 
     Attributes:
         name (Name):
-            Billing name refers to the category of billable items for
-            specifications. The pricing name for specific specifications can be
-            found in the returned results of the DescribeProductSKUList API.
+            Billing name refers to the category of billable items for specifications. The
+            pricing name for specific specifications can be found in the returned results of
+            the DescribeProductSKUList API.
         category (Category):
-            Billing category, pricing name subclass. For the billing category of
-            specific specifications, see the returned results in
-            DescribeProductSKUList API.
+            Billing category, pricing name subclass. For the billing category of specific
+            specifications, see the returned results in DescribeProductSKUList API.
         code (Code):
-            Billing item tag is a subproject of the billing Category under the
-            pricing Name (Name), representing a specific charge. For the billing
-            item tag of the specification, see
+            Billing item tag is a subproject of the billing Category under the pricing Name
+            (Name), representing a specific charge. For the billing item tag of the
+            specification, see
             DescribeProductSKUList API returned results.
         step (Step):
-            Billing step length indicates the billing quantity of the billing item
-            tag (Code) under the billing category (Category) for the pricing name
-            (Name). For the field value of specific specifications, refer to
-            DescribeProductSKUList API.
+            Billing step length indicates the billing quantity of the billing item tag
+            (Code) under the billing category (Category) for the pricing name (Name). For
+            the field value of specific specifications, refer to DescribeProductSKUList API.
     """
+
+    __tcapi_schema__ = (__name__, "PriceTag")
 
     name: str
     category: str
     code: str
     step: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.name
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Name", "str", v)
-
-        v = self.category
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Category", "str", v)
-
-        v = self.code
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Code", "str", v)
-
-        v = self.step
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Step", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Step", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.name is not None:
-            d["Name"] = self.name
-        if self.category is not None:
-            d["Category"] = self.category
-        if self.code is not None:
-            d["Code"] = self.code
-        if self.step is not None:
-            d["Step"] = self.step
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PriceTag:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Name")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "Name")
-        v2 = d.get("Category")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "Category")
-        v3 = d.get("Code")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "Code")
-        v4 = d.get("Step")
-        if v4 is not None and v4.__class__ is not int:
-            v4 = wire_int(v4, "Step")
-        return cls(
-            name=v1,
-            category=v2,
-            code=v3,
-            step=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _PriceTag_KNOWN
-                else {k: x for k, x in d.items() if k not in _PriceTag_KNOWN}
-            ),
-        )

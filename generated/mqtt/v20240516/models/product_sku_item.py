@@ -5,52 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .price_tag import PriceTag
+from tcapi.model import Model
 
-__all__ = [
-    "ProductSkuItem",
-]
+if TYPE_CHECKING:
+    from .price_tag import PriceTag
 
-_ProductSkuItem_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceType",
-        "SkuCode",
-        "OnSale",
-        "TopicNumLimit",
-        "TpsLimit",
-        "ClientNumLimit",
-        "MaxSubscriptionPerClient",
-        "AuthorizationPolicyLimit",
-        "PriceTags",
-    }
-)
+__all__ = ["ProductSkuItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ProductSkuItem:
+class ProductSkuItem(Model):
     """MQTT ProductSkuItem
 
     Attributes:
@@ -68,8 +36,8 @@ class ProductSkuItem:
         topic_num_limit (TopicNumLimit):
             Limit on the number of topics.
         tps_limit (TpsLimit):
-            Sum of the quantity of messages produced and consumed per second in an
-            MQTT cluster.
+            Sum of the quantity of messages produced and consumed per second in an MQTT
+            cluster.
         client_num_limit (ClientNumLimit):
             Number of client connections
         max_subscription_per_client (MaxSubscriptionPerClient):
@@ -80,6 +48,8 @@ class ProductSkuItem:
             Billing item information
     """
 
+    __tcapi_schema__ = (__name__, "ProductSkuItem")
+
     instance_type: str | None = None
     sku_code: str | None = None
     on_sale: bool | None = None
@@ -89,147 +59,3 @@ class ProductSkuItem:
     max_subscription_per_client: int | None = None
     authorization_policy_limit: int | None = None
     price_tags: list[PriceTag]
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_type
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceType", "str", v)
-
-        v = self.sku_code
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SkuCode", "str", v)
-
-        v = self.on_sale
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "OnSale", "bool", v)
-
-        v = self.topic_num_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "TopicNumLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "TopicNumLimit", "int64")
-
-        v = self.tps_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "TpsLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "TpsLimit", "int64")
-
-        v = self.client_num_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ClientNumLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ClientNumLimit", "int64")
-
-        v = self.max_subscription_per_client
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "MaxSubscriptionPerClient", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "MaxSubscriptionPerClient", "int64")
-
-        v = self.authorization_policy_limit
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "AuthorizationPolicyLimit", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "AuthorizationPolicyLimit", "int64")
-
-        v = self.price_tags
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "PriceTags", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, PriceTag):
-                    raise wrong_type(f"{path}PriceTags[{i}]", "PriceTag", item)
-                item.validate(f"{path}PriceTags[{i}]" + ".")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_type is not None:
-            d["InstanceType"] = self.instance_type
-        if self.sku_code is not None:
-            d["SkuCode"] = self.sku_code
-        if self.on_sale is not None:
-            d["OnSale"] = self.on_sale
-        if self.topic_num_limit is not None:
-            d["TopicNumLimit"] = self.topic_num_limit
-        if self.tps_limit is not None:
-            d["TpsLimit"] = self.tps_limit
-        if self.client_num_limit is not None:
-            d["ClientNumLimit"] = self.client_num_limit
-        if self.max_subscription_per_client is not None:
-            d["MaxSubscriptionPerClient"] = self.max_subscription_per_client
-        if self.authorization_policy_limit is not None:
-            d["AuthorizationPolicyLimit"] = self.authorization_policy_limit
-        if self.price_tags is not None:
-            d["PriceTags"] = [x.to_dict() for x in self.price_tags]
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ProductSkuItem:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceType")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "InstanceType")
-        v2 = d.get("SkuCode")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "SkuCode")
-        v3 = d.get("OnSale")
-        if v3 is not None and v3.__class__ is not bool:
-            v3 = wire_bool(v3, "OnSale")
-        v4 = d.get("TopicNumLimit")
-        if v4 is not None and v4.__class__ is not int:
-            v4 = wire_int(v4, "TopicNumLimit")
-        v5 = d.get("TpsLimit")
-        if v5 is not None and v5.__class__ is not int:
-            v5 = wire_int(v5, "TpsLimit")
-        v6 = d.get("ClientNumLimit")
-        if v6 is not None and v6.__class__ is not int:
-            v6 = wire_int(v6, "ClientNumLimit")
-        v7 = d.get("MaxSubscriptionPerClient")
-        if v7 is not None and v7.__class__ is not int:
-            v7 = wire_int(v7, "MaxSubscriptionPerClient")
-        v8 = d.get("AuthorizationPolicyLimit")
-        if v8 is not None and v8.__class__ is not int:
-            v8 = wire_int(v8, "AuthorizationPolicyLimit")
-        v9 = d.get("PriceTags")
-        if v9 is not None:
-            if v9.__class__ is not list:
-                v9 = wire_list(v9, "PriceTags")
-            try:
-                v9 = [PriceTag.from_dict(x) for x in v9]
-            except WireTypeError:
-                raise wire_item_error(PriceTag.from_dict, v9, "PriceTags") from None
-        return cls(
-            instance_type=v1,
-            sku_code=v2,
-            on_sale=v3,
-            topic_num_limit=v4,
-            tps_limit=v5,
-            client_num_limit=v6,
-            max_subscription_per_client=v7,
-            authorization_policy_limit=v8,
-            price_tags=v9,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ProductSkuItem_KNOWN
-                else {k: x for k, x in d.items() if k not in _ProductSkuItem_KNOWN}
-            ),
-        )

@@ -5,70 +5,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "PublishMessageRequest",
-    "PublishMessageResponse",
-]
-
-_PublishMessageRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "Payload",
-        "TargetTopic",
-        "TargetClientId",
-        "Encoding",
-        "Qos",
-        "Retain",
-    }
-)
+__all__ = ["PublishMessageRequest", "PublishMessageResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class PublishMessageRequest:
+class PublishMessageRequest(Model):
     """Parameters of PublishMessage.
 
     Attributes:
         instance_id (InstanceId):
-            <p>腾讯云MQTT实例ID，从 <a
-            href="https://cloud.tencent.com/document/api/1778/111029">DescribeInstanceList</a>接口或控制台获得。</p>
+            腾讯云MQTT实例ID，从
+            [DescribeInstanceList](https://cloud.tencent.com/document/api/1778/111029)接口或控制台获得。
         payload (Payload):
-            <p>消息负载 Payload，是消息的实际内容，需要按 encoding 指定的编码方式进行编码</p>
+            消息负载 Payload，是消息的实际内容，需要按 encoding 指定的编码方式进行编码
         target_topic (TargetTopic):
-            <p>消息目的主题，该参数与 TargetClientId 二选一</p>
+            消息目的主题，该参数与 TargetClientId 二选一
         target_client_id (TargetClientId):
-            <p>消息目的客户端 ID，该参数与 TargetTopic 二选一</p>
+            消息目的客户端 ID，该参数与 TargetTopic 二选一
         encoding (Encoding):
-            <p>消息 payload 编码，可选 plain 或 base64，默认为 plain（即不编码）</p>
+            消息 payload 编码，可选 plain 或 base64，默认为 plain（即不编码）
         qos (Qos):
-            <p>消息的服务质量等级，默认为 1<br>QoS 0（至多一次）消息发送后，不保证接收方一定收到，也不要求接收方确认。<br>QoS
-            1（至少一次）消息至少被接收方成功接收一次，但可能重复。<br>QoS 2（恰好一次）消息确保被接收方接收且仅接收一次，无重复。</p>
+            消息的服务质量等级，默认为 1
+            QoS 0（至多一次）消息发送后，不保证接收方一定收到，也不要求接收方确认。
+            QoS 1（至少一次）消息至少被接收方成功接收一次，但可能重复。
+            QoS 2（恰好一次）消息确保被接收方接收且仅接收一次，无重复。
         retain (Retain):
-            <p>是否为保留消息，默认为 false，且仅支持发布到主题的消息设置为 true</p>
+            是否为保留消息，默认为 false，且仅支持发布到主题的消息设置为 true
     """
+
+    __tcapi_schema__ = (__name__, "PublishMessageRequest")
 
     instance_id: str
     payload: str
@@ -77,153 +46,18 @@ class PublishMessageRequest:
     encoding: str | None = None
     qos: int | None = None
     retain: bool | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.payload
-        if v is None:
-            raise missing(path + "Payload")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Payload", "str", v)
-
-        v = self.target_topic
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "TargetTopic", "str", v)
-
-        v = self.target_client_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "TargetClientId", "str", v)
-
-        v = self.encoding
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Encoding", "str", v)
-
-        v = self.qos
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Qos", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "Qos", "int64")
-
-        v = self.retain
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "Retain", "bool", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.payload is not None:
-            d["Payload"] = self.payload
-        if self.target_topic is not None:
-            d["TargetTopic"] = self.target_topic
-        if self.target_client_id is not None:
-            d["TargetClientId"] = self.target_client_id
-        if self.encoding is not None:
-            d["Encoding"] = self.encoding
-        if self.qos is not None:
-            d["Qos"] = self.qos
-        if self.retain is not None:
-            d["Retain"] = self.retain
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PublishMessageRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("Payload")
-        v3 = d.get("TargetTopic")
-        v4 = d.get("TargetClientId")
-        v5 = d.get("Encoding")
-        v6 = d.get("Qos")
-        v7 = d.get("Retain")
-        return cls(
-            instance_id=v1,
-            payload=v2,
-            target_topic=v3,
-            target_client_id=v4,
-            encoding=v5,
-            qos=v6,
-            retain=v7,
-            unknown_fields=(
-                {}
-                if d.keys() <= _PublishMessageRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _PublishMessageRequest_KNOWN}
-            ),
-        )
-
-
-_PublishMessageResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class PublishMessageResponse:
+class PublishMessageResponse(ResponseModel):
     """What PublishMessage returns.
 
     Attributes:
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
 
+    __tcapi_schema__ = (__name__, "PublishMessageResponse")
+
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PublishMessageResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("RequestId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "RequestId")
-        return cls(
-            request_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _PublishMessageResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _PublishMessageResponse_KNOWN}
-            ),
-        )

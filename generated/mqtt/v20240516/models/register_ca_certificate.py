@@ -5,48 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "RegisterCaCertificateRequest",
-    "RegisterCaCertificateResponse",
-]
-
-_RegisterCaCertificateRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "CaCertificate",
-        "VerificationCertificate",
-        "Format",
-        "Status",
-    }
-)
+__all__ = ["RegisterCaCertificateRequest", "RegisterCaCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class RegisterCaCertificateRequest:
+class RegisterCaCertificateRequest(Model):
     """Parameters of RegisterCaCertificate.
 
     Attributes:
@@ -58,8 +25,7 @@ class RegisterCaCertificateRequest:
             “一机一证”](https://cloud.tencent.com/document/product/1778/114817) 签发自签CA
         verification_certificate (VerificationCertificate):
             验证证书内容，可参考 [自定义 X.509 证书实现
-            “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
-            手动注册CA证书章节
+            “一机一证”](https://cloud.tencent.com/document/product/1778/114817) 手动注册CA证书章节
         format (Format):
             证书格式，不传默认PEM格式，当前仅支持PEM格式
         status (Status):
@@ -68,97 +34,17 @@ class RegisterCaCertificateRequest:
                 INACTIVE：未激活
     """
 
+    __tcapi_schema__ = (__name__, "RegisterCaCertificateRequest")
+
     instance_id: str
     ca_certificate: str
     verification_certificate: str | None = None
     format: str | None = None
     status: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.ca_certificate
-        if v is None:
-            raise missing(path + "CaCertificate")
-        if not isinstance(v, str):
-            raise wrong_type(path + "CaCertificate", "str", v)
-
-        v = self.verification_certificate
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "VerificationCertificate", "str", v)
-
-        v = self.format
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Format", "str", v)
-
-        v = self.status
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Status", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.ca_certificate is not None:
-            d["CaCertificate"] = self.ca_certificate
-        if self.verification_certificate is not None:
-            d["VerificationCertificate"] = self.verification_certificate
-        if self.format is not None:
-            d["Format"] = self.format
-        if self.status is not None:
-            d["Status"] = self.status
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RegisterCaCertificateRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("CaCertificate")
-        v3 = d.get("VerificationCertificate")
-        v4 = d.get("Format")
-        v5 = d.get("Status")
-        return cls(
-            instance_id=v1,
-            ca_certificate=v2,
-            verification_certificate=v3,
-            format=v4,
-            status=v5,
-            unknown_fields=(
-                {}
-                if d.keys() <= _RegisterCaCertificateRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _RegisterCaCertificateRequest_KNOWN}
-            ),
-        )
-
-
-_RegisterCaCertificateResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "CaSn",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class RegisterCaCertificateResponse:
+class RegisterCaCertificateResponse(ResponseModel):
     """What RegisterCaCertificate returns.
 
     Attributes:
@@ -167,69 +53,12 @@ class RegisterCaCertificateResponse:
         ca_sn (CaSn):
             ca 证书的序列号
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "RegisterCaCertificateResponse")
 
     instance_id: str | None = None
     ca_sn: str | None = None
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.ca_sn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CaSn", "str", v)
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.ca_sn is not None:
-            d["CaSn"] = self.ca_sn
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RegisterCaCertificateResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "InstanceId")
-        v2 = d.get("CaSn")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "CaSn")
-        v3 = d.get("RequestId")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "RequestId")
-        return cls(
-            instance_id=v1,
-            ca_sn=v2,
-            request_id=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _RegisterCaCertificateResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _RegisterCaCertificateResponse_KNOWN}
-            ),
-        )

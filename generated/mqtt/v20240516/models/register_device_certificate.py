@@ -5,49 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "RegisterDeviceCertificateRequest",
-    "RegisterDeviceCertificateResponse",
-]
-
-_RegisterDeviceCertificateRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "DeviceCertificate",
-        "CaSn",
-        "ClientId",
-        "Format",
-        "Status",
-    }
-)
+__all__ = ["RegisterDeviceCertificateRequest", "RegisterDeviceCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class RegisterDeviceCertificateRequest:
+class RegisterDeviceCertificateRequest(Model):
     """Parameters of RegisterDeviceCertificate.
 
     Attributes:
@@ -70,111 +36,18 @@ class RegisterDeviceCertificateRequest:
             INACTIVE：未激活
     """
 
+    __tcapi_schema__ = (__name__, "RegisterDeviceCertificateRequest")
+
     instance_id: str
     device_certificate: str
     ca_sn: str
     client_id: str | None = None
     format: str | None = None
     status: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.device_certificate
-        if v is None:
-            raise missing(path + "DeviceCertificate")
-        if not isinstance(v, str):
-            raise wrong_type(path + "DeviceCertificate", "str", v)
-
-        v = self.ca_sn
-        if v is None:
-            raise missing(path + "CaSn")
-        if not isinstance(v, str):
-            raise wrong_type(path + "CaSn", "str", v)
-
-        v = self.client_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ClientId", "str", v)
-
-        v = self.format
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Format", "str", v)
-
-        v = self.status
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Status", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.device_certificate is not None:
-            d["DeviceCertificate"] = self.device_certificate
-        if self.ca_sn is not None:
-            d["CaSn"] = self.ca_sn
-        if self.client_id is not None:
-            d["ClientId"] = self.client_id
-        if self.format is not None:
-            d["Format"] = self.format
-        if self.status is not None:
-            d["Status"] = self.status
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RegisterDeviceCertificateRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("DeviceCertificate")
-        v3 = d.get("CaSn")
-        v4 = d.get("ClientId")
-        v5 = d.get("Format")
-        v6 = d.get("Status")
-        return cls(
-            instance_id=v1,
-            device_certificate=v2,
-            ca_sn=v3,
-            client_id=v4,
-            format=v5,
-            status=v6,
-            unknown_fields=(
-                {}
-                if d.keys() <= _RegisterDeviceCertificateRequest_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _RegisterDeviceCertificateRequest_KNOWN
-                }
-            ),
-        )
-
-
-_RegisterDeviceCertificateResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "CaSn",
-        "DeviceCertificateSn",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class RegisterDeviceCertificateResponse:
+class RegisterDeviceCertificateResponse(ResponseModel):
     """What RegisterDeviceCertificate returns.
 
     Attributes:
@@ -186,83 +59,13 @@ class RegisterDeviceCertificateResponse:
         device_certificate_sn (DeviceCertificateSn):
             设备证书的SN
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
+
+    __tcapi_schema__ = (__name__, "RegisterDeviceCertificateResponse")
 
     instance_id: str | None = None
     ca_sn: str | None = None
     device_certificate_sn: str | None = None
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.ca_sn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "CaSn", "str", v)
-
-        v = self.device_certificate_sn
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "DeviceCertificateSn", "str", v)
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.ca_sn is not None:
-            d["CaSn"] = self.ca_sn
-        if self.device_certificate_sn is not None:
-            d["DeviceCertificateSn"] = self.device_certificate_sn
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RegisterDeviceCertificateResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "InstanceId")
-        v2 = d.get("CaSn")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "CaSn")
-        v3 = d.get("DeviceCertificateSn")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "DeviceCertificateSn")
-        v4 = d.get("RequestId")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "RequestId")
-        return cls(
-            instance_id=v1,
-            ca_sn=v2,
-            device_certificate_sn=v3,
-            request_id=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _RegisterDeviceCertificateResponse_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _RegisterDeviceCertificateResponse_KNOWN
-                }
-            ),
-        )

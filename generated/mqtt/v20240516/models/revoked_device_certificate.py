@@ -5,45 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "RevokedDeviceCertificateRequest",
-    "RevokedDeviceCertificateResponse",
-]
-
-_RevokedDeviceCertificateRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "DeviceCertificateSn",
-    }
-)
+__all__ = ["RevokedDeviceCertificateRequest", "RevokedDeviceCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class RevokedDeviceCertificateRequest:
+class RevokedDeviceCertificateRequest(Model):
     """Parameters of RevokedDeviceCertificate.
 
     Attributes:
@@ -53,110 +23,22 @@ class RevokedDeviceCertificateRequest:
             设备证书序列号
     """
 
+    __tcapi_schema__ = (__name__, "RevokedDeviceCertificateRequest")
+
     instance_id: str
     device_certificate_sn: str
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is None:
-            raise missing(path + "InstanceId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.device_certificate_sn
-        if v is None:
-            raise missing(path + "DeviceCertificateSn")
-        if not isinstance(v, str):
-            raise wrong_type(path + "DeviceCertificateSn", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.device_certificate_sn is not None:
-            d["DeviceCertificateSn"] = self.device_certificate_sn
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RevokedDeviceCertificateRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        v2 = d.get("DeviceCertificateSn")
-        return cls(
-            instance_id=v1,
-            device_certificate_sn=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _RevokedDeviceCertificateRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _RevokedDeviceCertificateRequest_KNOWN}
-            ),
-        )
-
-
-_RevokedDeviceCertificateResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class RevokedDeviceCertificateResponse:
+class RevokedDeviceCertificateResponse(ResponseModel):
     """What RevokedDeviceCertificate returns.
 
     Attributes:
         request_id (RequestId):
-            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得
-            RequestId）。定位问题时需要提供该次请求的 RequestId。
+            唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的
+            RequestId。
     """
 
+    __tcapi_schema__ = (__name__, "RevokedDeviceCertificateResponse")
+
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RevokedDeviceCertificateResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("RequestId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "RequestId")
-        return cls(
-            request_id=v1,
-            unknown_fields=(
-                {}
-                if d.keys() <= _RevokedDeviceCertificateResponse_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _RevokedDeviceCertificateResponse_KNOWN
-                }
-            ),
-        )

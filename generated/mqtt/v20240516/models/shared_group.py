@@ -5,49 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "SharedGroup",
-]
-
-_SharedGroup_KNOWN: frozenset[str] = frozenset(
-    {
-        "InstanceId",
-        "SharedName",
-        "LbStrategy",
-        "ExpiryInterval",
-        "Remark",
-        "CreateTime",
-        "UpdateTime",
-    }
-)
+__all__ = ["SharedGroup"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class SharedGroup:
+class SharedGroup(Model):
     """Shared subscription group
 
     Attributes:
@@ -58,9 +24,9 @@ class SharedGroup:
         lb_strategy (LbStrategy):
             Shared group load balancing strategy 1.RANDOM 2.HASH_PARTITION
         expiry_interval (ExpiryInterval):
-            Takes effect under the HASH_PARTITION policy. It indicates the delay
-            time when a Client disconnects or a new Client comes online to join the
-            subscription group for consumption.
+            Takes effect under the HASH_PARTITION policy. It indicates the delay time when a
+            Client disconnects or a new Client comes online to join the subscription group
+            for consumption.
             Range: 0–600 seconds
         remark (Remark):
             Remark, length not exceeding 128 characters.
@@ -72,6 +38,8 @@ class SharedGroup:
             Last update time, millisecond-level timestamp.
     """
 
+    __tcapi_schema__ = (__name__, "SharedGroup")
+
     instance_id: str
     shared_name: str
     lb_strategy: int
@@ -79,114 +47,3 @@ class SharedGroup:
     remark: str | None = None
     create_time: int
     update_time: int
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.instance_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "InstanceId", "str", v)
-
-        v = self.shared_name
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SharedName", "str", v)
-
-        v = self.lb_strategy
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "LbStrategy", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "LbStrategy", "int64")
-
-        v = self.expiry_interval
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ExpiryInterval", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ExpiryInterval", "int64")
-
-        v = self.remark
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Remark", "str", v)
-
-        v = self.create_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "CreateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "CreateTime", "int64")
-
-        v = self.update_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "UpdateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "UpdateTime", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.instance_id is not None:
-            d["InstanceId"] = self.instance_id
-        if self.shared_name is not None:
-            d["SharedName"] = self.shared_name
-        if self.lb_strategy is not None:
-            d["LbStrategy"] = self.lb_strategy
-        if self.expiry_interval is not None:
-            d["ExpiryInterval"] = self.expiry_interval
-        if self.remark is not None:
-            d["Remark"] = self.remark
-        if self.create_time is not None:
-            d["CreateTime"] = self.create_time
-        if self.update_time is not None:
-            d["UpdateTime"] = self.update_time
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SharedGroup:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("InstanceId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "InstanceId")
-        v2 = d.get("SharedName")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "SharedName")
-        v3 = d.get("LbStrategy")
-        if v3 is not None and v3.__class__ is not int:
-            v3 = wire_int(v3, "LbStrategy")
-        v4 = d.get("ExpiryInterval")
-        if v4 is not None and v4.__class__ is not int:
-            v4 = wire_int(v4, "ExpiryInterval")
-        v5 = d.get("Remark")
-        if v5 is not None and v5.__class__ is not str:
-            v5 = wire_str(v5, "Remark")
-        v6 = d.get("CreateTime")
-        if v6 is not None and v6.__class__ is not int:
-            v6 = wire_int(v6, "CreateTime")
-        v7 = d.get("UpdateTime")
-        if v7 is not None and v7.__class__ is not int:
-            v7 = wire_int(v7, "UpdateTime")
-        return cls(
-            instance_id=v1,
-            shared_name=v2,
-            lb_strategy=v3,
-            expiry_interval=v4,
-            remark=v5,
-            create_time=v6,
-            update_time=v7,
-            unknown_fields=(
-                {}
-                if d.keys() <= _SharedGroup_KNOWN
-                else {k: x for k, x in d.items() if k not in _SharedGroup_KNOWN}
-            ),
-        )

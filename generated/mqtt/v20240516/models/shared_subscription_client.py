@@ -5,46 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "SharedSubscriptionClient",
-]
-
-_SharedSubscriptionClient_KNOWN: frozenset[str] = frozenset(
-    {
-        "ClientId",
-        "SharedName",
-        "TopicFilter",
-        "Online",
-    }
-)
+__all__ = ["SharedSubscriptionClient"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class SharedSubscriptionClient:
+class SharedSubscriptionClient(Model):
     """Shared subscription group client
 
     Attributes:
@@ -58,77 +27,9 @@ class SharedSubscriptionClient:
             Online status
     """
 
+    __tcapi_schema__ = (__name__, "SharedSubscriptionClient")
+
     client_id: str
     shared_name: str
     topic_filter: str
     online: bool
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.client_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ClientId", "str", v)
-
-        v = self.shared_name
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SharedName", "str", v)
-
-        v = self.topic_filter
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "TopicFilter", "str", v)
-
-        v = self.online
-        if v is not None:
-            if not isinstance(v, bool):
-                raise wrong_type(path + "Online", "bool", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.client_id is not None:
-            d["ClientId"] = self.client_id
-        if self.shared_name is not None:
-            d["SharedName"] = self.shared_name
-        if self.topic_filter is not None:
-            d["TopicFilter"] = self.topic_filter
-        if self.online is not None:
-            d["Online"] = self.online
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SharedSubscriptionClient:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("ClientId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "ClientId")
-        v2 = d.get("SharedName")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "SharedName")
-        v3 = d.get("TopicFilter")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "TopicFilter")
-        v4 = d.get("Online")
-        if v4 is not None and v4.__class__ is not bool:
-            v4 = wire_bool(v4, "Online")
-        return cls(
-            client_id=v1,
-            shared_name=v2,
-            topic_filter=v3,
-            online=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _SharedSubscriptionClient_KNOWN
-                else {k: x for k, x in d.items() if k not in _SharedSubscriptionClient_KNOWN}
-            ),
-        )

@@ -5,141 +5,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "SharedSubscriptionGroupWithSubscriptions",
-]
-
-_SharedSubscriptionGroupWithSubscriptions_KNOWN: frozenset[str] = frozenset(
-    {
-        "SharedName",
-        "CreateTime",
-        "UpdateTime",
-        "TopicFilters",
-    }
-)
+__all__ = ["SharedSubscriptionGroupWithSubscriptions"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class SharedSubscriptionGroupWithSubscriptions:
+class SharedSubscriptionGroupWithSubscriptions(Model):
     """查询共享订阅组（带订阅）
 
     Attributes:
         shared_name (SharedName):
-            <p>共享组名</p>
+            共享组名
         create_time (CreateTime):
-            <p>创建时间</p><p>单位：毫秒级时间戳</p>
+            创建时间
+
+            单位：毫秒级时间戳
         update_time (UpdateTime):
-            <p>更新时间</p><p>单位：毫秒级时间戳</p>
+            更新时间
+
+            单位：毫秒级时间戳
         topic_filters (TopicFilters):
-            <p>订阅表达式</p>
+            订阅表达式
     """
+
+    __tcapi_schema__ = (__name__, "SharedSubscriptionGroupWithSubscriptions")
 
     shared_name: str | None = None
     create_time: int | None = None
     update_time: int | None = None
     topic_filters: list[str] | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.shared_name
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SharedName", "str", v)
-
-        v = self.create_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "CreateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "CreateTime", "int64")
-
-        v = self.update_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "UpdateTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "UpdateTime", "int64")
-
-        v = self.topic_filters
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "TopicFilters", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, str):
-                    raise wrong_type(f"{path}TopicFilters[{i}]", "str", item)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.shared_name is not None:
-            d["SharedName"] = self.shared_name
-        if self.create_time is not None:
-            d["CreateTime"] = self.create_time
-        if self.update_time is not None:
-            d["UpdateTime"] = self.update_time
-        if self.topic_filters is not None:
-            d["TopicFilters"] = list(self.topic_filters)
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SharedSubscriptionGroupWithSubscriptions:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("SharedName")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "SharedName")
-        v2 = d.get("CreateTime")
-        if v2 is not None and v2.__class__ is not int:
-            v2 = wire_int(v2, "CreateTime")
-        v3 = d.get("UpdateTime")
-        if v3 is not None and v3.__class__ is not int:
-            v3 = wire_int(v3, "UpdateTime")
-        v4 = d.get("TopicFilters")
-        if v4 is not None:
-            v4 = wire_items(v4, "TopicFilters", str, wire_str)
-        return cls(
-            shared_name=v1,
-            create_time=v2,
-            update_time=v3,
-            topic_filters=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _SharedSubscriptionGroupWithSubscriptions_KNOWN
-                else {
-                    k: x
-                    for k, x in d.items()
-                    if k not in _SharedSubscriptionGroupWithSubscriptions_KNOWN
-                }
-            ),
-        )

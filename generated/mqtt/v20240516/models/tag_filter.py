@@ -5,44 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "TagFilter",
-]
-
-_TagFilter_KNOWN: frozenset[str] = frozenset(
-    {
-        "TagKey",
-        "TagValues",
-    }
-)
+__all__ = ["TagFilter"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class TagFilter:
+class TagFilter(Model):
     """Tag filter
 
     Attributes:
@@ -52,54 +23,7 @@ class TagFilter:
             Tag key name
     """
 
+    __tcapi_schema__ = (__name__, "TagFilter")
+
     tag_key: str | None = None
     tag_values: list[str] | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.tag_key
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "TagKey", "str", v)
-
-        v = self.tag_values
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "TagValues", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, str):
-                    raise wrong_type(f"{path}TagValues[{i}]", "str", item)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.tag_key is not None:
-            d["TagKey"] = self.tag_key
-        if self.tag_values is not None:
-            d["TagValues"] = list(self.tag_values)
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TagFilter:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("TagKey")
-        v2 = d.get("TagValues")
-        if isinstance(v2, list | tuple):
-            v2 = list(v2)
-        return cls(
-            tag_key=v1,
-            tag_values=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _TagFilter_KNOWN
-                else {k: x for k, x in d.items() if k not in _TagFilter_KNOWN}
-            ),
-        )

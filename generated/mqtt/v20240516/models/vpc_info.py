@@ -5,44 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "VpcInfo",
-]
-
-_VpcInfo_KNOWN: frozenset[str] = frozenset(
-    {
-        "VpcId",
-        "SubnetId",
-    }
-)
+__all__ = ["VpcInfo"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class VpcInfo:
+class VpcInfo(Model):
     """VPC information.
 
     Attributes:
@@ -52,49 +23,7 @@ class VpcInfo:
             Subnet ID.
     """
 
+    __tcapi_schema__ = (__name__, "VpcInfo")
+
     vpc_id: str | None = None
     subnet_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.vpc_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "VpcId", "str", v)
-
-        v = self.subnet_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SubnetId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.vpc_id is not None:
-            d["VpcId"] = self.vpc_id
-        if self.subnet_id is not None:
-            d["SubnetId"] = self.subnet_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> VpcInfo:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("VpcId")
-        v2 = d.get("SubnetId")
-        return cls(
-            vpc_id=v1,
-            subnet_id=v2,
-            unknown_fields=(
-                {}
-                if d.keys() <= _VpcInfo_KNOWN
-                else {k: x for k, x in d.items() if k not in _VpcInfo_KNOWN}
-            ),
-        )

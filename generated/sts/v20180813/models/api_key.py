@@ -5,45 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model
 
-__all__ = [
-    "ApiKey",
-]
-
-_ApiKey_KNOWN: frozenset[str] = frozenset(
-    {
-        "SecretId",
-        "CreateTime",
-        "Status",
-    }
-)
+__all__ = ["ApiKey"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ApiKey:
+class ApiKey(Model):
     """An API key of an account
 
     Attributes:
@@ -55,69 +25,8 @@ class ApiKey:
             Status: 2 (active), 3 (disabled), 4 (deleted)
     """
 
+    __tcapi_schema__ = (__name__, "ApiKey")
+
     secret_id: str
     create_time: int
     status: int
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.secret_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SecretId", "str", v)
-
-        v = self.create_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "CreateTime", "int", v)
-            if not 0 <= v <= UINT64_MAX:
-                raise out_of_range(path + "CreateTime", "uint64")
-
-        v = self.status
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "Status", "int", v)
-            if not 0 <= v <= UINT64_MAX:
-                raise out_of_range(path + "Status", "uint64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.secret_id is not None:
-            d["SecretId"] = self.secret_id
-        if self.create_time is not None:
-            d["CreateTime"] = self.create_time
-        if self.status is not None:
-            d["Status"] = self.status
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ApiKey:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("SecretId")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "SecretId")
-        v2 = d.get("CreateTime")
-        if v2 is not None and v2.__class__ is not int:
-            v2 = wire_int(v2, "CreateTime")
-        v3 = d.get("Status")
-        if v3 is not None and v3.__class__ is not int:
-            v3 = wire_int(v3, "Status")
-        return cls(
-            secret_id=v1,
-            create_time=v2,
-            status=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _ApiKey_KNOWN
-                else {k: x for k, x in d.items() if k not in _ApiKey_KNOWN}
-            ),
-        )

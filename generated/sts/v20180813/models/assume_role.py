@@ -5,61 +5,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .credentials import Credentials
-from .tag import Tag
+from tcapi.model import Model, ResponseModel, redacted
 
-__all__ = [
-    "AssumeRoleRequest",
-    "AssumeRoleResponse",
-]
+if TYPE_CHECKING:
+    from .credentials import Credentials
+    from .tag import Tag
 
-_AssumeRoleRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "RoleArn",
-        "RoleSessionName",
-        "DurationSeconds",
-        "Policy",
-        "ExternalId",
-        "Tags",
-        "SourceIdentity",
-        "SerialNumber",
-        "TokenCode",
-    }
-)
+__all__ = ["AssumeRoleRequest", "AssumeRoleResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AssumeRoleRequest:
+class AssumeRoleRequest(Model):
     """Parameters of AssumeRole.
 
     Attributes:
         role_arn (RoleArn):
-            Resource descriptions of a role, which can be obtained by clicking the
-            role name in the [CAM
-            console](https://console.cloud.tencent.com/cam/role).
+            Resource descriptions of a role, which can be obtained by clicking the role name
+            in the [CAM console](https://console.cloud.tencent.com/cam/role).
             General role:
             qcs::cam::uin/12345678:role/4611686018427397919,
             qcs::cam::uin/12345678:roleName/testRoleName
@@ -68,41 +34,40 @@ class AssumeRoleRequest:
             qcs::cam::uin/12345678:role/tencentcloudServiceRoleName/testServiceRoleName
         role_session_name (RoleSessionName):
             User-defined temporary session name.
-            It can contain 2-128 letters, digits, and symbols (=,.@_-). Regex:
-            [\\w+=,.@_-]*
+            It can contain 2-128 letters, digits, and symbols (=,.@_-). Regex: [\\w+=,.@_-]*
         duration_seconds (DurationSeconds):
-            Specifies the validity period of the temporary access credentials in
-            seconds. Default value: 7,200s. Maximum value: 43,200s.
+            Specifies the validity period of the temporary access credentials in seconds.
+            Default value: 7,200s. Maximum value: 43,200s.
         policy (Policy):
             Policy description.
 
             Notes:
-            1. The policy must be URL-encoded; the server URL-decodes this field and
-            grants the temporary access credentials the permissions of the result.
-            (When calling a TencentCloud API with GET, every parameter is
-            URL-encoded once more according to [Signature
-            v3](https://intl.cloud.tencent.com/document/api/598/33159) before the
+            1. The policy must be URL-encoded; the server URL-decodes this field and grants
+            the temporary access credentials the permissions of the result. (When calling a
+            TencentCloud API with GET, every parameter is URL-encoded once more according to
+            [Signature v3](https://intl.cloud.tencent.com/document/api/598/33159) before the
             request is sent.)
             2. The policy syntax is described in [CAM's Syntax
             Logic](https://intl.cloud.tencent.com/document/product/598/10603).
             3. The policy cannot contain the `principal` element.
         external_id (ExternalId):
-            External role ID, which can be obtained by clicking the role name in the
-            [CAM console](https://console.cloud.tencent.com/cam/role).
+            External role ID, which can be obtained by clicking the role name in the [CAM
+            console](https://console.cloud.tencent.com/cam/role).
             It can contain 2-128 letters, digits, and symbols (=,.@:/-). Regex:
             [\\w+=,.@:\\/-]*
         tags (Tags):
-            List of session tags. Up to 50 tags are allowed. The tag keys can not
-            duplicate.
+            List of session tags. Up to 50 tags are allowed. The tag keys can not duplicate.
         source_identity (SourceIdentity):
             UIN of the initiator
         serial_number (SerialNumber):
-            Serial number of the MFA device associated with the calling CAM user, in
-            the form qcs::cam:uin/${ownerUin}::mfa/${mfaType}. Supported mfaType:
-            softToken (software token).
+            Serial number of the MFA device associated with the calling CAM user, in the
+            form qcs::cam:uin/${ownerUin}::mfa/${mfaType}. Supported mfaType: softToken
+            (software token).
         token_code (TokenCode, sensitive):
             MFA verification code.
     """
+
+    __tcapi_schema__ = (__name__, "AssumeRoleRequest")
 
     role_arn: str
     role_session_name: str
@@ -113,232 +78,30 @@ class AssumeRoleRequest:
     source_identity: str | None = None
     serial_number: str | None = None
     token_code: str | None = attrs.field(default=None, repr=redacted)
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.role_arn
-        if v is None:
-            raise missing(path + "RoleArn")
-        if not isinstance(v, str):
-            raise wrong_type(path + "RoleArn", "str", v)
-
-        v = self.role_session_name
-        if v is None:
-            raise missing(path + "RoleSessionName")
-        if not isinstance(v, str):
-            raise wrong_type(path + "RoleSessionName", "str", v)
-
-        v = self.duration_seconds
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "DurationSeconds", "int", v)
-            if not 0 <= v <= UINT64_MAX:
-                raise out_of_range(path + "DurationSeconds", "uint64")
-
-        v = self.policy
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Policy", "str", v)
-
-        v = self.external_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "ExternalId", "str", v)
-
-        v = self.tags
-        if v is not None:
-            if not isinstance(v, list):
-                raise wrong_type(path + "Tags", "list", v)
-            for i, item in enumerate(v):
-                if not isinstance(item, Tag):
-                    raise wrong_type(f"{path}Tags[{i}]", "Tag", item)
-                item.validate(f"{path}Tags[{i}]" + ".")
-
-        v = self.source_identity
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SourceIdentity", "str", v)
-
-        v = self.serial_number
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "SerialNumber", "str", v)
-
-        v = self.token_code
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "TokenCode", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.role_arn is not None:
-            d["RoleArn"] = self.role_arn
-        if self.role_session_name is not None:
-            d["RoleSessionName"] = self.role_session_name
-        if self.duration_seconds is not None:
-            d["DurationSeconds"] = self.duration_seconds
-        if self.policy is not None:
-            d["Policy"] = self.policy
-        if self.external_id is not None:
-            d["ExternalId"] = self.external_id
-        if self.tags is not None:
-            d["Tags"] = [x.to_dict() for x in self.tags]
-        if self.source_identity is not None:
-            d["SourceIdentity"] = self.source_identity
-        if self.serial_number is not None:
-            d["SerialNumber"] = self.serial_number
-        if self.token_code is not None:
-            d["TokenCode"] = self.token_code
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AssumeRoleRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("RoleArn")
-        v2 = d.get("RoleSessionName")
-        v3 = d.get("DurationSeconds")
-        v4 = d.get("Policy")
-        v5 = d.get("ExternalId")
-        v6 = d.get("Tags")
-        if isinstance(v6, list | tuple):
-            v6 = [Tag.from_dict(x) if isinstance(x, Mapping) else x for x in v6]
-        v7 = d.get("SourceIdentity")
-        v8 = d.get("SerialNumber")
-        v9 = d.get("TokenCode")
-        return cls(
-            role_arn=v1,
-            role_session_name=v2,
-            duration_seconds=v3,
-            policy=v4,
-            external_id=v5,
-            tags=v6,
-            source_identity=v7,
-            serial_number=v8,
-            token_code=v9,
-            unknown_fields=(
-                {}
-                if d.keys() <= _AssumeRoleRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _AssumeRoleRequest_KNOWN}
-            ),
-        )
-
-
-_AssumeRoleResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Credentials",
-        "ExpiredTime",
-        "Expiration",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AssumeRoleResponse:
+class AssumeRoleResponse(ResponseModel):
     """What AssumeRole returns.
 
     Attributes:
         credentials (Credentials):
             Temporary access credentials
         expired_time (ExpiredTime):
-            Expiration time of the temporary access credentials. A Unix timestamp
-            will be returned which is accurate to the second.
+            Expiration time of the temporary access credentials. A Unix timestamp will be
+            returned which is accurate to the second.
         expiration (Expiration):
-            Expiration time of the temporary access credentials in UTC time in ISO
-            8601 format.
+            Expiration time of the temporary access credentials in UTC time in ISO 8601
+            format.
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
+
+    __tcapi_schema__ = (__name__, "AssumeRoleResponse")
 
     credentials: Credentials
     expired_time: int
     expiration: str
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.credentials
-        if v is not None:
-            if not isinstance(v, Credentials):
-                raise wrong_type(path + "Credentials", "Credentials", v)
-            v.validate(path + "Credentials" + ".")
-
-        v = self.expired_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ExpiredTime", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "ExpiredTime", "int64")
-
-        v = self.expiration
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Expiration", "str", v)
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.credentials is not None:
-            d["Credentials"] = self.credentials.to_dict()
-        if self.expired_time is not None:
-            d["ExpiredTime"] = self.expired_time
-        if self.expiration is not None:
-            d["Expiration"] = self.expiration
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AssumeRoleResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Credentials")
-        if v1 is not None:
-            try:
-                v1 = Credentials.from_dict(v1)
-            except WireTypeError as exc:
-                raise exc.under("Credentials") from None
-        v2 = d.get("ExpiredTime")
-        if v2 is not None and v2.__class__ is not int:
-            v2 = wire_int(v2, "ExpiredTime")
-        v3 = d.get("Expiration")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "Expiration")
-        v4 = d.get("RequestId")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "RequestId")
-        return cls(
-            credentials=v1,
-            expired_time=v2,
-            expiration=v3,
-            request_id=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _AssumeRoleResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _AssumeRoleResponse_KNOWN}
-            ),
-        )

@@ -5,49 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .credentials import Credentials
+from tcapi.model import Model, ResponseModel, redacted
 
-__all__ = [
-    "AssumeRoleWithSAMLRequest",
-    "AssumeRoleWithSAMLResponse",
-]
+if TYPE_CHECKING:
+    from .credentials import Credentials
 
-_AssumeRoleWithSAMLRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "SAMLAssertion",
-        "PrincipalArn",
-        "RoleArn",
-        "RoleSessionName",
-        "DurationSeconds",
-    }
-)
+__all__ = ["AssumeRoleWithSAMLRequest", "AssumeRoleWithSAMLResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AssumeRoleWithSAMLRequest:
+class AssumeRoleWithSAMLRequest(Model):
     """Parameters of AssumeRoleWithSAML.
 
     Attributes:
@@ -60,201 +31,41 @@ class AssumeRoleWithSAMLRequest:
         role_session_name (RoleSessionName):
             Session name
         duration_seconds (DurationSeconds):
-            Specifies the validity period of the temporary access credentials in
-            seconds. Default value: 7,200s. Maximum value: 43,200s.
+            Specifies the validity period of the temporary access credentials in seconds.
+            Default value: 7,200s. Maximum value: 43,200s.
     """
+
+    __tcapi_schema__ = (__name__, "AssumeRoleWithSAMLRequest")
 
     saml_assertion: str = attrs.field(repr=redacted)
     principal_arn: str
     role_arn: str
     role_session_name: str
     duration_seconds: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.saml_assertion
-        if v is None:
-            raise missing(path + "SAMLAssertion")
-        if not isinstance(v, str):
-            raise wrong_type(path + "SAMLAssertion", "str", v)
-
-        v = self.principal_arn
-        if v is None:
-            raise missing(path + "PrincipalArn")
-        if not isinstance(v, str):
-            raise wrong_type(path + "PrincipalArn", "str", v)
-
-        v = self.role_arn
-        if v is None:
-            raise missing(path + "RoleArn")
-        if not isinstance(v, str):
-            raise wrong_type(path + "RoleArn", "str", v)
-
-        v = self.role_session_name
-        if v is None:
-            raise missing(path + "RoleSessionName")
-        if not isinstance(v, str):
-            raise wrong_type(path + "RoleSessionName", "str", v)
-
-        v = self.duration_seconds
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "DurationSeconds", "int", v)
-            if not 0 <= v <= UINT64_MAX:
-                raise out_of_range(path + "DurationSeconds", "uint64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.saml_assertion is not None:
-            d["SAMLAssertion"] = self.saml_assertion
-        if self.principal_arn is not None:
-            d["PrincipalArn"] = self.principal_arn
-        if self.role_arn is not None:
-            d["RoleArn"] = self.role_arn
-        if self.role_session_name is not None:
-            d["RoleSessionName"] = self.role_session_name
-        if self.duration_seconds is not None:
-            d["DurationSeconds"] = self.duration_seconds
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AssumeRoleWithSAMLRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("SAMLAssertion")
-        v2 = d.get("PrincipalArn")
-        v3 = d.get("RoleArn")
-        v4 = d.get("RoleSessionName")
-        v5 = d.get("DurationSeconds")
-        return cls(
-            saml_assertion=v1,
-            principal_arn=v2,
-            role_arn=v3,
-            role_session_name=v4,
-            duration_seconds=v5,
-            unknown_fields=(
-                {}
-                if d.keys() <= _AssumeRoleWithSAMLRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _AssumeRoleWithSAMLRequest_KNOWN}
-            ),
-        )
-
-
-_AssumeRoleWithSAMLResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Credentials",
-        "ExpiredTime",
-        "Expiration",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AssumeRoleWithSAMLResponse:
+class AssumeRoleWithSAMLResponse(ResponseModel):
     """What AssumeRoleWithSAML returns.
 
     Attributes:
         credentials (Credentials):
             An object consists of the `Token`, `TmpSecretId`, and `TmpSecretId`
         expired_time (ExpiredTime):
-            Indicates the expiration time of the temporary access credentials. A
-            Unix timestamp will be returned which is accurate to the second.
+            Indicates the expiration time of the temporary access credentials. A Unix
+            timestamp will be returned which is accurate to the second.
         expiration (Expiration):
-            Indicates the expiration time of the temporary access credentials in UTC
-            time in ISO 8601 format.
+            Indicates the expiration time of the temporary access credentials in UTC time in
+            ISO 8601 format.
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
+
+    __tcapi_schema__ = (__name__, "AssumeRoleWithSAMLResponse")
 
     credentials: Credentials
     expired_time: int
     expiration: str
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.credentials
-        if v is not None:
-            if not isinstance(v, Credentials):
-                raise wrong_type(path + "Credentials", "Credentials", v)
-            v.validate(path + "Credentials" + ".")
-
-        v = self.expired_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ExpiredTime", "int", v)
-            if not 0 <= v <= UINT64_MAX:
-                raise out_of_range(path + "ExpiredTime", "uint64")
-
-        v = self.expiration
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Expiration", "str", v)
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.credentials is not None:
-            d["Credentials"] = self.credentials.to_dict()
-        if self.expired_time is not None:
-            d["ExpiredTime"] = self.expired_time
-        if self.expiration is not None:
-            d["Expiration"] = self.expiration
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AssumeRoleWithSAMLResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Credentials")
-        if v1 is not None:
-            try:
-                v1 = Credentials.from_dict(v1)
-            except WireTypeError as exc:
-                raise exc.under("Credentials") from None
-        v2 = d.get("ExpiredTime")
-        if v2 is not None and v2.__class__ is not int:
-            v2 = wire_int(v2, "ExpiredTime")
-        v3 = d.get("Expiration")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "Expiration")
-        v4 = d.get("RequestId")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "RequestId")
-        return cls(
-            credentials=v1,
-            expired_time=v2,
-            expiration=v3,
-            request_id=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _AssumeRoleWithSAMLResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _AssumeRoleWithSAMLResponse_KNOWN}
-            ),
-        )

@@ -5,49 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .credentials import Credentials
+from tcapi.model import Model, ResponseModel, redacted
 
-__all__ = [
-    "AssumeRoleWithWebIdentityRequest",
-    "AssumeRoleWithWebIdentityResponse",
-]
+if TYPE_CHECKING:
+    from .credentials import Credentials
 
-_AssumeRoleWithWebIdentityRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "ProviderId",
-        "WebIdentityToken",
-        "RoleArn",
-        "RoleSessionName",
-        "DurationSeconds",
-    }
-)
+__all__ = ["AssumeRoleWithWebIdentityRequest", "AssumeRoleWithWebIdentityResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AssumeRoleWithWebIdentityRequest:
+class AssumeRoleWithWebIdentityRequest(Model):
     """Parameters of AssumeRoleWithWebIdentity.
 
     Attributes:
@@ -60,108 +31,21 @@ class AssumeRoleWithWebIdentityRequest:
         role_session_name (RoleSessionName):
             Session name
         duration_seconds (DurationSeconds):
-            Specifies the validity period of the temporary access credentials in
-            seconds. Default value: 7,200s. Maximum value: 43,200s.
+            Specifies the validity period of the temporary access credentials in seconds.
+            Default value: 7,200s. Maximum value: 43,200s.
     """
+
+    __tcapi_schema__ = (__name__, "AssumeRoleWithWebIdentityRequest")
 
     provider_id: str
     web_identity_token: str = attrs.field(repr=redacted)
     role_arn: str
     role_session_name: str
     duration_seconds: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.provider_id
-        if v is None:
-            raise missing(path + "ProviderId")
-        if not isinstance(v, str):
-            raise wrong_type(path + "ProviderId", "str", v)
-
-        v = self.web_identity_token
-        if v is None:
-            raise missing(path + "WebIdentityToken")
-        if not isinstance(v, str):
-            raise wrong_type(path + "WebIdentityToken", "str", v)
-
-        v = self.role_arn
-        if v is None:
-            raise missing(path + "RoleArn")
-        if not isinstance(v, str):
-            raise wrong_type(path + "RoleArn", "str", v)
-
-        v = self.role_session_name
-        if v is None:
-            raise missing(path + "RoleSessionName")
-        if not isinstance(v, str):
-            raise wrong_type(path + "RoleSessionName", "str", v)
-
-        v = self.duration_seconds
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "DurationSeconds", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "DurationSeconds", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.provider_id is not None:
-            d["ProviderId"] = self.provider_id
-        if self.web_identity_token is not None:
-            d["WebIdentityToken"] = self.web_identity_token
-        if self.role_arn is not None:
-            d["RoleArn"] = self.role_arn
-        if self.role_session_name is not None:
-            d["RoleSessionName"] = self.role_session_name
-        if self.duration_seconds is not None:
-            d["DurationSeconds"] = self.duration_seconds
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AssumeRoleWithWebIdentityRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("ProviderId")
-        v2 = d.get("WebIdentityToken")
-        v3 = d.get("RoleArn")
-        v4 = d.get("RoleSessionName")
-        v5 = d.get("DurationSeconds")
-        return cls(
-            provider_id=v1,
-            web_identity_token=v2,
-            role_arn=v3,
-            role_session_name=v4,
-            duration_seconds=v5,
-            unknown_fields=(
-                {}
-                if d.keys() <= _AssumeRoleWithWebIdentityRequest_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _AssumeRoleWithWebIdentityRequest_KNOWN
-                }
-            ),
-        )
-
-
-_AssumeRoleWithWebIdentityResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "ExpiredTime",
-        "Expiration",
-        "Credentials",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AssumeRoleWithWebIdentityResponse:
+class AssumeRoleWithWebIdentityResponse(ResponseModel):
     """What AssumeRoleWithWebIdentity returns.
 
     Attributes:
@@ -172,91 +56,14 @@ class AssumeRoleWithWebIdentityResponse:
         credentials (Credentials):
             Temporary access credentials
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
+
+    __tcapi_schema__ = (__name__, "AssumeRoleWithWebIdentityResponse")
 
     expired_time: int
     expiration: str
     credentials: Credentials
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.expired_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ExpiredTime", "int", v)
-            if not 0 <= v <= UINT64_MAX:
-                raise out_of_range(path + "ExpiredTime", "uint64")
-
-        v = self.expiration
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Expiration", "str", v)
-
-        v = self.credentials
-        if v is not None:
-            if not isinstance(v, Credentials):
-                raise wrong_type(path + "Credentials", "Credentials", v)
-            v.validate(path + "Credentials" + ".")
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.expired_time is not None:
-            d["ExpiredTime"] = self.expired_time
-        if self.expiration is not None:
-            d["Expiration"] = self.expiration
-        if self.credentials is not None:
-            d["Credentials"] = self.credentials.to_dict()
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AssumeRoleWithWebIdentityResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("ExpiredTime")
-        if v1 is not None and v1.__class__ is not int:
-            v1 = wire_int(v1, "ExpiredTime")
-        v2 = d.get("Expiration")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "Expiration")
-        v3 = d.get("Credentials")
-        if v3 is not None:
-            try:
-                v3 = Credentials.from_dict(v3)
-            except WireTypeError as exc:
-                raise exc.under("Credentials") from None
-        v4 = d.get("RequestId")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "RequestId")
-        return cls(
-            expired_time=v1,
-            expiration=v2,
-            credentials=v3,
-            request_id=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _AssumeRoleWithWebIdentityResponse_KNOWN
-                else {
-                    k: x for k, x in d.items() if k not in _AssumeRoleWithWebIdentityResponse_KNOWN
-                }
-            ),
-        )

@@ -5,116 +5,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
+from tcapi.model import Model, redacted
 
-__all__ = [
-    "Credentials",
-]
-
-_Credentials_KNOWN: frozenset[str] = frozenset(
-    {
-        "Token",
-        "TmpSecretId",
-        "TmpSecretKey",
-    }
-)
+__all__ = ["Credentials"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class Credentials:
+class Credentials(Model):
     """Temporary credentials
 
     Attributes:
         token (Token, sensitive):
-            Token, which contains up to 4,096 bytes depending on the associated
-            policies.
+            Token, which contains up to 4,096 bytes depending on the associated policies.
         tmp_secret_id (TmpSecretId):
             Temporary credentials key ID, which contains up to 1,024 bytes.
         tmp_secret_key (TmpSecretKey, sensitive):
             Temporary credentials key, which contains up to 1,024 bytes.
     """
 
+    __tcapi_schema__ = (__name__, "Credentials")
+
     token: str = attrs.field(repr=redacted)
     tmp_secret_id: str
     tmp_secret_key: str = attrs.field(repr=redacted)
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.token
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Token", "str", v)
-
-        v = self.tmp_secret_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "TmpSecretId", "str", v)
-
-        v = self.tmp_secret_key
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "TmpSecretKey", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.token is not None:
-            d["Token"] = self.token
-        if self.tmp_secret_id is not None:
-            d["TmpSecretId"] = self.tmp_secret_id
-        if self.tmp_secret_key is not None:
-            d["TmpSecretKey"] = self.tmp_secret_key
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Credentials:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Token")
-        if v1 is not None and v1.__class__ is not str:
-            v1 = wire_str(v1, "Token")
-        v2 = d.get("TmpSecretId")
-        if v2 is not None and v2.__class__ is not str:
-            v2 = wire_str(v2, "TmpSecretId")
-        v3 = d.get("TmpSecretKey")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "TmpSecretKey")
-        return cls(
-            token=v1,
-            tmp_secret_id=v2,
-            tmp_secret_key=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _Credentials_KNOWN
-                else {k: x for k, x in d.items() if k not in _Credentials_KNOWN}
-            ),
-        )

@@ -5,47 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .credentials import Credentials
+from tcapi.model import Model, ResponseModel
 
-__all__ = [
-    "GetFederationTokenRequest",
-    "GetFederationTokenResponse",
-]
+if TYPE_CHECKING:
+    from .credentials import Credentials
 
-_GetFederationTokenRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "Name",
-        "Policy",
-        "DurationSeconds",
-    }
-)
+__all__ = ["GetFederationTokenRequest", "GetFederationTokenResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class GetFederationTokenRequest:
+class GetFederationTokenRequest(Model):
     """Parameters of GetFederationToken.
 
     Attributes:
@@ -57,186 +30,45 @@ class GetFederationTokenRequest:
             The policy syntax refers to [CAM's Syntax
             Logic](https://intl.cloud.tencent.com/document/product/598/10603?from_cn_redirect=1).
             The policy cannot contain the principal element.
-            This parameter needs to be URL-encoded. The server will URL-decode this
-            field and grant temporary access credentials based on the processed
-            policy. Please pass the parameter according to the specification.
+            This parameter needs to be URL-encoded. The server will URL-decode this field
+            and grant temporary access credentials based on the processed policy. Please
+            pass the parameter according to the specification.
         duration_seconds (DurationSeconds):
-            The validity period of temporary credentials in seconds. Default value:
-            1,800s. Maximum value for a root account: 7,200s. Maximum value for a
-            sub-account: 129,600s.
+            The validity period of temporary credentials in seconds. Default value: 1,800s.
+            Maximum value for a root account: 7,200s. Maximum value for a sub-account:
+            129,600s.
     """
+
+    __tcapi_schema__ = (__name__, "GetFederationTokenRequest")
 
     name: str
     policy: str
     duration_seconds: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.name
-        if v is None:
-            raise missing(path + "Name")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Name", "str", v)
-
-        v = self.policy
-        if v is None:
-            raise missing(path + "Policy")
-        if not isinstance(v, str):
-            raise wrong_type(path + "Policy", "str", v)
-
-        v = self.duration_seconds
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "DurationSeconds", "int", v)
-            if not 0 <= v <= UINT64_MAX:
-                raise out_of_range(path + "DurationSeconds", "uint64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.name is not None:
-            d["Name"] = self.name
-        if self.policy is not None:
-            d["Policy"] = self.policy
-        if self.duration_seconds is not None:
-            d["DurationSeconds"] = self.duration_seconds
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> GetFederationTokenRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Name")
-        v2 = d.get("Policy")
-        v3 = d.get("DurationSeconds")
-        return cls(
-            name=v1,
-            policy=v2,
-            duration_seconds=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _GetFederationTokenRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _GetFederationTokenRequest_KNOWN}
-            ),
-        )
-
-
-_GetFederationTokenResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Credentials",
-        "ExpiredTime",
-        "Expiration",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class GetFederationTokenResponse:
+class GetFederationTokenResponse(ResponseModel):
     """What GetFederationToken returns.
 
     Attributes:
         credentials (Credentials):
             Temporary access credentials
         expired_time (ExpiredTime):
-            Temporary access credentials expiration time. A Unix timestamp will be
-            returned which is accurate to the second.
+            Temporary access credentials expiration time. A Unix timestamp will be returned
+            which is accurate to the second.
         expiration (Expiration):
-            Temporary access credentials expiration time in UTC time in ISO 8601
-            format.
+            Temporary access credentials expiration time in UTC time in ISO 8601 format.
             Note: this field may return null, indicating that no valid values can be
             obtained. (may be null)
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
+
+    __tcapi_schema__ = (__name__, "GetFederationTokenResponse")
 
     credentials: Credentials
     expired_time: int
     expiration: str | None = None
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.credentials
-        if v is not None:
-            if not isinstance(v, Credentials):
-                raise wrong_type(path + "Credentials", "Credentials", v)
-            v.validate(path + "Credentials" + ".")
-
-        v = self.expired_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ExpiredTime", "int", v)
-            if not 0 <= v <= UINT64_MAX:
-                raise out_of_range(path + "ExpiredTime", "uint64")
-
-        v = self.expiration
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Expiration", "str", v)
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.credentials is not None:
-            d["Credentials"] = self.credentials.to_dict()
-        if self.expired_time is not None:
-            d["ExpiredTime"] = self.expired_time
-        if self.expiration is not None:
-            d["Expiration"] = self.expiration
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> GetFederationTokenResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Credentials")
-        if v1 is not None:
-            try:
-                v1 = Credentials.from_dict(v1)
-            except WireTypeError as exc:
-                raise exc.under("Credentials") from None
-        v2 = d.get("ExpiredTime")
-        if v2 is not None and v2.__class__ is not int:
-            v2 = wire_int(v2, "ExpiredTime")
-        v3 = d.get("Expiration")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "Expiration")
-        v4 = d.get("RequestId")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "RequestId")
-        return cls(
-            credentials=v1,
-            expired_time=v2,
-            expiration=v3,
-            request_id=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _GetFederationTokenResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _GetFederationTokenResponse_KNOWN}
-            ),
-        )

@@ -5,231 +5,63 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    WireTypeError,
-    missing,
-    out_of_range,
-    redacted,
-    wire_bool,
-    wire_float,
-    wire_int,
-    wire_item_error,
-    wire_items,
-    wire_list,
-    wire_object,
-    wire_str,
-    wrong_type,
-)
-from .credentials import Credentials
+from tcapi.model import Model, ResponseModel, redacted
 
-__all__ = [
-    "GetSessionTokenRequest",
-    "GetSessionTokenResponse",
-]
+if TYPE_CHECKING:
+    from .credentials import Credentials
 
-_GetSessionTokenRequest_KNOWN: frozenset[str] = frozenset(
-    {
-        "SerialNumber",
-        "TokenCode",
-        "DurationSeconds",
-    }
-)
+__all__ = ["GetSessionTokenRequest", "GetSessionTokenResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class GetSessionTokenRequest:
+class GetSessionTokenRequest(Model):
     """Parameters of GetSessionToken.
 
     Attributes:
         serial_number (SerialNumber):
-            Serial number of the MFA device associated with the calling CAM user, in
-            the form qcs::cam:uin/${ownerUin}::mfa/${mfaType}. Supported mfaType:
-            softToken (software token).
+            Serial number of the MFA device associated with the calling CAM user, in the
+            form qcs::cam:uin/${ownerUin}::mfa/${mfaType}. Supported mfaType: softToken
+            (software token).
         token_code (TokenCode, sensitive):
             MFA verification code.
         duration_seconds (DurationSeconds):
-            Validity period of the temporary credentials in seconds. Default value:
-            1,800s. Maximum value: 7,200s for a root account, 129,600s for a
-            sub-account.
+            Validity period of the temporary credentials in seconds. Default value: 1,800s.
+            Maximum value: 7,200s for a root account, 129,600s for a sub-account.
     """
+
+    __tcapi_schema__ = (__name__, "GetSessionTokenRequest")
 
     serial_number: str
     token_code: str = attrs.field(repr=redacted)
     duration_seconds: int | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.serial_number
-        if v is None:
-            raise missing(path + "SerialNumber")
-        if not isinstance(v, str):
-            raise wrong_type(path + "SerialNumber", "str", v)
-
-        v = self.token_code
-        if v is None:
-            raise missing(path + "TokenCode")
-        if not isinstance(v, str):
-            raise wrong_type(path + "TokenCode", "str", v)
-
-        v = self.duration_seconds
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "DurationSeconds", "int", v)
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise out_of_range(path + "DurationSeconds", "int64")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.serial_number is not None:
-            d["SerialNumber"] = self.serial_number
-        if self.token_code is not None:
-            d["TokenCode"] = self.token_code
-        if self.duration_seconds is not None:
-            d["DurationSeconds"] = self.duration_seconds
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> GetSessionTokenRequest:
-        """Build from the wire form; missing members become None.
-
-        Member types are not checked here: ``validate()``, which runs before the
-        request is sent, names a member of the wrong type.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("SerialNumber")
-        v2 = d.get("TokenCode")
-        v3 = d.get("DurationSeconds")
-        return cls(
-            serial_number=v1,
-            token_code=v2,
-            duration_seconds=v3,
-            unknown_fields=(
-                {}
-                if d.keys() <= _GetSessionTokenRequest_KNOWN
-                else {k: x for k, x in d.items() if k not in _GetSessionTokenRequest_KNOWN}
-            ),
-        )
-
-
-_GetSessionTokenResponse_KNOWN: frozenset[str] = frozenset(
-    {
-        "Credentials",
-        "ExpiredTime",
-        "Expiration",
-        "RequestId",
-    }
-)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class GetSessionTokenResponse:
+class GetSessionTokenResponse(ResponseModel):
     """What GetSessionToken returns.
 
     Attributes:
         credentials (Credentials):
             Temporary access credentials
         expired_time (ExpiredTime):
-            Expiration time of the temporary access credentials, a Unix timestamp
-            accurate to the second.
+            Expiration time of the temporary access credentials, a Unix timestamp accurate
+            to the second.
         expiration (Expiration):
-            Expiration time of the temporary access credentials in UTC time in ISO
-            8601 format.
+            Expiration time of the temporary access credentials in UTC time in ISO 8601
+            format.
         request_id (RequestId):
-            The unique request ID, generated by the server, will be returned for
-            every request (if the request fails to reach the server for other
-            reasons, the request will not obtain a RequestId). RequestId is required
-            for locating a problem.
+            The unique request ID, generated by the server, will be returned for every
+            request (if the request fails to reach the server for other reasons, the request
+            will not obtain a RequestId). RequestId is required for locating a problem.
     """
+
+    __tcapi_schema__ = (__name__, "GetSessionTokenResponse")
 
     credentials: Credentials
     expired_time: int
     expiration: str
     request_id: str | None = None
-    unknown_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Members the server sent that this model does not know (wire names)."""
-
-    def validate(self, path: str = "") -> None:
-        """Check members against the spec; raises InvalidParameterError naming the field."""
-        v: object
-        v = self.credentials
-        if v is not None:
-            if not isinstance(v, Credentials):
-                raise wrong_type(path + "Credentials", "Credentials", v)
-            v.validate(path + "Credentials" + ".")
-
-        v = self.expired_time
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise wrong_type(path + "ExpiredTime", "int", v)
-            if not 0 <= v <= UINT64_MAX:
-                raise out_of_range(path + "ExpiredTime", "uint64")
-
-        v = self.expiration
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "Expiration", "str", v)
-
-        v = self.request_id
-        if v is not None:
-            if not isinstance(v, str):
-                raise wrong_type(path + "RequestId", "str", v)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (PascalCase names); unset optional members are omitted."""
-        d: dict[str, Any] = dict(self.unknown_fields) if self.unknown_fields else {}
-        if self.credentials is not None:
-            d["Credentials"] = self.credentials.to_dict()
-        if self.expired_time is not None:
-            d["ExpiredTime"] = self.expired_time
-        if self.expiration is not None:
-            d["Expiration"] = self.expiration
-        if self.request_id is not None:
-            d["RequestId"] = self.request_id
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> GetSessionTokenResponse:
-        """Build from the wire form; missing members become None.
-
-        A member of the wrong type raises ``tcapi.model.WireTypeError`` naming its
-        wire path (an ``InvalidParameterError``); ints are accepted for floats.
-        """
-        d: Any = data if data.__class__ is dict else wire_object(data, "")
-        v1 = d.get("Credentials")
-        if v1 is not None:
-            try:
-                v1 = Credentials.from_dict(v1)
-            except WireTypeError as exc:
-                raise exc.under("Credentials") from None
-        v2 = d.get("ExpiredTime")
-        if v2 is not None and v2.__class__ is not int:
-            v2 = wire_int(v2, "ExpiredTime")
-        v3 = d.get("Expiration")
-        if v3 is not None and v3.__class__ is not str:
-            v3 = wire_str(v3, "Expiration")
-        v4 = d.get("RequestId")
-        if v4 is not None and v4.__class__ is not str:
-            v4 = wire_str(v4, "RequestId")
-        return cls(
-            credentials=v1,
-            expired_time=v2,
-            expiration=v3,
-            request_id=v4,
-            unknown_fields=(
-                {}
-                if d.keys() <= _GetSessionTokenResponse_KNOWN
-                else {k: x for k, x in d.items() if k not in _GetSessionTokenResponse_KNOWN}
-            ),
-        )
