@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import difflib
+import os
 import sys
 import time
+import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
 from . import diff as spec_diff
@@ -17,11 +21,82 @@ from .spec import Service, find_services, load_service
 IGNORED_DIRS = {"__pycache__"}
 
 
-def load_all(spec_root: Path) -> list[Service]:
+def committed_services() -> tuple[str, ...]:
+    """The services whose generated code is committed under generated/ (and checked
+    by ``check``): ``[tool.tcapi] committed-services`` in pyproject.toml. Every other
+    service is generated when the package is built (setup.py)."""
+    with (REPO / "pyproject.toml").open("rb") as f:
+        config = tomllib.load(f)
+    return tuple(config.get("tool", {}).get("tcapi", {}).get("committed-services", ()))
+
+
+def service_folders(
+    spec_root: Path, services: Iterable[str] | None = None, exclude: Iterable[str] = ()
+) -> dict[str, list[Path]]:
+    """Version folders by service: only ``services`` (all when None), less ``exclude``."""
     folders = find_services(spec_root)
     if not folders:
         raise SpecError(spec_root, None, "no <service>/<version>/service.yaml found")
-    return [load_service(f, spec_root) for f in folders]
+    wanted = None if services is None else set(services)
+    skip = set(exclude)
+    by_service: dict[str, list[Path]] = {}
+    for folder in folders:
+        name = folder.parent.name
+        if (wanted is None or name in wanted) and name not in skip:
+            by_service.setdefault(name, []).append(folder)
+    if wanted is not None and wanted - set(by_service) - skip:
+        missing = ", ".join(sorted(wanted - set(by_service) - skip))
+        raise SpecError(spec_root, None, f"no such service in the spec: {missing}")
+    return by_service
+
+
+def load_all(spec_root: Path, services: Iterable[str] | None = None) -> list[Service]:
+    return [
+        load_service(f, spec_root)
+        for folders in service_folders(spec_root, services).values()
+        for f in folders
+    ]
+
+
+def _render_group(job: tuple[Path, list[Path]]) -> dict[str, str] | str:
+    """All files of one service's versions, or the spec error that stops it."""
+    spec_root, folders = job
+    try:
+        return render_all([load_service(f, spec_root) for f in folders])
+    except SpecError as exc:
+        return str(exc)
+
+
+def render_tree(
+    spec_root: Path,
+    services: Iterable[str] | None = None,
+    *,
+    exclude: Iterable[str] = (),
+    keep_going: bool = False,
+    jobs: int | None = None,
+) -> tuple[dict[str, str], list[str]]:
+    """Render the chosen services, one process per CPU: (files, errors).
+
+    Without ``keep_going`` the first spec error is raised (nothing is written);
+    with it, a service whose spec is broken is left out and its error returned."""
+    groups = service_folders(spec_root, services, exclude)
+    work = [(spec_root, groups[name]) for name in sorted(groups)]
+    workers = min(jobs or os.cpu_count() or 1, len(work))
+    if workers > 1:
+        with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+            results = list(pool.map(_render_group, work, chunksize=4))
+    else:
+        results = [_render_group(job) for job in work]
+    files: dict[str, str] = {}
+    errors: list[str] = []
+    for result in results:
+        if isinstance(result, str):
+            if not keep_going:
+                raise SpecError(spec_root, None, result)
+            errors.append(result)
+        else:
+            files.update(result)
+    return dict(sorted(files.items())), errors
 
 
 def existing_files(out: Path) -> dict[str, str]:
@@ -34,9 +109,19 @@ def existing_files(out: Path) -> dict[str, str]:
     return files
 
 
-def generate(spec_root: Path, out: Path) -> tuple[int, int, int]:
-    """Render everything first, then write: a spec error leaves generated/ untouched."""
-    wanted = render_all(load_all(spec_root))
+def generate(
+    spec_root: Path,
+    out: Path,
+    services: Iterable[str] | None = None,
+    *,
+    exclude: Iterable[str] = (),
+    keep_going: bool = False,
+) -> tuple[int, int, int]:
+    """Render first, then write only what changed: a spec error leaves ``out``
+    untouched (with ``keep_going``, only the broken services are left out)."""
+    wanted, errors = render_tree(spec_root, services, exclude=exclude, keep_going=keep_going)
+    for error in errors:
+        print(f"spec error, service left out: {error}", file=sys.stderr)
     have = existing_files(out)
     written = 0
     for rel, text in wanted.items():
@@ -60,9 +145,15 @@ def generate(spec_root: Path, out: Path) -> tuple[int, int, int]:
     return len(wanted), written, removed
 
 
-def check(spec_root: Path, out: Path, context: int = 3, max_lines: int = 40) -> list[str]:
-    """Differences between generated/ and what generate would write (empty = clean)."""
-    wanted = render_all(load_all(spec_root))
+def check(
+    spec_root: Path,
+    out: Path,
+    context: int = 3,
+    max_lines: int = 40,
+    services: Iterable[str] | None = None,
+) -> list[str]:
+    """Differences between ``out`` and what generate would write (empty = clean)."""
+    wanted, _ = render_tree(spec_root, services)
     have = existing_files(out)
     problems: list[str] = []
     for rel in sorted(set(wanted) | set(have)):
@@ -133,8 +224,27 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=REPO / "generated", help="output root (default: generated/)"
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("generate", help="render spec/ into generated/ (only changed files are written)")
-    sub.add_parser("check", help="exit 1 if generated/ differs from what generate would write")
+    gen = sub.add_parser(
+        "generate",
+        help="render the committed services (pyproject [tool.tcapi]) into generated/, "
+        "or others with --services/--all (only changed files are written)",
+    )
+    pick = gen.add_mutually_exclusive_group()
+    pick.add_argument("--all", action="store_true", help="every service in the spec")
+    pick.add_argument("--services", help="comma-separated service names, e.g. cvm,vpc")
+    gen.add_argument(
+        "--exclude-committed",
+        action="store_true",
+        help="leave out the committed services (what a package build adds to generated/)",
+    )
+    gen.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="a service whose spec is broken is reported and left out, the rest written",
+    )
+    sub.add_parser(
+        "check", help="exit 1 if generated/ differs from what generate would write for it"
+    )
     imp = sub.add_parser("import", help="write spec/ YAML from official definitions or doc pages")
     kinds = imp.add_subparsers(dest="kind", required=True)
     tc = kinds.add_parser(
@@ -187,13 +297,22 @@ def main(argv: list[str] | None = None) -> int:
         return spec_diff.run(args)
     try:
         if args.command == "generate":
-            total, written, removed = generate(args.spec, args.out)
+            if args.all:
+                services = None
+            elif args.services:
+                services = [s.strip() for s in args.services.split(",") if s.strip()]
+            else:
+                services = list(committed_services())
+            exclude = committed_services() if args.exclude_committed else ()
+            total, written, removed = generate(
+                args.spec, args.out, services, exclude=exclude, keep_going=args.keep_going
+            )
             print(
                 f"generated {total} files into {args.out} ({written} written, {removed} removed) "
                 f"in {time.perf_counter() - started:.2f}s"
             )
             return 0
-        problems = check(args.spec, args.out)
+        problems = check(args.spec, args.out, services=committed_services())
     except SpecError as exc:
         print(f"spec error: {exc}", file=sys.stderr)
         return 2

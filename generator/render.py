@@ -199,13 +199,6 @@ class ModuleView:
     """Only for type checkers: at run time structures are looked up by the compiled
     methods, so model modules never import each other (and cycles cannot bite)."""
 
-    @property
-    def runtime_names(self) -> tuple[str, ...]:
-        names = {m.base for m in self.models}
-        if any(member.sensitive for m in self.models for member in m.members):
-            names.add("redacted")
-        return tuple(sorted(names))
-
 
 @attrs.frozen
 class ErrorView:

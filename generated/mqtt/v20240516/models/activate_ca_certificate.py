@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["ActivateCaCertificateRequest", "ActivateCaCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ActivateCaCertificateRequest(Model):
+class ActivateCaCertificateRequest(_model.Model):
     """Parameters of ActivateCaCertificate.
 
     Attributes:
@@ -32,7 +32,7 @@ class ActivateCaCertificateRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ActivateCaCertificateResponse(ResponseModel):
+class ActivateCaCertificateResponse(_model.ResponseModel):
     """What ActivateCaCertificate returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["ActivateDeviceCertificateRequest", "ActivateDeviceCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ActivateDeviceCertificateRequest(Model):
+class ActivateDeviceCertificateRequest(_model.Model):
     """Parameters of ActivateDeviceCertificate.
 
     Attributes:
@@ -32,7 +32,7 @@ class ActivateDeviceCertificateRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ActivateDeviceCertificateResponse(ResponseModel):
+class ActivateDeviceCertificateResponse(_model.ResponseModel):
     """What ActivateDeviceCertificate returns.
 
     Attributes:

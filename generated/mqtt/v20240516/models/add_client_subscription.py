@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["AddClientSubscriptionRequest", "AddClientSubscriptionResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AddClientSubscriptionRequest(Model):
+class AddClientSubscriptionRequest(_model.Model):
     """Parameters of AddClientSubscription.
 
     Attributes:
@@ -36,7 +36,7 @@ class AddClientSubscriptionRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AddClientSubscriptionResponse(ResponseModel):
+class AddClientSubscriptionResponse(_model.ResponseModel):
     """What AddClientSubscription returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["ApplyRegistrationCodeRequest", "ApplyRegistrationCodeResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ApplyRegistrationCodeRequest(Model):
+class ApplyRegistrationCodeRequest(_model.Model):
     """Parameters of ApplyRegistrationCode.
 
     Attributes:
@@ -28,7 +28,7 @@ class ApplyRegistrationCodeRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ApplyRegistrationCodeResponse(ResponseModel):
+class ApplyRegistrationCodeResponse(_model.ResponseModel):
     """What ApplyRegistrationCode returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["BlockRuleItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class BlockRuleItem(Model):
+class BlockRuleItem(_model.Model):
     """MQTT集群用户信息
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["BodyItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class BodyItem(Model):
+class BodyItem(_model.Model):
     """HTTP 认证器body
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["CaCertificateItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CaCertificateItem(Model):
+class CaCertificateItem(_model.Model):
     """CA证书信息
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["CreateAuthorizationPolicyRequest", "CreateAuthorizationPolicyResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateAuthorizationPolicyRequest(Model):
+class CreateAuthorizationPolicyRequest(_model.Model):
     """Parameters of CreateAuthorizationPolicy.
 
     Attributes:
@@ -93,7 +93,7 @@ class CreateAuthorizationPolicyRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateAuthorizationPolicyResponse(ResponseModel):
+class CreateAuthorizationPolicyResponse(_model.ResponseModel):
     """What CreateAuthorizationPolicy returns.
 
     Attributes:

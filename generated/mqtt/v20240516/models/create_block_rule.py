@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["CreateBlockRuleRequest", "CreateBlockRuleResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateBlockRuleRequest(Model):
+class CreateBlockRuleRequest(_model.Model):
     """Parameters of CreateBlockRule.
 
     Attributes:
@@ -49,7 +49,7 @@ class CreateBlockRuleRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateBlockRuleResponse(ResponseModel):
+class CreateBlockRuleResponse(_model.ResponseModel):
     """What CreateBlockRule returns.
 
     Attributes:

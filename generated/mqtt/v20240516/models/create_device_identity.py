@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel, redacted
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .propagating_property import PropagatingProperty
@@ -18,7 +18,7 @@ __all__ = ["CreateDeviceIdentityRequest", "CreateDeviceIdentityResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateDeviceIdentityRequest(Model):
+class CreateDeviceIdentityRequest(_model.Model):
     """Parameters of CreateDeviceIdentity.
 
     Attributes:
@@ -46,13 +46,13 @@ class CreateDeviceIdentityRequest(Model):
     instance_id: str
     device_id: str
     status: str | None = None
-    primary_key: str | None = attrs.field(default=None, repr=redacted)
-    secondary_key: str | None = attrs.field(default=None, repr=redacted)
+    primary_key: str | None = attrs.field(default=None, repr=_model.redacted)
+    secondary_key: str | None = attrs.field(default=None, repr=_model.redacted)
     propagating_properties: list[PropagatingProperty] | None = None
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateDeviceIdentityResponse(ResponseModel):
+class CreateDeviceIdentityResponse(_model.ResponseModel):
     """What CreateDeviceIdentity returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .body_item import BodyItem
@@ -19,7 +19,7 @@ __all__ = ["CreateHttpAuthenticatorRequest", "CreateHttpAuthenticatorResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateHttpAuthenticatorRequest(Model):
+class CreateHttpAuthenticatorRequest(_model.Model):
     """Parameters of CreateHttpAuthenticator.
 
     Attributes:
@@ -74,7 +74,7 @@ class CreateHttpAuthenticatorRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateHttpAuthenticatorResponse(ResponseModel):
+class CreateHttpAuthenticatorResponse(_model.ResponseModel):
     """What CreateHttpAuthenticator returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .public_access_rule import PublicAccessRule
@@ -18,7 +18,7 @@ __all__ = ["CreateInsPublicEndpointRequest", "CreateInsPublicEndpointResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateInsPublicEndpointRequest(Model):
+class CreateInsPublicEndpointRequest(_model.Model):
     """Parameters of CreateInsPublicEndpoint.
 
     Attributes:
@@ -39,7 +39,7 @@ class CreateInsPublicEndpointRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateInsPublicEndpointResponse(ResponseModel):
+class CreateInsPublicEndpointResponse(_model.ResponseModel):
     """What CreateInsPublicEndpoint returns.
 
     Attributes:

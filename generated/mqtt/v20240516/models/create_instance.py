@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .ip_rule import IpRule
@@ -20,7 +20,7 @@ __all__ = ["CreateInstanceRequest", "CreateInstanceResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateInstanceRequest(Model):
+class CreateInstanceRequest(_model.Model):
     """Parameters of CreateInstance.
 
     Attributes:
@@ -84,7 +84,7 @@ class CreateInstanceRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateInstanceResponse(ResponseModel):
+class CreateInstanceResponse(_model.ResponseModel):
     """What CreateInstance returns.
 
     Attributes:

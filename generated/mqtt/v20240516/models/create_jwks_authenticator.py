@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["CreateJWKSAuthenticatorRequest", "CreateJWKSAuthenticatorResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateJWKSAuthenticatorRequest(Model):
+class CreateJWKSAuthenticatorRequest(_model.Model):
     """Parameters of CreateJWKSAuthenticator.
 
     Attributes:
@@ -50,7 +50,7 @@ class CreateJWKSAuthenticatorRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateJWKSAuthenticatorResponse(ResponseModel):
+class CreateJWKSAuthenticatorResponse(_model.ResponseModel):
     """What CreateJWKSAuthenticator returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel, redacted
+from tcapi import model as _model
 
 __all__ = ["CreateJWTAuthenticatorRequest", "CreateJWTAuthenticatorResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateJWTAuthenticatorRequest(Model):
+class CreateJWTAuthenticatorRequest(_model.Model):
     """Parameters of CreateJWTAuthenticator.
 
     Attributes:
@@ -42,14 +42,14 @@ class CreateJWTAuthenticatorRequest(Model):
     instance_id: str
     algorithm: str
     from_: str
-    secret: str | None = attrs.field(default=None, repr=redacted)
+    secret: str | None = attrs.field(default=None, repr=_model.redacted)
     public_key: str | None = None
     status: str | None = None
     remark: str | None = None
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateJWTAuthenticatorResponse(ResponseModel):
+class CreateJWTAuthenticatorResponse(_model.ResponseModel):
     """What CreateJWTAuthenticator returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["CreateMessageEnrichmentRuleRequest", "CreateMessageEnrichmentRuleResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateMessageEnrichmentRuleRequest(Model):
+class CreateMessageEnrichmentRuleRequest(_model.Model):
     """Parameters of CreateMessageEnrichmentRule.
 
     Attributes:
@@ -58,7 +58,7 @@ class CreateMessageEnrichmentRuleRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateMessageEnrichmentRuleResponse(ResponseModel):
+class CreateMessageEnrichmentRuleResponse(_model.ResponseModel):
     """What CreateMessageEnrichmentRule returns.
 
     Attributes:

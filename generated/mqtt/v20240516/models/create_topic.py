@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["CreateTopicRequest", "CreateTopicResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateTopicRequest(Model):
+class CreateTopicRequest(_model.Model):
     """Parameters of CreateTopic.
 
     Attributes:
@@ -34,7 +34,7 @@ class CreateTopicRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateTopicResponse(ResponseModel):
+class CreateTopicResponse(_model.ResponseModel):
     """What CreateTopic returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel, redacted
+from tcapi import model as _model
 
 __all__ = ["CreateUserRequest", "CreateUserResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateUserRequest(Model):
+class CreateUserRequest(_model.Model):
     """Parameters of CreateUser.
 
     Attributes:
@@ -38,12 +38,12 @@ class CreateUserRequest(Model):
 
     instance_id: str
     username: str
-    password: str | None = attrs.field(default=None, repr=redacted)
+    password: str | None = attrs.field(default=None, repr=_model.redacted)
     remark: str | None = None
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class CreateUserResponse(ResponseModel):
+class CreateUserResponse(_model.ResponseModel):
     """What CreateUser returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DeactivateCaCertificateRequest", "DeactivateCaCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeactivateCaCertificateRequest(Model):
+class DeactivateCaCertificateRequest(_model.Model):
     """Parameters of DeactivateCaCertificate.
 
     Attributes:
@@ -32,7 +32,7 @@ class DeactivateCaCertificateRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeactivateCaCertificateResponse(ResponseModel):
+class DeactivateCaCertificateResponse(_model.ResponseModel):
     """What DeactivateCaCertificate returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DeactivateDeviceCertificateRequest", "DeactivateDeviceCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeactivateDeviceCertificateRequest(Model):
+class DeactivateDeviceCertificateRequest(_model.Model):
     """Parameters of DeactivateDeviceCertificate.
 
     Attributes:
@@ -32,7 +32,7 @@ class DeactivateDeviceCertificateRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeactivateDeviceCertificateResponse(ResponseModel):
+class DeactivateDeviceCertificateResponse(_model.ResponseModel):
     """What DeactivateDeviceCertificate returns.
 
     Attributes:

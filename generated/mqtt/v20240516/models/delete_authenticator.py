@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DeleteAuthenticatorRequest", "DeleteAuthenticatorResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteAuthenticatorRequest(Model):
+class DeleteAuthenticatorRequest(_model.Model):
     """Parameters of DeleteAuthenticator.
 
     Attributes:
@@ -34,7 +34,7 @@ class DeleteAuthenticatorRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteAuthenticatorResponse(ResponseModel):
+class DeleteAuthenticatorResponse(_model.ResponseModel):
     """What DeleteAuthenticator returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DeleteAuthorizationPolicyRequest", "DeleteAuthorizationPolicyResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteAuthorizationPolicyRequest(Model):
+class DeleteAuthorizationPolicyRequest(_model.Model):
     """Parameters of DeleteAuthorizationPolicy.
 
     Attributes:
@@ -34,7 +34,7 @@ class DeleteAuthorizationPolicyRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteAuthorizationPolicyResponse(ResponseModel):
+class DeleteAuthorizationPolicyResponse(_model.ResponseModel):
     """What DeleteAuthorizationPolicy returns.
 
     Attributes:

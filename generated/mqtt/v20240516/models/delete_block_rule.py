@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DeleteBlockRuleRequest", "DeleteBlockRuleResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteBlockRuleRequest(Model):
+class DeleteBlockRuleRequest(_model.Model):
     """Parameters of DeleteBlockRule.
 
     Attributes:
@@ -30,7 +30,7 @@ class DeleteBlockRuleRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteBlockRuleResponse(ResponseModel):
+class DeleteBlockRuleResponse(_model.ResponseModel):
     """What DeleteBlockRule returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DeleteCaCertificateRequest", "DeleteCaCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteCaCertificateRequest(Model):
+class DeleteCaCertificateRequest(_model.Model):
     """Parameters of DeleteCaCertificate.
 
     Attributes:
@@ -32,7 +32,7 @@ class DeleteCaCertificateRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteCaCertificateResponse(ResponseModel):
+class DeleteCaCertificateResponse(_model.ResponseModel):
     """What DeleteCaCertificate returns.
 
     Attributes:

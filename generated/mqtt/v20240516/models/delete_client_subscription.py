@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DeleteClientSubscriptionRequest", "DeleteClientSubscriptionResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteClientSubscriptionRequest(Model):
+class DeleteClientSubscriptionRequest(_model.Model):
     """Parameters of DeleteClientSubscription.
 
     Attributes:
@@ -33,7 +33,7 @@ class DeleteClientSubscriptionRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteClientSubscriptionResponse(ResponseModel):
+class DeleteClientSubscriptionResponse(_model.ResponseModel):
     """What DeleteClientSubscription returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DeleteDeviceCertificateRequest", "DeleteDeviceCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteDeviceCertificateRequest(Model):
+class DeleteDeviceCertificateRequest(_model.Model):
     """Parameters of DeleteDeviceCertificate.
 
     Attributes:
@@ -30,7 +30,7 @@ class DeleteDeviceCertificateRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteDeviceCertificateResponse(ResponseModel):
+class DeleteDeviceCertificateResponse(_model.ResponseModel):
     """What DeleteDeviceCertificate returns.
 
     Attributes:

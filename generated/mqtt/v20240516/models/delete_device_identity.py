@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DeleteDeviceIdentityRequest", "DeleteDeviceIdentityResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteDeviceIdentityRequest(Model):
+class DeleteDeviceIdentityRequest(_model.Model):
     """Parameters of DeleteDeviceIdentity.
 
     Attributes:
@@ -30,7 +30,7 @@ class DeleteDeviceIdentityRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteDeviceIdentityResponse(ResponseModel):
+class DeleteDeviceIdentityResponse(_model.ResponseModel):
     """What DeleteDeviceIdentity returns.
 
     Attributes:

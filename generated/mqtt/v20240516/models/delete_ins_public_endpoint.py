@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DeleteInsPublicEndpointRequest", "DeleteInsPublicEndpointResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteInsPublicEndpointRequest(Model):
+class DeleteInsPublicEndpointRequest(_model.Model):
     """Parameters of DeleteInsPublicEndpoint.
 
     Attributes:
@@ -28,7 +28,7 @@ class DeleteInsPublicEndpointRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteInsPublicEndpointResponse(ResponseModel):
+class DeleteInsPublicEndpointResponse(_model.ResponseModel):
     """What DeleteInsPublicEndpoint returns.
 
     Attributes:

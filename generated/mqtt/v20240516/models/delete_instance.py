@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DeleteInstanceRequest", "DeleteInstanceResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteInstanceRequest(Model):
+class DeleteInstanceRequest(_model.Model):
     """Parameters of DeleteInstance.
 
     Attributes:
@@ -29,7 +29,7 @@ class DeleteInstanceRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteInstanceResponse(ResponseModel):
+class DeleteInstanceResponse(_model.ResponseModel):
     """What DeleteInstance returns.
 
     Attributes:

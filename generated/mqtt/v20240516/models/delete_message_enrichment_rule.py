@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DeleteMessageEnrichmentRuleRequest", "DeleteMessageEnrichmentRuleResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteMessageEnrichmentRuleRequest(Model):
+class DeleteMessageEnrichmentRuleRequest(_model.Model):
     """Parameters of DeleteMessageEnrichmentRule.
 
     Attributes:
@@ -32,7 +32,7 @@ class DeleteMessageEnrichmentRuleRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteMessageEnrichmentRuleResponse(ResponseModel):
+class DeleteMessageEnrichmentRuleResponse(_model.ResponseModel):
     """What DeleteMessageEnrichmentRule returns.
 
     Attributes:

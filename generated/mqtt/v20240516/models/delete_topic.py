@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DeleteTopicRequest", "DeleteTopicResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteTopicRequest(Model):
+class DeleteTopicRequest(_model.Model):
     """Parameters of DeleteTopic.
 
     Attributes:
@@ -30,7 +30,7 @@ class DeleteTopicRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteTopicResponse(ResponseModel):
+class DeleteTopicResponse(_model.ResponseModel):
     """What DeleteTopic returns.
 
     Attributes:

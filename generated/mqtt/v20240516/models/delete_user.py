@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DeleteUserRequest", "DeleteUserResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteUserRequest(Model):
+class DeleteUserRequest(_model.Model):
     """Parameters of DeleteUser.
 
     Attributes:
@@ -30,7 +30,7 @@ class DeleteUserRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeleteUserResponse(ResponseModel):
+class DeleteUserResponse(_model.ResponseModel):
     """What DeleteUser returns.
 
     Attributes:

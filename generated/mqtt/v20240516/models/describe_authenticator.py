@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .mqtt_authenticator_item import MQTTAuthenticatorItem
@@ -18,7 +18,7 @@ __all__ = ["DescribeAuthenticatorRequest", "DescribeAuthenticatorResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeAuthenticatorRequest(Model):
+class DescribeAuthenticatorRequest(_model.Model):
     """Parameters of DescribeAuthenticator.
 
     Attributes:
@@ -39,7 +39,7 @@ class DescribeAuthenticatorRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeAuthenticatorResponse(ResponseModel):
+class DescribeAuthenticatorResponse(_model.ResponseModel):
     """What DescribeAuthenticator returns.
 
     Attributes:

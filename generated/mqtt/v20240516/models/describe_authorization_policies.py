@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .authorization_policy_item import AuthorizationPolicyItem
@@ -18,7 +18,7 @@ __all__ = ["DescribeAuthorizationPoliciesRequest", "DescribeAuthorizationPolicie
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeAuthorizationPoliciesRequest(Model):
+class DescribeAuthorizationPoliciesRequest(_model.Model):
     """Parameters of DescribeAuthorizationPolicies.
 
     Attributes:
@@ -34,7 +34,7 @@ class DescribeAuthorizationPoliciesRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeAuthorizationPoliciesResponse(ResponseModel):
+class DescribeAuthorizationPoliciesResponse(_model.ResponseModel):
     """What DescribeAuthorizationPolicies returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .block_rule_item import BlockRuleItem
@@ -18,7 +18,7 @@ __all__ = ["DescribeBlockRuleListRequest", "DescribeBlockRuleListResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeBlockRuleListRequest(Model):
+class DescribeBlockRuleListRequest(_model.Model):
     """Parameters of DescribeBlockRuleList.
 
     Attributes:
@@ -33,7 +33,7 @@ class DescribeBlockRuleListRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeBlockRuleListResponse(ResponseModel):
+class DescribeBlockRuleListResponse(_model.ResponseModel):
     """What DescribeBlockRuleList returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DescribeCaCertificateRequest", "DescribeCaCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeCaCertificateRequest(Model):
+class DescribeCaCertificateRequest(_model.Model):
     """Parameters of DescribeCaCertificate.
 
     Attributes:
@@ -32,7 +32,7 @@ class DescribeCaCertificateRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeCaCertificateResponse(ResponseModel):
+class DescribeCaCertificateResponse(_model.ResponseModel):
     """What DescribeCaCertificate returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .ca_certificate_item import CaCertificateItem
@@ -18,7 +18,7 @@ __all__ = ["DescribeCaCertificatesRequest", "DescribeCaCertificatesResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeCaCertificatesRequest(Model):
+class DescribeCaCertificatesRequest(_model.Model):
     """Parameters of DescribeCaCertificates.
 
     Attributes:
@@ -33,7 +33,7 @@ class DescribeCaCertificatesRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeCaCertificatesResponse(ResponseModel):
+class DescribeCaCertificatesResponse(_model.ResponseModel):
     """What DescribeCaCertificates returns.
 
     Attributes:

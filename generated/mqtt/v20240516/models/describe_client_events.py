@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .event_item import EventItem
@@ -18,7 +18,7 @@ __all__ = ["DescribeClientEventsRequest", "DescribeClientEventsResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeClientEventsRequest(Model):
+class DescribeClientEventsRequest(_model.Model):
     """Parameters of DescribeClientEvents.
 
     Attributes:
@@ -41,7 +41,7 @@ class DescribeClientEventsRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeClientEventsResponse(ResponseModel):
+class DescribeClientEventsResponse(_model.ResponseModel):
     """What DescribeClientEvents returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .mqtt_client_info import MQTTClientInfo
@@ -18,7 +18,7 @@ __all__ = ["DescribeClientListRequest", "DescribeClientListResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeClientListRequest(Model):
+class DescribeClientListRequest(_model.Model):
     """Parameters of DescribeClientList.
 
     Attributes:
@@ -49,7 +49,7 @@ class DescribeClientListRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeClientListResponse(ResponseModel):
+class DescribeClientListResponse(_model.ResponseModel):
     """What DescribeClientList returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DescribeDeviceCertificateRequest", "DescribeDeviceCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceCertificateRequest(Model):
+class DescribeDeviceCertificateRequest(_model.Model):
     """Parameters of DescribeDeviceCertificate.
 
     Attributes:
@@ -32,7 +32,7 @@ class DescribeDeviceCertificateRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceCertificateResponse(ResponseModel):
+class DescribeDeviceCertificateResponse(_model.ResponseModel):
     """What DescribeDeviceCertificate returns.
 
     Attributes:

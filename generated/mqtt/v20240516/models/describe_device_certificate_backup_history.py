@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .device_certificate_backup_history_item import DeviceCertificateBackupHistoryItem
@@ -21,7 +21,7 @@ __all__ = [
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceCertificateBackupHistoryRequest(Model):
+class DescribeDeviceCertificateBackupHistoryRequest(_model.Model):
     """Parameters of DescribeDeviceCertificateBackupHistory.
 
     Attributes:
@@ -54,7 +54,7 @@ class DescribeDeviceCertificateBackupHistoryRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceCertificateBackupHistoryResponse(ResponseModel):
+class DescribeDeviceCertificateBackupHistoryResponse(_model.ResponseModel):
     """What DescribeDeviceCertificateBackupHistory returns.
 
     Attributes:

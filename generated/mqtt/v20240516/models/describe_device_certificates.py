@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .device_certificate_item import DeviceCertificateItem
@@ -19,7 +19,7 @@ __all__ = ["DescribeDeviceCertificatesRequest", "DescribeDeviceCertificatesRespo
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceCertificatesRequest(Model):
+class DescribeDeviceCertificatesRequest(_model.Model):
     """Parameters of DescribeDeviceCertificates.
 
     Attributes:
@@ -65,7 +65,7 @@ class DescribeDeviceCertificatesRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceCertificatesResponse(ResponseModel):
+class DescribeDeviceCertificatesResponse(_model.ResponseModel):
     """What DescribeDeviceCertificates returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .device_identity_item import DeviceIdentityItem
@@ -18,7 +18,7 @@ __all__ = ["DescribeDeviceIdentitiesRequest", "DescribeDeviceIdentitiesResponse"
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceIdentitiesRequest(Model):
+class DescribeDeviceIdentitiesRequest(_model.Model):
     """Parameters of DescribeDeviceIdentities.
 
     Attributes:
@@ -38,7 +38,7 @@ class DescribeDeviceIdentitiesRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceIdentitiesResponse(ResponseModel):
+class DescribeDeviceIdentitiesResponse(_model.ResponseModel):
     """What DescribeDeviceIdentities returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel, redacted
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .propagating_property import PropagatingProperty
@@ -18,7 +18,7 @@ __all__ = ["DescribeDeviceIdentityRequest", "DescribeDeviceIdentityResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceIdentityRequest(Model):
+class DescribeDeviceIdentityRequest(_model.Model):
     """Parameters of DescribeDeviceIdentity.
 
     Attributes:
@@ -35,7 +35,7 @@ class DescribeDeviceIdentityRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceIdentityResponse(ResponseModel):
+class DescribeDeviceIdentityResponse(_model.ResponseModel):
     """What DescribeDeviceIdentity returns.
 
     Attributes:
@@ -65,8 +65,8 @@ class DescribeDeviceIdentityResponse(ResponseModel):
     instance_id: str
     device_id: str
     status: int
-    primary_key: str = attrs.field(repr=redacted)
-    secondary_key: str = attrs.field(repr=redacted)
+    primary_key: str = attrs.field(repr=_model.redacted)
+    secondary_key: str = attrs.field(repr=_model.redacted)
     created_time: int
     propagating_properties: list[PropagatingProperty] | None = None
     request_id: str | None = None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .device_identity_backup_history_item import DeviceIdentityBackupHistoryItem
@@ -21,7 +21,7 @@ __all__ = [
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceIdentityBackupHistoryRequest(Model):
+class DescribeDeviceIdentityBackupHistoryRequest(_model.Model):
     """Parameters of DescribeDeviceIdentityBackupHistory.
 
     Attributes:
@@ -50,7 +50,7 @@ class DescribeDeviceIdentityBackupHistoryRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeDeviceIdentityBackupHistoryResponse(ResponseModel):
+class DescribeDeviceIdentityBackupHistoryResponse(_model.ResponseModel):
     """What DescribeDeviceIdentityBackupHistory returns.
 
     Attributes:

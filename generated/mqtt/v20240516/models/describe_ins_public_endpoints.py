@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .mqtt_endpoint_item import MQTTEndpointItem
@@ -19,7 +19,7 @@ __all__ = ["DescribeInsPublicEndpointsRequest", "DescribeInsPublicEndpointsRespo
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeInsPublicEndpointsRequest(Model):
+class DescribeInsPublicEndpointsRequest(_model.Model):
     """Parameters of DescribeInsPublicEndpoints.
 
     Attributes:
@@ -34,7 +34,7 @@ class DescribeInsPublicEndpointsRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeInsPublicEndpointsResponse(ResponseModel):
+class DescribeInsPublicEndpointsResponse(_model.ResponseModel):
     """What DescribeInsPublicEndpoints returns.
 
     Attributes:

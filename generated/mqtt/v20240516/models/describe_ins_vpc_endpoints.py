@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .mqtt_endpoint_item import MQTTEndpointItem
@@ -18,7 +18,7 @@ __all__ = ["DescribeInsVPCEndpointsRequest", "DescribeInsVPCEndpointsResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeInsVPCEndpointsRequest(Model):
+class DescribeInsVPCEndpointsRequest(_model.Model):
     """Parameters of DescribeInsVPCEndpoints.
 
     Attributes:
@@ -33,7 +33,7 @@ class DescribeInsVPCEndpointsRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeInsVPCEndpointsResponse(ResponseModel):
+class DescribeInsVPCEndpointsResponse(_model.ResponseModel):
     """What DescribeInsVPCEndpoints returns.
 
     Attributes:

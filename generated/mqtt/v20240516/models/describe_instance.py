@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DescribeInstanceRequest", "DescribeInstanceResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeInstanceRequest(Model):
+class DescribeInstanceRequest(_model.Model):
     """Parameters of DescribeInstance.
 
     Attributes:
@@ -27,7 +27,7 @@ class DescribeInstanceRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeInstanceResponse(ResponseModel):
+class DescribeInstanceResponse(_model.ResponseModel):
     """What DescribeInstance returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .filter import Filter
@@ -20,7 +20,7 @@ __all__ = ["DescribeInstanceListRequest", "DescribeInstanceListResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeInstanceListRequest(Model):
+class DescribeInstanceListRequest(_model.Model):
     """Parameters of DescribeInstanceList.
 
     Attributes:
@@ -48,7 +48,7 @@ class DescribeInstanceListRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeInstanceListResponse(ResponseModel):
+class DescribeInstanceListResponse(_model.ResponseModel):
     """What DescribeInstanceList returns.
 
     Attributes:

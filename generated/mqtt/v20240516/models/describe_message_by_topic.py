@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .mqtt_message import MQTTMessage
@@ -18,7 +18,7 @@ __all__ = ["DescribeMessageByTopicRequest", "DescribeMessageByTopicResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeMessageByTopicRequest(Model):
+class DescribeMessageByTopicRequest(_model.Model):
     """Parameters of DescribeMessageByTopic.
 
     Attributes:
@@ -50,7 +50,7 @@ class DescribeMessageByTopicRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeMessageByTopicResponse(ResponseModel):
+class DescribeMessageByTopicResponse(_model.ResponseModel):
     """What DescribeMessageByTopic returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .user_property import UserProperty
@@ -18,7 +18,7 @@ __all__ = ["DescribeMessageDetailsRequest", "DescribeMessageDetailsResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeMessageDetailsRequest(Model):
+class DescribeMessageDetailsRequest(_model.Model):
     """Parameters of DescribeMessageDetails.
 
     Attributes:
@@ -40,7 +40,7 @@ class DescribeMessageDetailsRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeMessageDetailsResponse(ResponseModel):
+class DescribeMessageDetailsResponse(_model.ResponseModel):
     """What DescribeMessageDetails returns.
 
     Attributes:

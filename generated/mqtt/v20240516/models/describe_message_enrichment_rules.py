@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .message_enrichment_rule_item import MessageEnrichmentRuleItem
@@ -18,7 +18,7 @@ __all__ = ["DescribeMessageEnrichmentRulesRequest", "DescribeMessageEnrichmentRu
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeMessageEnrichmentRulesRequest(Model):
+class DescribeMessageEnrichmentRulesRequest(_model.Model):
     """Parameters of DescribeMessageEnrichmentRules.
 
     Attributes:
@@ -33,7 +33,7 @@ class DescribeMessageEnrichmentRulesRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeMessageEnrichmentRulesResponse(ResponseModel):
+class DescribeMessageEnrichmentRulesResponse(_model.ResponseModel):
     """What DescribeMessageEnrichmentRules returns.
 
     Attributes:

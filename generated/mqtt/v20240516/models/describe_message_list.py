@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .mqtt_message_item import MQTTMessageItem
@@ -18,7 +18,7 @@ __all__ = ["DescribeMessageListRequest", "DescribeMessageListResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeMessageListRequest(Model):
+class DescribeMessageListRequest(_model.Model):
     """Parameters of DescribeMessageList.
 
     Attributes:
@@ -52,7 +52,7 @@ class DescribeMessageListRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeMessageListResponse(ResponseModel):
+class DescribeMessageListResponse(_model.ResponseModel):
     """What DescribeMessageList returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .product_sku_item import ProductSkuItem
@@ -18,14 +18,14 @@ __all__ = ["DescribeProductSKUListRequest", "DescribeProductSKUListResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeProductSKUListRequest(Model):
+class DescribeProductSKUListRequest(_model.Model):
     """Parameters of DescribeProductSKUList."""
 
     __tcapi_schema__ = (__name__, "DescribeProductSKUListRequest")
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeProductSKUListResponse(ResponseModel):
+class DescribeProductSKUListResponse(_model.ResponseModel):
     """What DescribeProductSKUList returns.
 
     Attributes:

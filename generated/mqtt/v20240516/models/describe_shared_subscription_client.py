@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .shared_subscription_client import SharedSubscriptionClient
@@ -18,7 +18,7 @@ __all__ = ["DescribeSharedSubscriptionClientRequest", "DescribeSharedSubscriptio
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeSharedSubscriptionClientRequest(Model):
+class DescribeSharedSubscriptionClientRequest(_model.Model):
     """Parameters of DescribeSharedSubscriptionClient.
 
     Attributes:
@@ -40,7 +40,7 @@ class DescribeSharedSubscriptionClientRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeSharedSubscriptionClientResponse(ResponseModel):
+class DescribeSharedSubscriptionClientResponse(_model.ResponseModel):
     """What DescribeSharedSubscriptionClient returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .shared_group import SharedGroup
@@ -18,7 +18,7 @@ __all__ = ["DescribeSharedSubscriptionGroupsRequest", "DescribeSharedSubscriptio
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeSharedSubscriptionGroupsRequest(Model):
+class DescribeSharedSubscriptionGroupsRequest(_model.Model):
     """Parameters of DescribeSharedSubscriptionGroups.
 
     Attributes:
@@ -33,7 +33,7 @@ class DescribeSharedSubscriptionGroupsRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeSharedSubscriptionGroupsResponse(ResponseModel):
+class DescribeSharedSubscriptionGroupsResponse(_model.ResponseModel):
     """What DescribeSharedSubscriptionGroups returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .shared_subscription_group_with_subscriptions import (
@@ -23,7 +23,7 @@ __all__ = [
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeSharedSubscriptionGroupsWithSubscriptionsRequest(Model):
+class DescribeSharedSubscriptionGroupsWithSubscriptionsRequest(_model.Model):
     """Parameters of DescribeSharedSubscriptionGroupsWithSubscriptions.
 
     Attributes:
@@ -38,7 +38,7 @@ class DescribeSharedSubscriptionGroupsWithSubscriptionsRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeSharedSubscriptionGroupsWithSubscriptionsResponse(ResponseModel):
+class DescribeSharedSubscriptionGroupsWithSubscriptionsResponse(_model.ResponseModel):
     """What DescribeSharedSubscriptionGroupsWithSubscriptions returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DescribeSharedSubscriptionLagRequest", "DescribeSharedSubscriptionLagResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeSharedSubscriptionLagRequest(Model):
+class DescribeSharedSubscriptionLagRequest(_model.Model):
     """Parameters of DescribeSharedSubscriptionLag.
 
     Attributes:
@@ -30,7 +30,7 @@ class DescribeSharedSubscriptionLagRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeSharedSubscriptionLagResponse(ResponseModel):
+class DescribeSharedSubscriptionLagResponse(_model.ResponseModel):
     """What DescribeSharedSubscriptionLag returns.
 
     Attributes:

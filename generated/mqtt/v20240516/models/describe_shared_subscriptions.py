@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DescribeSharedSubscriptionsRequest", "DescribeSharedSubscriptionsResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeSharedSubscriptionsRequest(Model):
+class DescribeSharedSubscriptionsRequest(_model.Model):
     """Parameters of DescribeSharedSubscriptions.
 
     Attributes:
@@ -32,7 +32,7 @@ class DescribeSharedSubscriptionsRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeSharedSubscriptionsResponse(ResponseModel):
+class DescribeSharedSubscriptionsResponse(_model.ResponseModel):
     """What DescribeSharedSubscriptions returns.
 
     Attributes:

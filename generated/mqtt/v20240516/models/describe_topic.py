@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["DescribeTopicRequest", "DescribeTopicResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeTopicRequest(Model):
+class DescribeTopicRequest(_model.Model):
     """Parameters of DescribeTopic.
 
     Attributes:
@@ -30,7 +30,7 @@ class DescribeTopicRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeTopicResponse(ResponseModel):
+class DescribeTopicResponse(_model.ResponseModel):
     """What DescribeTopic returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .filter import Filter
@@ -19,7 +19,7 @@ __all__ = ["DescribeTopicListRequest", "DescribeTopicListResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeTopicListRequest(Model):
+class DescribeTopicListRequest(_model.Model):
     """Parameters of DescribeTopicList.
 
     Attributes:
@@ -44,7 +44,7 @@ class DescribeTopicListRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeTopicListResponse(ResponseModel):
+class DescribeTopicListResponse(_model.ResponseModel):
     """What DescribeTopicList returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .filter import Filter
@@ -19,7 +19,7 @@ __all__ = ["DescribeUserListRequest", "DescribeUserListResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeUserListRequest(Model):
+class DescribeUserListRequest(_model.Model):
     """Parameters of DescribeUserList.
 
     Attributes:
@@ -46,7 +46,7 @@ class DescribeUserListRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeUserListResponse(ResponseModel):
+class DescribeUserListResponse(_model.ResponseModel):
     """What DescribeUserList returns.
 
     Attributes:

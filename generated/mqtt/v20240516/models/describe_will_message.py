@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .user_property import UserProperty
@@ -18,7 +18,7 @@ __all__ = ["DescribeWillMessageRequest", "DescribeWillMessageResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeWillMessageRequest(Model):
+class DescribeWillMessageRequest(_model.Model):
     """Parameters of DescribeWillMessage.
 
     Attributes:
@@ -36,7 +36,7 @@ class DescribeWillMessageRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DescribeWillMessageResponse(ResponseModel):
+class DescribeWillMessageResponse(_model.ResponseModel):
     """What DescribeWillMessage returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["DeviceCertificateBackupHistoryItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeviceCertificateBackupHistoryItem(Model):
+class DeviceCertificateBackupHistoryItem(_model.Model):
     """设备证书信息
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["DeviceCertificateItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeviceCertificateItem(Model):
+class DeviceCertificateItem(_model.Model):
     """Device certificate information
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, redacted
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .propagating_property import PropagatingProperty
@@ -18,7 +18,7 @@ __all__ = ["DeviceIdentityBackupHistoryItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeviceIdentityBackupHistoryItem(Model):
+class DeviceIdentityBackupHistoryItem(_model.Model):
     """设备标识列表
 
     Attributes:
@@ -44,8 +44,8 @@ class DeviceIdentityBackupHistoryItem(Model):
 
     device_id: str
     status: int
-    primary_key: str = attrs.field(repr=redacted)
-    secondary_key: str = attrs.field(repr=redacted)
+    primary_key: str = attrs.field(repr=_model.redacted)
+    secondary_key: str = attrs.field(repr=_model.redacted)
     propagating_properties: list[PropagatingProperty] | None = None
     source: str | None = None
     modification_time: int | None = None

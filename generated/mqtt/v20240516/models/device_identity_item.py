@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, redacted
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .propagating_property import PropagatingProperty
@@ -18,7 +18,7 @@ __all__ = ["DeviceIdentityItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class DeviceIdentityItem(Model):
+class DeviceIdentityItem(_model.Model):
     """Device identifier list
 
     Attributes:
@@ -43,7 +43,7 @@ class DeviceIdentityItem(Model):
     instance_id: str
     device_id: str
     status: int
-    primary_key: str = attrs.field(repr=redacted)
-    secondary_key: str = attrs.field(repr=redacted)
+    primary_key: str = attrs.field(repr=_model.redacted)
+    secondary_key: str = attrs.field(repr=_model.redacted)
     created_time: int
     propagating_properties: list[PropagatingProperty] | None = None

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["EventInfo"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class EventInfo(Model):
+class EventInfo(_model.Model):
     """客户端事件信息详情
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .event_info import EventInfo
@@ -18,7 +18,7 @@ __all__ = ["EventItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class EventItem(Model):
+class EventItem(_model.Model):
     """事件
 
     Attributes:

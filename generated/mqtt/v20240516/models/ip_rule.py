@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["IpRule"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class IpRule(Model):
+class IpRule(_model.Model):
     """IP rules
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["KickOutClientRequest", "KickOutClientResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class KickOutClientRequest(Model):
+class KickOutClientRequest(_model.Model):
     """Parameters of KickOutClient.
 
     Attributes:
@@ -33,7 +33,7 @@ class KickOutClientRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class KickOutClientResponse(ResponseModel):
+class KickOutClientResponse(_model.ResponseModel):
     """What KickOutClient returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["ModifyAuthorizationPolicyRequest", "ModifyAuthorizationPolicyResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyAuthorizationPolicyRequest(Model):
+class ModifyAuthorizationPolicyRequest(_model.Model):
     """Parameters of ModifyAuthorizationPolicy.
 
     Attributes:
@@ -87,7 +87,7 @@ class ModifyAuthorizationPolicyRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyAuthorizationPolicyResponse(ResponseModel):
+class ModifyAuthorizationPolicyResponse(_model.ResponseModel):
     """What ModifyAuthorizationPolicy returns.
 
     Attributes:

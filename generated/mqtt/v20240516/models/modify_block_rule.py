@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["ModifyBlockRuleRequest", "ModifyBlockRuleResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyBlockRuleRequest(Model):
+class ModifyBlockRuleRequest(_model.Model):
     """Parameters of ModifyBlockRule.
 
     Attributes:
@@ -43,7 +43,7 @@ class ModifyBlockRuleRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyBlockRuleResponse(ResponseModel):
+class ModifyBlockRuleResponse(_model.ResponseModel):
     """What ModifyBlockRule returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel, redacted
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .propagating_property import PropagatingProperty
@@ -18,7 +18,7 @@ __all__ = ["ModifyDeviceIdentityRequest", "ModifyDeviceIdentityResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyDeviceIdentityRequest(Model):
+class ModifyDeviceIdentityRequest(_model.Model):
     """Parameters of ModifyDeviceIdentity.
 
     Attributes:
@@ -44,13 +44,13 @@ class ModifyDeviceIdentityRequest(Model):
     instance_id: str
     device_id: str
     status: str | None = None
-    primary_key: str | None = attrs.field(default=None, repr=redacted)
-    secondary_key: str | None = attrs.field(default=None, repr=redacted)
+    primary_key: str | None = attrs.field(default=None, repr=_model.redacted)
+    secondary_key: str | None = attrs.field(default=None, repr=_model.redacted)
     propagating_properties: list[PropagatingProperty] | None = None
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyDeviceIdentityResponse(ResponseModel):
+class ModifyDeviceIdentityResponse(_model.ResponseModel):
     """What ModifyDeviceIdentity returns.
 
     Attributes:

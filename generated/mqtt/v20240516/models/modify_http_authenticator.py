@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .body_item import BodyItem
@@ -19,7 +19,7 @@ __all__ = ["ModifyHttpAuthenticatorRequest", "ModifyHttpAuthenticatorResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyHttpAuthenticatorRequest(Model):
+class ModifyHttpAuthenticatorRequest(_model.Model):
     """Parameters of ModifyHttpAuthenticator.
 
     Attributes:
@@ -64,7 +64,7 @@ class ModifyHttpAuthenticatorRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyHttpAuthenticatorResponse(ResponseModel):
+class ModifyHttpAuthenticatorResponse(_model.ResponseModel):
     """What ModifyHttpAuthenticator returns.
 
     Attributes:

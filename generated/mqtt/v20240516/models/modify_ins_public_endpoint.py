@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .public_access_rule import PublicAccessRule
@@ -18,7 +18,7 @@ __all__ = ["ModifyInsPublicEndpointRequest", "ModifyInsPublicEndpointResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyInsPublicEndpointRequest(Model):
+class ModifyInsPublicEndpointRequest(_model.Model):
     """Parameters of ModifyInsPublicEndpoint.
 
     Attributes:
@@ -39,7 +39,7 @@ class ModifyInsPublicEndpointRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyInsPublicEndpointResponse(ResponseModel):
+class ModifyInsPublicEndpointResponse(_model.ResponseModel):
     """What ModifyInsPublicEndpoint returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["ModifyInstanceRequest", "ModifyInstanceResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyInstanceRequest(Model):
+class ModifyInstanceRequest(_model.Model):
     """Parameters of ModifyInstance.
 
     Attributes:
@@ -67,7 +67,7 @@ class ModifyInstanceRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyInstanceResponse(ResponseModel):
+class ModifyInstanceResponse(_model.ResponseModel):
     """What ModifyInstance returns.
 
     Attributes:

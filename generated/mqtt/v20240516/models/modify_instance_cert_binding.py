@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["ModifyInstanceCertBindingRequest", "ModifyInstanceCertBindingResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyInstanceCertBindingRequest(Model):
+class ModifyInstanceCertBindingRequest(_model.Model):
     """Parameters of ModifyInstanceCertBinding.
 
     Attributes:
@@ -51,7 +51,7 @@ class ModifyInstanceCertBindingRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyInstanceCertBindingResponse(ResponseModel):
+class ModifyInstanceCertBindingResponse(_model.ResponseModel):
     """What ModifyInstanceCertBinding returns.
 
     Attributes:

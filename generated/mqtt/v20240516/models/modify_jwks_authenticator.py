@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["ModifyJWKSAuthenticatorRequest", "ModifyJWKSAuthenticatorResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyJWKSAuthenticatorRequest(Model):
+class ModifyJWKSAuthenticatorRequest(_model.Model):
     """Parameters of ModifyJWKSAuthenticator.
 
     Attributes:
@@ -48,7 +48,7 @@ class ModifyJWKSAuthenticatorRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyJWKSAuthenticatorResponse(ResponseModel):
+class ModifyJWKSAuthenticatorResponse(_model.ResponseModel):
     """What ModifyJWKSAuthenticator returns.
 
     Attributes:

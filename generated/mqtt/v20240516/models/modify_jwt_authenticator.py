@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel, redacted
+from tcapi import model as _model
 
 __all__ = ["ModifyJWTAuthenticatorRequest", "ModifyJWTAuthenticatorResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyJWTAuthenticatorRequest(Model):
+class ModifyJWTAuthenticatorRequest(_model.Model):
     """Parameters of ModifyJWTAuthenticator.
 
     Attributes:
@@ -41,14 +41,14 @@ class ModifyJWTAuthenticatorRequest(Model):
     instance_id: str
     algorithm: str | None = None
     from_: str | None = None
-    secret: str | None = attrs.field(default=None, repr=redacted)
+    secret: str | None = attrs.field(default=None, repr=_model.redacted)
     public_key: str | None = None
     status: str | None = None
     remark: str | None = None
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyJWTAuthenticatorResponse(ResponseModel):
+class ModifyJWTAuthenticatorResponse(_model.ResponseModel):
     """What ModifyJWTAuthenticator returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["ModifyMessageEnrichmentRuleRequest", "ModifyMessageEnrichmentRuleResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyMessageEnrichmentRuleRequest(Model):
+class ModifyMessageEnrichmentRuleRequest(_model.Model):
     """Parameters of ModifyMessageEnrichmentRule.
 
     Attributes:
@@ -62,7 +62,7 @@ class ModifyMessageEnrichmentRuleRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyMessageEnrichmentRuleResponse(ResponseModel):
+class ModifyMessageEnrichmentRuleResponse(_model.ResponseModel):
     """What ModifyMessageEnrichmentRule returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["ModifyTopicRequest", "ModifyTopicResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyTopicRequest(Model):
+class ModifyTopicRequest(_model.Model):
     """Parameters of ModifyTopic.
 
     Attributes:
@@ -34,7 +34,7 @@ class ModifyTopicRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyTopicResponse(ResponseModel):
+class ModifyTopicResponse(_model.ResponseModel):
     """What ModifyTopic returns.
 
     Attributes:

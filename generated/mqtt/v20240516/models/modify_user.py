@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["ModifyUserRequest", "ModifyUserResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyUserRequest(Model):
+class ModifyUserRequest(_model.Model):
     """Parameters of ModifyUser.
 
     Attributes:
@@ -35,7 +35,7 @@ class ModifyUserRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyUserResponse(ResponseModel):
+class ModifyUserResponse(_model.ResponseModel):
     """What ModifyUser returns.
 
     Attributes:

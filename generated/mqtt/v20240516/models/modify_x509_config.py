@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["ModifyX509ConfigRequest", "ModifyX509ConfigResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyX509ConfigRequest(Model):
+class ModifyX509ConfigRequest(_model.Model):
     """Parameters of ModifyX509Config.
 
     Attributes:
@@ -53,7 +53,7 @@ class ModifyX509ConfigRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ModifyX509ConfigResponse(ResponseModel):
+class ModifyX509ConfigResponse(_model.ResponseModel):
     """What ModifyX509Config returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["MQTTAuthenticatorItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MQTTAuthenticatorItem(Model):
+class MQTTAuthenticatorItem(_model.Model):
     """MQTT认证器信息
 
     Attributes:

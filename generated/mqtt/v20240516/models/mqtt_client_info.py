@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .mqtt_client_subscription import MQTTClientSubscription
@@ -18,7 +18,7 @@ __all__ = ["MQTTClientInfo"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MQTTClientInfo(Model):
+class MQTTClientInfo(_model.Model):
     """MQTT client information.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .subscription_user_property import SubscriptionUserProperty
@@ -18,7 +18,7 @@ __all__ = ["MQTTClientSubscription"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MQTTClientSubscription(Model):
+class MQTTClientSubscription(_model.Model):
     """MQTT subscription relationship.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["MQTTMessageItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MQTTMessageItem(Model):
+class MQTTMessageItem(_model.Model):
     """消息记录
 
     Attributes:

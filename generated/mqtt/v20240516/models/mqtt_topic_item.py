@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["MQTTTopicItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MQTTTopicItem(Model):
+class MQTTTopicItem(_model.Model):
     """MQTT 主题详情
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, redacted
+from tcapi import model as _model
 
 __all__ = ["MQTTUserItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class MQTTUserItem(Model):
+class MQTTUserItem(_model.Model):
     """MQTT cluster user information.
 
     Attributes:
@@ -32,7 +32,7 @@ class MQTTUserItem(Model):
     __tcapi_schema__ = (__name__, "MQTTUserItem")
 
     username: str
-    password: str = attrs.field(repr=redacted)
+    password: str = attrs.field(repr=_model.redacted)
     remark: str
     created_time: int
     modified_time: int

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["PriceTag"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class PriceTag(Model):
+class PriceTag(_model.Model):
     """Price tag information
 
     Attributes:

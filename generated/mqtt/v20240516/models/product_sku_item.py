@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .price_tag import PriceTag
@@ -18,7 +18,7 @@ __all__ = ["ProductSkuItem"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ProductSkuItem(Model):
+class ProductSkuItem(_model.Model):
     """MQTT ProductSkuItem
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["PropagatingProperty"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class PropagatingProperty(Model):
+class PropagatingProperty(_model.Model):
     """undefined
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["PublicAccessRule"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class PublicAccessRule(Model):
+class PublicAccessRule(_model.Model):
     """公网访问安全规则
 
     Attributes:

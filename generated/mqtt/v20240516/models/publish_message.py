@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["PublishMessageRequest", "PublishMessageResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class PublishMessageRequest(Model):
+class PublishMessageRequest(_model.Model):
     """Parameters of PublishMessage.
 
     Attributes:
@@ -49,7 +49,7 @@ class PublishMessageRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class PublishMessageResponse(ResponseModel):
+class PublishMessageResponse(_model.ResponseModel):
     """What PublishMessage returns.
 
     Attributes:

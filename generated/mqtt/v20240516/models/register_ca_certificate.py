@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["RegisterCaCertificateRequest", "RegisterCaCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class RegisterCaCertificateRequest(Model):
+class RegisterCaCertificateRequest(_model.Model):
     """Parameters of RegisterCaCertificate.
 
     Attributes:
@@ -44,7 +44,7 @@ class RegisterCaCertificateRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class RegisterCaCertificateResponse(ResponseModel):
+class RegisterCaCertificateResponse(_model.ResponseModel):
     """What RegisterCaCertificate returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["RegisterDeviceCertificateRequest", "RegisterDeviceCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class RegisterDeviceCertificateRequest(Model):
+class RegisterDeviceCertificateRequest(_model.Model):
     """Parameters of RegisterDeviceCertificate.
 
     Attributes:
@@ -47,7 +47,7 @@ class RegisterDeviceCertificateRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class RegisterDeviceCertificateResponse(ResponseModel):
+class RegisterDeviceCertificateResponse(_model.ResponseModel):
     """What RegisterDeviceCertificate returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["RevokedDeviceCertificateRequest", "RevokedDeviceCertificateResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class RevokedDeviceCertificateRequest(Model):
+class RevokedDeviceCertificateRequest(_model.Model):
     """Parameters of RevokedDeviceCertificate.
 
     Attributes:
@@ -30,7 +30,7 @@ class RevokedDeviceCertificateRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class RevokedDeviceCertificateResponse(ResponseModel):
+class RevokedDeviceCertificateResponse(_model.ResponseModel):
     """What RevokedDeviceCertificate returns.
 
     Attributes:

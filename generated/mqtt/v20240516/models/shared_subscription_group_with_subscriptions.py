@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["SharedSubscriptionGroupWithSubscriptions"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class SharedSubscriptionGroupWithSubscriptions(Model):
+class SharedSubscriptionGroupWithSubscriptions(_model.Model):
     """查询共享订阅组（带订阅）
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .authorization_policy_priority import AuthorizationPolicyPriority
@@ -18,7 +18,7 @@ __all__ = ["UpdateAuthorizationPolicyPriorityRequest", "UpdateAuthorizationPolic
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class UpdateAuthorizationPolicyPriorityRequest(Model):
+class UpdateAuthorizationPolicyPriorityRequest(_model.Model):
     """Parameters of UpdateAuthorizationPolicyPriority.
 
     Attributes:
@@ -37,7 +37,7 @@ class UpdateAuthorizationPolicyPriorityRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class UpdateAuthorizationPolicyPriorityResponse(ResponseModel):
+class UpdateAuthorizationPolicyPriorityResponse(_model.ResponseModel):
     """What UpdateAuthorizationPolicyPriority returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .message_enrichment_rule_priority import MessageEnrichmentRulePriority
@@ -21,7 +21,7 @@ __all__ = [
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class UpdateMessageEnrichmentRulePriorityRequest(Model):
+class UpdateMessageEnrichmentRulePriorityRequest(_model.Model):
     """Parameters of UpdateMessageEnrichmentRulePriority.
 
     Attributes:
@@ -40,7 +40,7 @@ class UpdateMessageEnrichmentRulePriorityRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class UpdateMessageEnrichmentRulePriorityResponse(ResponseModel):
+class UpdateMessageEnrichmentRulePriorityResponse(_model.ResponseModel):
     """What UpdateMessageEnrichmentRulePriority returns.
 
     Attributes:

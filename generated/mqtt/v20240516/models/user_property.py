@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["UserProperty"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class UserProperty(Model):
+class UserProperty(_model.Model):
     """Returned mapping structure.
 
     Attributes:

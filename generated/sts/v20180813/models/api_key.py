@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model
+from tcapi import model as _model
 
 __all__ = ["ApiKey"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class ApiKey(Model):
+class ApiKey(_model.Model):
     """An API key of an account
 
     Attributes:

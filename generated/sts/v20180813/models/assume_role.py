@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel, redacted
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .credentials import Credentials
@@ -19,7 +19,7 @@ __all__ = ["AssumeRoleRequest", "AssumeRoleResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AssumeRoleRequest(Model):
+class AssumeRoleRequest(_model.Model):
     """Parameters of AssumeRole.
 
     Attributes:
@@ -77,11 +77,11 @@ class AssumeRoleRequest(Model):
     tags: list[Tag] | None = None
     source_identity: str | None = None
     serial_number: str | None = None
-    token_code: str | None = attrs.field(default=None, repr=redacted)
+    token_code: str | None = attrs.field(default=None, repr=_model.redacted)
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AssumeRoleResponse(ResponseModel):
+class AssumeRoleResponse(_model.ResponseModel):
     """What AssumeRole returns.
 
     Attributes:

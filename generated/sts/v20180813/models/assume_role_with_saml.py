@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel, redacted
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .credentials import Credentials
@@ -18,7 +18,7 @@ __all__ = ["AssumeRoleWithSAMLRequest", "AssumeRoleWithSAMLResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AssumeRoleWithSAMLRequest(Model):
+class AssumeRoleWithSAMLRequest(_model.Model):
     """Parameters of AssumeRoleWithSAML.
 
     Attributes:
@@ -37,7 +37,7 @@ class AssumeRoleWithSAMLRequest(Model):
 
     __tcapi_schema__ = (__name__, "AssumeRoleWithSAMLRequest")
 
-    saml_assertion: str = attrs.field(repr=redacted)
+    saml_assertion: str = attrs.field(repr=_model.redacted)
     principal_arn: str
     role_arn: str
     role_session_name: str
@@ -45,7 +45,7 @@ class AssumeRoleWithSAMLRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AssumeRoleWithSAMLResponse(ResponseModel):
+class AssumeRoleWithSAMLResponse(_model.ResponseModel):
     """What AssumeRoleWithSAML returns.
 
     Attributes:

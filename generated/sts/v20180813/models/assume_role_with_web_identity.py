@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel, redacted
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .credentials import Credentials
@@ -18,7 +18,7 @@ __all__ = ["AssumeRoleWithWebIdentityRequest", "AssumeRoleWithWebIdentityRespons
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AssumeRoleWithWebIdentityRequest(Model):
+class AssumeRoleWithWebIdentityRequest(_model.Model):
     """Parameters of AssumeRoleWithWebIdentity.
 
     Attributes:
@@ -38,14 +38,14 @@ class AssumeRoleWithWebIdentityRequest(Model):
     __tcapi_schema__ = (__name__, "AssumeRoleWithWebIdentityRequest")
 
     provider_id: str
-    web_identity_token: str = attrs.field(repr=redacted)
+    web_identity_token: str = attrs.field(repr=_model.redacted)
     role_arn: str
     role_session_name: str
     duration_seconds: int | None = None
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class AssumeRoleWithWebIdentityResponse(ResponseModel):
+class AssumeRoleWithWebIdentityResponse(_model.ResponseModel):
     """What AssumeRoleWithWebIdentity returns.
 
     Attributes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, redacted
+from tcapi import model as _model
 
 __all__ = ["Credentials"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class Credentials(Model):
+class Credentials(_model.Model):
     """Temporary credentials
 
     Attributes:
@@ -27,6 +27,6 @@ class Credentials(Model):
 
     __tcapi_schema__ = (__name__, "Credentials")
 
-    token: str = attrs.field(repr=redacted)
+    token: str = attrs.field(repr=_model.redacted)
     tmp_secret_id: str
-    tmp_secret_key: str = attrs.field(repr=redacted)
+    tmp_secret_key: str = attrs.field(repr=_model.redacted)

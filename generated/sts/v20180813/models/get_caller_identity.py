@@ -7,20 +7,20 @@ from __future__ import annotations
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 __all__ = ["GetCallerIdentityRequest", "GetCallerIdentityResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class GetCallerIdentityRequest(Model):
+class GetCallerIdentityRequest(_model.Model):
     """Parameters of GetCallerIdentity."""
 
     __tcapi_schema__ = (__name__, "GetCallerIdentityRequest")
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class GetCallerIdentityResponse(ResponseModel):
+class GetCallerIdentityResponse(_model.ResponseModel):
     """What GetCallerIdentity returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .credentials import Credentials
@@ -18,7 +18,7 @@ __all__ = ["GetFederationTokenRequest", "GetFederationTokenResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class GetFederationTokenRequest(Model):
+class GetFederationTokenRequest(_model.Model):
     """Parameters of GetFederationToken.
 
     Attributes:
@@ -47,7 +47,7 @@ class GetFederationTokenRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class GetFederationTokenResponse(ResponseModel):
+class GetFederationTokenResponse(_model.ResponseModel):
     """What GetFederationToken returns.
 
     Attributes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel, redacted
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .credentials import Credentials
@@ -18,7 +18,7 @@ __all__ = ["GetSessionTokenRequest", "GetSessionTokenResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class GetSessionTokenRequest(Model):
+class GetSessionTokenRequest(_model.Model):
     """Parameters of GetSessionToken.
 
     Attributes:
@@ -36,12 +36,12 @@ class GetSessionTokenRequest(Model):
     __tcapi_schema__ = (__name__, "GetSessionTokenRequest")
 
     serial_number: str
-    token_code: str = attrs.field(repr=redacted)
+    token_code: str = attrs.field(repr=_model.redacted)
     duration_seconds: int | None = None
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class GetSessionTokenResponse(ResponseModel):
+class GetSessionTokenResponse(_model.ResponseModel):
     """What GetSessionToken returns.
 
     Attributes:

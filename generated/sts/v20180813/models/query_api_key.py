@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tcapi.model import Model, ResponseModel
+from tcapi import model as _model
 
 if TYPE_CHECKING:
     from .api_key import ApiKey
@@ -18,7 +18,7 @@ __all__ = ["QueryApiKeyRequest", "QueryApiKeyResponse"]
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class QueryApiKeyRequest(Model):
+class QueryApiKeyRequest(_model.Model):
     """Parameters of QueryApiKey.
 
     Attributes:
@@ -32,7 +32,7 @@ class QueryApiKeyRequest(Model):
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)
-class QueryApiKeyResponse(ResponseModel):
+class QueryApiKeyResponse(_model.ResponseModel):
     """What QueryApiKey returns.
 
     Attributes:
