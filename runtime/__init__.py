@@ -6,6 +6,7 @@ its own generated subpackage, e.g. ``tcapi.mqtt``.
 
 from ._constants import SDK_VERSION as __version__
 from .breaker import CircuitBreaker
+from .client import AsyncCommonClient, CommonClient
 from .credential_providers import (
     AssumeRoleProvider,
     CvmRoleProvider,
@@ -40,8 +41,10 @@ from .throttle import Throttle
 __all__ = [
     "ApiError",
     "AssumeRoleProvider",
+    "AsyncCommonClient",
     "CircuitBreaker",
     "ClientError",
+    "CommonClient",
     "ConnectError",
     "Credential",
     "CredentialProvider",

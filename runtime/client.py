@@ -24,6 +24,7 @@ from ._endpoint import Endpoint, resolve_endpoint
 from .breaker import CircuitBreaker, counts_as_failure
 from .credentials import Credential, CredentialProvider, DefaultCredentialChain
 from .errors import (
+    COMMON_ERRORS,
     ApiError,
     ConfigurationError,
     InvalidParameterError,
@@ -83,6 +84,9 @@ class ServiceInfo:
         self._errors: Mapping[str, type[ApiError]] | None = None
         self._ops: dict[str, Operation[Any]] = {}
 
+    def has_action(self, action: str) -> bool:
+        return action in self.schema.actions
+
     @property
     def schema(self) -> ServiceSchema:
         if self._schema is None:
@@ -135,6 +139,56 @@ class ServiceInfo:
             )
             self._ops[action] = op
         return op
+
+
+class StaticServiceInfo(ServiceInfo):
+    """The facts of a service that has no generated package (CommonClient): given,
+    not read from a schema; it knows no actions and only the common error codes."""
+
+    def __init__(
+        self, service: str, version: str, endpoint: str, *, region_required: bool = False
+    ) -> None:
+        super().__init__("")
+        self._facts = (service, version, endpoint, region_required)
+        self._errors = COMMON_ERRORS
+
+    @property
+    def service(self) -> str:
+        return self._facts[0]
+
+    @property
+    def version(self) -> str:
+        return self._facts[1]
+
+    @property
+    def endpoint(self) -> str:
+        return self._facts[2]
+
+    @property
+    def region_required(self) -> bool:
+        return self._facts[3]
+
+    def has_action(self, action: str) -> bool:
+        return False
+
+
+class _Params:
+    """A plain parameter dict, sent as it is (the generic ``call()``)."""
+
+    __slots__ = ("params",)
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self.params = params
+
+    def validate(self, path: str = "") -> None:
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.params)
+
+
+def _response_dict(resp: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(resp)
 
 
 def _excerpt(body: bytes) -> str:
@@ -479,6 +533,29 @@ class _ClientCore:
                 warn_once(self._warned, op.action, deviation)
         return result
 
+    def _generic(
+        self, action: str, params: Mapping[str, Any] | None, idempotent: bool | None
+    ) -> tuple[Operation[dict[str, Any]], _Params]:
+        """The Operation and request of a generic ``call()``: the action's own facts
+        (idempotency, rate limit, unsigned) when the schema has it, else defaults;
+        the parameters are sent as given and the answer is the Response dict."""
+        if not isinstance(action, str) or not action.isascii() or not action.isalnum():
+            raise InvalidParameterError(f"action must be an API action name, not {action!r}")
+        if params is not None and not isinstance(params, Mapping):
+            raise InvalidParameterError(
+                f"{action}: params must be a mapping of wire names, not {type(params).__name__}"
+            )
+        known = self.SERVICE.has_action(action)
+        op = self.SERVICE.operation(action) if known else None
+        generic = Operation(
+            action=action,
+            parse=_response_dict,
+            idempotent=(op.idempotent if op else False) if idempotent is None else idempotent,
+            rate_limit=op.rate_limit if op else None,
+            unsigned=op.unsigned if op else False,
+        )
+        return generic, _Params(params or {})
+
     def _operation(self, action: str, request: Any, params: Mapping[str, Any]) -> tuple[Any, Any]:
         """The Operation of ``action`` and the request to send: ``request`` as
         given, or built from keyword arguments."""
@@ -658,6 +735,22 @@ class SyncClient(_ClientCore):
         op, request = self._operation(action, request, params)
         return self._invoke(op, request)
 
+    def call(
+        self,
+        action: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        idempotent: bool | None = None,
+    ) -> dict[str, Any]:
+        """Call any action by name with wire-named parameters; returns the
+        ``Response`` object as a dict (``RequestId`` included). Errors are the same
+        typed exceptions as the methods raise. Retries, throttling and the circuit
+        breaker apply as for the methods; ``idempotent`` says whether a failure that
+        may have been processed is retried (default: what the spec says of the
+        action, else no)."""
+        op, request = self._generic(action, params, idempotent)
+        return self._invoke(op, request)
+
     def _invoke(self, op: Operation[R], request: RequestModel) -> R:
         body = self._serialize(op, request)
         call = _Call(op, self.retry)
@@ -733,6 +826,17 @@ class AsyncClient(_ClientCore):
         op, request = self._operation(action, request, params)
         return self._invoke(op, request)
 
+    async def call(
+        self,
+        action: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        idempotent: bool | None = None,
+    ) -> dict[str, Any]:
+        """Call any action by name with wire-named parameters (see SyncClient.call)."""
+        op, request = self._generic(action, params, idempotent)
+        return await self._invoke(op, request)
+
     async def _invoke(self, op: Operation[R], request: RequestModel) -> R:
         body = self._serialize(op, request)
         call = _Call(op, self.retry)
@@ -790,3 +894,37 @@ async def _async_sleep(seconds: float) -> None:
     import asyncio  # noqa: PLC0415 - loaded by httpx with the first client anyway
 
     await asyncio.sleep(seconds)
+
+
+def _common_service(service: str, version: str, endpoint: str | None) -> StaticServiceInfo:
+    if not service or not service.replace("-", "").isalnum() or not service.isascii():
+        raise ConfigurationError(f"service must be an API service name, not {service!r}")
+    parts = version.split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ConfigurationError(f"version must look like 2017-03-12, not {version!r}")
+    return StaticServiceInfo(service, version, endpoint or f"{service}.tencentcloudapi.com")
+
+
+class CommonClient(SyncClient):
+    """A client for any service and version, generated or not, for actions tcapi
+    has no method for: ``CommonClient("cvm", "2017-03-12", region="ap-guangzhou")
+    .call("DescribeInstances", {"Limit": 1})``. It signs, retries, throttles and
+    raises typed errors like the generated clients; requests are sent as given
+    (no validation) and answers come back as dicts. Takes the generated clients'
+    options; ``endpoint`` defaults to ``<service>.tencentcloudapi.com``."""
+
+    def __init__(
+        self, service: str, version: str, *, endpoint: str | None = None, **options: Any
+    ) -> None:
+        self.SERVICE = _common_service(service, version, endpoint)  # type: ignore[misc]
+        super().__init__(endpoint=endpoint, **options)
+
+
+class AsyncCommonClient(AsyncClient):
+    """The asyncio :class:`CommonClient`: ``await client.call("Action", {...})``."""
+
+    def __init__(
+        self, service: str, version: str, *, endpoint: str | None = None, **options: Any
+    ) -> None:
+        self.SERVICE = _common_service(service, version, endpoint)  # type: ignore[misc]
+        super().__init__(endpoint=endpoint, **options)
