@@ -6,7 +6,6 @@ its own generated subpackage, e.g. ``tcapi.mqtt``.
 
 from ._constants import SDK_VERSION as __version__
 from .breaker import CircuitBreaker
-from .client import AsyncCommonClient, CommonClient
 from .credential_providers import (
     AssumeRoleProvider,
     CvmRoleProvider,
@@ -69,3 +68,12 @@ __all__ = [
     "WebIdentityProvider",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The clients load with the first one used: importing tcapi stays cheap.
+    if name in ("CommonClient", "AsyncCommonClient"):
+        from . import client  # noqa: PLC0415
+
+        return getattr(client, name)
+    raise AttributeError(f"module 'tcapi' has no attribute {name!r}")

@@ -66,6 +66,8 @@ def install(cls: type[Model]) -> None:
         module = schema_module(where)
         schema = load_schema(module)
         namespace = _namespace(schema, schema.model(name))
+        namespace["_CLS"] = cls
+        namespace["_new"] = object.__new__
         source = _source(schema.model(name), issubclass(cls, ResponseModel))
         exec(compile(source, f"<tcapi model {module}:{name}>", "exec"), namespace)  # noqa: S102
         cls.validate = namespace["validate"]  # type: ignore[method-assign]
@@ -309,14 +311,26 @@ def _from_dict(model: ModelSchema, response: bool) -> list[str]:
         out += _indent(member)
         args.append(f"{m.py}={v}")
     out += [
-        "    obj = cls(",
-        *(f"        {a}," for a in args),
-        "        unknown_fields=(",
-        "            {} if d.keys() <= _KNOWN else {k: x for k, x in d.items() if k not in _KNOWN}",
-        "        ),",
-        "    )",
-        "    if sent is not None:",
+        "    if d.keys() <= _KNOWN:",
+        "        unknown = {}",
+        "    else:",
+        "        unknown = {k: x for k, x in d.items() if k not in _KNOWN}",
+        # The generated class itself: its slots are set directly (no keyword parsing
+        # in __init__; the class has no validators, converters or post-init). A
+        # subclass may add fields of its own, so it goes through its __init__.
+        "    if cls is _CLS:",
+        "        obj = _new(cls)",
+        *(f"        obj.{m.py} = v{i}" for i, m in enumerate(model.members)),
+        "        obj.unknown_fields = unknown",
         "        obj._tcapi_sent = sent",
+    ]
+    if response:
+        out.append("        obj._tcapi_deviations = ()")
+    out += [
+        "    else:",
+        f"        obj = cls({''.join(a + ', ' for a in args)}unknown_fields=unknown)",
+        "        if sent is not None:",
+        "            obj._tcapi_sent = sent",
     ]
     if tolerant and response:
         out += ["    if len(_dev) > n0:", "        obj._tcapi_deviations = tuple(_dev[n0:])"]
