@@ -4,6 +4,8 @@ The runtime (this package) is shared by every service; each service lives in
 its own generated subpackage, e.g. ``tcapi.mqtt``.
 """
 
+from typing import TYPE_CHECKING
+
 from ._constants import SDK_VERSION as __version__
 from .breaker import CircuitBreaker
 from .credential_providers import (
@@ -36,6 +38,9 @@ from .errors import (
 )
 from .retry import RetryEvent, RetryPolicy
 from .throttle import Throttle
+
+if TYPE_CHECKING:
+    from .client import AsyncCommonClient, CommonClient
 
 __all__ = [
     "ApiError",
