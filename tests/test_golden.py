@@ -44,7 +44,7 @@ def golden_import(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(tcapi, "__path__", [*tcapi.__path__, *extra])
     yield
     for name in set(sys.modules) - before:
-        if name.startswith(("tcapi.gold", "tcapi.as_")):
+        if name.startswith(("tcapi.gold", "tcapi.class_")):
             del sys.modules[name]
 
 
@@ -55,11 +55,11 @@ def test_the_golden_packages_work(golden_import: None) -> None:
     req.validate()
     assert req.to_dict() == {"Name": "n", "Count": 1, "Ratio": 1, "Secret": "s", "Tags": ["a"]}
     assert "secret='***'" in repr(req)
-    keyword = importlib.import_module("tcapi.as_")
+    keyword = importlib.import_module("tcapi.class_")  # service "class": a keyword
     port = keyword.models.PortInfo.from_dict({"PublicIP": "a", "PublicIp": "b"})
     assert (port.public_ip, port.public_ip_2) == ("b", "a")
     assert keyword.models.Model.from_dict({"Name": "x"}).name == "x"
-    assert keyword.AsClient.SERVICE.service == "as"
+    assert keyword.KwClient.SERVICE.service == "class"
 
 
 @pytest.mark.parametrize("feature", FEATURES)
