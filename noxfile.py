@@ -56,19 +56,7 @@ def import_definitions(session: nox.Session) -> None:
     docs); what cannot be imported is listed in spec/IMPORT-REPORT.md.
     `nox -s import -- --out DIR` imports into another spec root."""
     session.install("-r", "requirements-generator.txt")
-    defs = Path("build/defs")
-    session.run(
-        "python",
-        "-m",
-        "pip",
-        "download",
-        "--quiet",
-        "--no-deps",
-        "-r",
-        "requirements-import.txt",
-        "-d",
-        str(defs),
-    )
+    defs = _download_definitions(session)
     pins = dict(
         line.split("==")
         for line in Path("requirements-import.txt").read_text().splitlines()
@@ -89,6 +77,24 @@ def import_definitions(session: nox.Session) -> None:
         str(en),
         *session.posargs,
     )
+
+
+def _download_definitions(session: nox.Session) -> Path:
+    """The definition wheels pinned in requirements-import.txt, into build/defs."""
+    defs = Path("build/defs")
+    session.run(
+        "python",
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--no-deps",
+        "-r",
+        "requirements-import.txt",
+        "-d",
+        str(defs),
+    )
+    return defs
 
 
 @nox.session
@@ -145,26 +151,14 @@ def _catalog(session: nox.Session, args: list[str]) -> None:
     # 3.1.194 still differs in 34 actions; 3.1.195 matches every action). The package
     # itself is installed without catalog services: the script generates the catalog
     # into a temporary tree and imports it from there.
-    official = OFFICIAL_SDK
     session.install(
         ".",
-        f"tencentcloud-sdk-python=={official}",
+        f"tencentcloud-sdk-python=={OFFICIAL_SDK}",
         "-r",
         "requirements-generator.txt",
         env={"TCAPI_SERVICES": "none"},
     )
-    session.run(
-        "python",
-        "-m",
-        "pip",
-        "download",
-        "--quiet",
-        "--no-deps",
-        "-r",
-        "requirements-import.txt",
-        "-d",
-        "build/defs",
-    )
+    _download_definitions(session)
     session.run("python", "bench/catalog.py", *args)
 
 

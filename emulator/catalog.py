@@ -248,9 +248,6 @@ class Catalog:
         load = self._by_service.get(service, {}).get(version)
         return load() if load is not None else None
 
-    def versions(self, service: str) -> tuple[str, ...]:
-        return tuple(sorted(self._by_service.get(service, {})))
-
     def __iter__(self) -> Iterator[ServiceVersion]:
         for versions in self._by_service.values():
             for load in versions.values():

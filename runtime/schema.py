@@ -57,11 +57,6 @@ class Member:
     def is_structure(self) -> bool:
         return self.type not in SCALAR_TYPES
 
-    @property
-    def wire_type(self) -> str:
-        """The type as the spec writes it: ``list`` members as ``[T]``."""
-        return f"[{self.type}]" if self.is_list else self.type
-
     @classmethod
     def parse(cls, row: tuple[str, str, str, str]) -> Member:
         wire, py, typ, flags = row
@@ -138,9 +133,6 @@ class ServiceSchema:
 
     def model_names(self) -> tuple[str, ...]:
         return tuple(self._models)
-
-    def has_model(self, name: str) -> bool:
-        return name in self._models
 
     def model(self, name: str) -> ModelSchema:
         parsed = self._parsed.get(name)
