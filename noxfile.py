@@ -13,6 +13,11 @@ nox.options.sessions = ["check", "lint", "typecheck", "tests", "catalog-quick"]
 OFFICIAL_SDK = "3.1.195"
 """The official full SDK release matching the definitions pinned in
 requirements-import.txt (and the per-product test pins in pyproject.toml)."""
+OFFICIAL_SIZES = "3.1.189"
+"""The official full SDK release the slim wheels' sizes are set beside (`nox -s
+dist-sizes`): the version of the definitions spec/ was imported from (tccli
+3.1.189.1). Its per-product MQTT and common wheels have no 3.1.189 release; those
+are compared at OFFICIAL_SDK, the test pins."""
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -23,6 +28,7 @@ SOURCES = [
     "tests",
     "bench",
     "examples",
+    "packaging_tools",
     "noxfile.py",
     "setup.py",
 ]
@@ -119,7 +125,7 @@ def typecheck(session: nox.Session) -> None:
     since the whole catalog is ~125 MB of generated code."""
     session.install(".[lint]", env={"TCAPI_SERVICES": "cvm"})
     session.run("mypy", "-p", "tcapi")
-    session.run("mypy", "generator", "tests", "examples", "bench")
+    session.run("mypy", "generator", "tests", "examples", "bench", "packaging_tools")
 
 
 @nox.session
@@ -186,6 +192,30 @@ def soak(session: nox.Session) -> None:
     flat memory (see bench/soak.py)."""
     session.install(".[test]")
     session.run("python", "bench/soak.py", *session.posargs)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Slim wheels into dist/: tcapi-core (runtime + emulator) and one tcapi-<service>
+    per service, each needing tcapi-core of the same version; `nox -s build -- cvm mqtt`
+    builds core and those only (packaging_tools/dists.py)."""
+    session.install("build>=1.0", "setuptools>=77", "-r", "requirements-generator.txt")
+    session.run("python", "-m", "packaging_tools.dists", *session.posargs)
+
+
+@nox.session(name="dist-sizes")
+def dist_sizes(session: nox.Session) -> None:
+    """Sizes of the slim wheels in dist/ (`nox -s build` first) beside the official
+    full SDK and per-product MQTT wheels (downloaded into build/official)."""
+    official = [
+        f"tencentcloud-sdk-python=={OFFICIAL_SIZES}",
+        f"tencentcloud-sdk-python-common=={OFFICIAL_SDK}",
+        f"tencentcloud-sdk-python-mqtt=={OFFICIAL_SDK}",
+    ]
+    session.run(
+        "python", "-m", "pip", "download", "--quiet", "--no-deps", "-d", "build/official", *official
+    )
+    session.run("python", "-m", "packaging_tools.sizes", *session.posargs)
 
 
 @nox.session
