@@ -17,6 +17,7 @@ needs the socket (a reset, a truncated body, a delay) is named in
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import secrets
@@ -45,7 +46,7 @@ from .faults import (
     FaultInjector,
 )
 from .handlers import Handler, RequestContext, Stage, answer_with_example
-from .query import params_from_query
+from .query import params_from_headers, params_from_multipart, params_from_query
 from .ratelimit import RateLimiter
 from .records import RecordedRequest, RequestLog, safe_headers
 from .validation import validate_params
@@ -57,6 +58,18 @@ MAX_GET_BYTES = 32 * 1024
 JSON_CONTENT_TYPE = "application/json"
 """Exactly this: the official Python SDK only parses error bodies with this content type."""
 HTML_CONTENT_TYPE = "text/html"
+EVENT_STREAM_CONTENT_TYPE = "text/event-stream"
+OCTET_STREAM_CONTENT_TYPE = "application/octet-stream"
+MULTIPART_CONTENT_TYPE = "multipart/form-data"
+_BODY_MEDIA = {
+    "json": JSON_CONTENT_TYPE,
+    "octet-stream": OCTET_STREAM_CONTENT_TYPE,
+    "multipart": MULTIPART_CONTENT_TYPE,
+}
+"""The Content-Type each kind of request body (the action's spec) must have."""
+STREAM_MEMBERS = ("Stream", "Streaming")
+"""Boolean request members by which a streaming action is asked to stream; an
+action without one always streams."""
 SIGV1_STATE = "sigv1"
 """``ctx.state`` key of the verified :class:`sigv1.V1Request` of a v1-signed request."""
 FAULT_STATE = "fault"
@@ -84,6 +97,9 @@ class Response:
     body: bytes
     fault: str | None = None
     delay: float = 0.0
+    chunks: tuple[bytes, ...] | None = None
+    """An answer sent in parts as they are ready (``Transfer-Encoding: chunked``),
+    such as the events of a server-sent-event stream; ``body`` is then empty."""
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.status, self.headers, self.body))
@@ -254,9 +270,7 @@ class EmulatorApp:
         response = self._process(ctx)
         if decision.kind is None and not decision.delay:
             return response
-        return Response(
-            response.status, response.headers, response.body, decision.kind, decision.delay
-        )
+        return dataclasses.replace(response, fault=decision.kind, delay=decision.delay)
 
     def refuse(
         self, method: str, path: str, headers: Mapping[str, str], error: ApiError
@@ -270,6 +284,8 @@ class EmulatorApp:
             for stage in self.stages:
                 stage(ctx)
             handler = self.handlers.get((ctx.service or "", ctx.action or ""), self.default_handler)
+            if self._wants_stream(ctx):
+                return self._stream(ctx, handler)
             answer: dict[str, Any] = dict(handler(ctx))
             answer["RequestId"] = ctx.request_id
             return self._finish(ctx, answer, None)
@@ -279,6 +295,36 @@ class EmulatorApp:
             logger.exception("emulator failed on %s %s", ctx.service, ctx.action)
             failure = ApiError("InternalError", "The emulator failed to handle the request.")
             return self._finish(ctx, self._error_body(ctx, failure), failure.code)
+
+    @staticmethod
+    def _wants_stream(ctx: RequestContext) -> bool:
+        spec = ctx.action_spec
+        if spec is None or not spec.streams:
+            return False
+        asks = [m.wire for m in spec.input if m.wire in STREAM_MEMBERS and m.type == "boolean"]
+        return not asks or any((ctx.params or {}).get(name) is True for name in asks)
+
+    def _stream(self, ctx: RequestContext, handler: Handler) -> Response:
+        """A streaming action's answer as server-sent events: a documented event
+        stream of the action (the first whose request matches, else the first), or
+        the handler's answer as one event. The RequestId is in ``X-TC-RequestId``."""
+        spec = ctx.action_spec
+        assert spec is not None
+        documented = [e for e in spec.examples if e.get("events")]
+        match = next((e for e in documented if e.get("request") == ctx.params), None)
+        chosen = match or (documented[0] if documented else None)
+        events = [dict(e) for e in chosen["events"]] if chosen else [dict(handler(ctx))]
+        self._record(ctx, None)
+        chunks = tuple(
+            b"data: " + json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode() + b"\n\n"
+            for e in events
+        )
+        headers = {
+            "Content-Type": EVENT_STREAM_CONTENT_TYPE,
+            "Cache-Control": "no-cache",
+            "X-TC-RequestId": ctx.request_id,
+        }
+        return Response(200, headers, b"", chunks=chunks)
 
     def _inject(self, ctx: RequestContext, decision: FaultDecision) -> Response:
         """Answer a fault that replaces processing; nothing reaches the handler."""
@@ -439,10 +485,22 @@ class EmulatorApp:
             ctx.params = params_from_query(ctx.query, ctx.action_spec.input, ctx.spec.structures)
             return
         media = _media_type(ctx.headers.get("content-type", ""))
-        if media != JSON_CONTENT_TYPE:
+        body_kind = ctx.action_spec.body
+        wanted = _BODY_MEDIA[body_kind]
+        if media != wanted:
             raise ApiError(
-                "InvalidRequest", f"Content-Type `{media}` is not supported; send application/json."
+                "InvalidRequest", f"Content-Type `{media}` is not supported; send {wanted}."
             )
+        if body_kind == "octet-stream":
+            ctx.params = params_from_headers(
+                ctx.headers, ctx.action_spec.header_prefix, ctx.action_spec.input
+            )
+            return
+        if body_kind == "multipart":
+            ctx.params = params_from_multipart(
+                ctx.headers.get("content-type", ""), ctx.body, ctx.action_spec
+            )
+            return
         try:
             params = json.loads(ctx.body or b"{}", parse_constant=_reject_constant)
         except (ValueError, RecursionError):

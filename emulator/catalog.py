@@ -50,6 +50,12 @@ class ActionSpec:
     deprecated: bool = False
     unsigned: bool = False
     """The API accepts this action with ``Authorization: SKIP``."""
+    streams: bool = False
+    """The action may answer with server-sent events."""
+    body: str = "json"
+    """``json``, ``multipart`` or ``octet-stream`` (see tcapi.schema.ActionSchema)."""
+    files: tuple[str, ...] = ()
+    header_prefix: str = ""
 
 
 class _Lazy(Mapping[str, Any]):
@@ -94,20 +100,29 @@ class ServiceVersion:
 
     @classmethod
     def from_schema(
-        cls, schema: ServiceSchema, examples: Mapping[str, list[dict[str, Any]]]
+        cls,
+        schema: ServiceSchema,
+        examples: Callable[[], Mapping[str, list[dict[str, Any]]]],
     ) -> ServiceVersion:
+        """``examples`` gives the documented examples by action; it is called when an
+        action is first looked up (a catalog-wide scan for an action name reads no
+        example file)."""
         def action(name: str) -> ActionSpec:
             a = schema.actions[name]
             return ActionSpec(
                 name=name,
                 input=schema.members(a.input),
                 output=schema.members(a.output),
-                examples=tuple(examples.get(name, ())),
+                examples=tuple(examples().get(name, ())),
                 errors=a.errors,
                 rate_limit=a.rate_limit,
                 idempotent=a.idempotent,
                 deprecated=a.deprecated,
                 unsigned=a.unsigned,
+                streams=a.streams,
+                body=a.body,
+                files=a.files,
+                header_prefix=a.header_prefix,
             )
 
         request_or_response = {a.input for a in schema.actions.values()} | {
@@ -237,7 +252,8 @@ class Catalog:
 
         @functools.cache
         def load() -> ServiceVersion:
-            return ServiceVersion.from_schema(load_schema(package + "._schema"), _examples(package))
+            examples = functools.cache(functools.partial(_examples, package))
+            return ServiceVersion.from_schema(load_schema(package + "._schema"), examples)
 
         self._by_service.setdefault(service, {})[api_version] = load
 

@@ -159,6 +159,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if response.fault in (RESET_BEFORE, RESET_AFTER):
             self._reset_connection()
             return
+        if response.chunks is not None:
+            self._send_chunked(response)
+            return
         payload = response.body
         if response.fault == TRUNCATED:
             self.close_connection = True
@@ -170,6 +173,27 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(payload)
+
+    def _send_chunked(self, response: Response) -> None:
+        """Each part as its own chunk, flushed as it goes (an event stream)."""
+        assert response.chunks is not None
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Transfer-Encoding", "chunked")
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        chunks = response.chunks
+        if response.fault == TRUNCATED:  # half the parts, then the connection closes
+            self.close_connection = True
+            chunks = chunks[: len(chunks) // 2]
+        for chunk in chunks:
+            if chunk:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+        if response.fault != TRUNCATED:
+            self.wfile.write(b"0\r\n\r\n")
 
     def _reset_connection(self) -> None:
         """Abort the connection: the client reads a TCP RST, not an answer."""

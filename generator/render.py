@@ -246,7 +246,10 @@ def _examples_json(service: Service) -> str:
     """The documented examples, which only the emulator reads (its default answers)."""
     doc = {
         a.name: [
-            {"title": e.title, "request": e.request, "response": e.response} for e in a.examples
+            {"title": e.title, "request": e.request, "response": e.response}
+            if e.events is None
+            else {"title": e.title, "request": e.request, "events": list(e.events)}
+            for e in a.examples
         ]
         for a in service.actions
         if a.examples
@@ -437,6 +440,15 @@ def _action_row(a: Any, py: str) -> dict[str, Any]:
             row[key] = True
     if a.rate_limit is not None:
         row["rate_limit"] = a.rate_limit
+    if a.streams:
+        row["streams"] = True
+    if a.request_body != "json":
+        row["body"] = a.request_body
+        binary = tuple(m.name for m in a.input if m.element == "binary")
+        if binary:
+            row["files"] = binary
+    if a.param_header_prefix:
+        row["header_prefix"] = a.param_header_prefix
     if a.errors:
         row["errors"] = tuple(sorted(a.errors))
     return row
@@ -470,6 +482,8 @@ def render_service(service: Service, versions: list[str], newest: bool) -> dict[
                 "params": req.members,
                 "errors": [f"errors.{error_class_name(c)}: ``{c}``" for c in codes],
                 "paginate": _paginator(a, resp, structures),
+                "streams": a.streams,
+                "octet": a.request_body == "octet-stream",
             }
         )
     waiters = _waiter_views(service, {a["name"]: a for a in actions})
@@ -485,6 +499,7 @@ def render_service(service: Service, versions: list[str], newest: bool) -> dict[
         "lazy": lazy,
         "actions": actions,
         "any_paginated": any(a["paginate"] for a in actions),
+        "any_streams": any(a["streams"] for a in actions),
         "waiters": waiters,
         "errors": errors,
         "schema_service": {
@@ -492,6 +507,7 @@ def render_service(service: Service, versions: list[str], newest: bool) -> dict[
             "version": service.version,
             "title": service.title,
             "endpoint": service.endpoint,
+            **({"endpoints": dict(service.endpoints)} if service.endpoints else {}),
             "region_required": service.region_required,
             "rate_limit": service.rate_limit,
             "errors": tuple(e.code for e in service.all_error_codes()),

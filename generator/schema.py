@@ -379,9 +379,12 @@ EXAMPLE = Map(
         "description": _str,
         "request": AnyValue(),
         "response": AnyValue(),
+        "events": Seq(AnyValue()),
     },
-    required=frozenset({"request", "response"}),
+    required=frozenset({"request"}),
 )
+"""A documented call: ``request`` and either ``response`` (the Response object) or
+``events`` (the data objects of an answer sent as server-sent events)."""
 
 WAITER = Map(
     {
@@ -451,6 +454,9 @@ _ACTION_FIELDS: dict[str, Schema] = {
     "idempotent": _bool,
     "deprecated": _bool,
     "unsigned": _bool,
+    "streams": _bool,
+    "request_body": Scalar("str", choices=("json", "multipart", "octet-stream")),
+    "param_header_prefix": Scalar("str", r"[A-Za-z0-9-]*"),
     "paginate": PAGINATE,
     "input": Seq(MEMBER),
     "output": Seq(MEMBER),

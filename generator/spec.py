@@ -40,10 +40,11 @@ SCALARS = {
     "date": "str",
     "datetime": "str",
     "datetime_iso": "str",
-    "binary": "str",
+    "binary": "bytes | str",
 }
-"""Spec scalar type → Python type. Dates, datetimes and binary (base64) are
-strings on the wire and stay strings in the models."""
+"""Spec scalar type → Python type. Dates and datetimes are strings on the wire and
+stay strings in the models. A binary member is bytes or text: a file part of a
+multipart request (text as UTF-8), base64 in a JSON body (bytes are encoded)."""
 
 LIST = "list"
 IMPLICIT_REQUEST_ID = "RequestId"
@@ -90,6 +91,9 @@ class Example:
     description: str
     request: dict[str, Any]
     response: dict[str, Any]
+    """The Response object; empty when the answer is ``events``."""
+    events: tuple[dict[str, Any], ...] | None = None
+    """The data objects of an answer sent as server-sent events, in order."""
 
 
 @attrs.frozen
@@ -118,6 +122,13 @@ class Action:
     examples: tuple[Example, ...]
     source: str
     py_name: str
+    streams: bool = False
+    """The action may answer with server-sent events (the client gets ``<name>_stream``)."""
+    request_body: str = "json"
+    """``json`` (the API's default), ``multipart`` (form parts, ``binary`` members as
+    files) or ``octet-stream`` (raw bytes given by the caller, members in headers)."""
+    param_header_prefix: str = ""
+    """octet-stream: the prefix of the headers that carry the members (``X-CLS-``)."""
 
 
 @attrs.frozen
@@ -429,20 +440,49 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
             outputs = (*outputs, implicit)
         examples = []
         for i, ex in enumerate(a.get("examples", [])):
-            for part in ("request", "response"):
+            events = ex.get("events")
+            if ("response" in ex) == (events is not None):
+                raise r.error(
+                    f"{name} examples[{i}] needs either a response or events, not "
+                    + ("both" if events is not None else "neither"),
+                    "examples",
+                    i,
+                )
+            parts = ["request"] if events is not None else ["request", "response"]
+            for part in parts:
                 if not isinstance(ex.get(part), dict):
                     raise r.error(
                         f"{name} examples[{i}].{part} must be a mapping of wire names to values",
                         "examples",
                         i,
                     )
+            if events is not None and not all(isinstance(e, dict) for e in events):
+                raise r.error(
+                    f"{name} examples[{i}].events must be a list of event data mappings",
+                    "examples",
+                    i,
+                )
             examples.append(
                 Example(
                     title=str(ex.get("title", "")),
                     description=str(ex.get("description", "")),
                     request=ex["request"],
-                    response=ex["response"],
+                    response=ex.get("response") or {},
+                    events=None if events is None else tuple(events),
                 )
+            )
+        body_kind = str(a.get("request_body", "json"))
+        prefix = str(a.get("param_header_prefix", ""))
+        if prefix and body_kind != "octet-stream":
+            raise r.error(
+                f"{name}: param_header_prefix applies only to request_body: octet-stream",
+                "param_header_prefix",
+            )
+        if body_kind == "octet-stream" and any(m.py_name == "body" for m in inputs):
+            raise r.error(
+                f"{name}: an octet-stream action's method takes the request body as "
+                "'body'; give the member named so a python_name",
+                "input",
             )
         paginate = _paginate(r, a.get("paginate"), inputs, outputs)
         idem = a.get("idempotent")
@@ -463,6 +503,9 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
                 examples=tuple(examples),
                 source=_relative(r.path, root),
                 py_name=method_name(name),
+                streams=bool(a.get("streams", False)),
+                request_body=body_kind,
+                param_header_prefix=prefix,
             )
         )
 

@@ -41,11 +41,13 @@ from .throttle import Throttle
 
 if TYPE_CHECKING:
     from .client import AsyncCommonClient, CommonClient
+    from .streaming import AsyncEventStream, EventStream, ServerSentEvent
 
 __all__ = [
     "ApiError",
     "AssumeRoleProvider",
     "AsyncCommonClient",
+    "AsyncEventStream",
     "CircuitBreaker",
     "ClientError",
     "CommonClient",
@@ -57,6 +59,7 @@ __all__ = [
     "CvmRoleProvider",
     "DefaultCredentialChain",
     "EnvironmentProvider",
+    "EventStream",
     "InvalidParameterError",
     "ProfileFileProvider",
     "RefreshableCredentialProvider",
@@ -64,6 +67,7 @@ __all__ = [
     "ResponseError",
     "RetryEvent",
     "RetryPolicy",
+    "ServerSentEvent",
     "TccliProfileProvider",
     "TemporaryCredential",
     "TencentCloudError",
@@ -81,4 +85,8 @@ def __getattr__(name: str) -> object:
         from . import client  # noqa: PLC0415
 
         return getattr(client, name)
+    if name in ("EventStream", "AsyncEventStream", "ServerSentEvent"):
+        from . import streaming  # noqa: PLC0415
+
+        return getattr(streaming, name)
     raise AttributeError(f"module 'tcapi' has no attribute {name!r}")

@@ -127,6 +127,11 @@ def _check(m: Member, i: int, v: str, field: str) -> list[str]:
             f"    raise wrong_type({field}, {t!r}, {v})",
             f"{v}.validate({field} + '.')",
         ]
+    if t == "binary":  # a file part of a multipart request: bytes, or text sent as UTF-8
+        return [
+            f"if not isinstance({v}, bytes | bytearray | str):",
+            f"    raise wrong_type({field}, 'bytes', {v})",
+        ]
     if t in _STR_TYPES:
         return [
             f"if {v}.__class__ is not str and not isinstance({v}, str):",

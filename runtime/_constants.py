@@ -9,6 +9,8 @@ SDK_VERSION: Final = "0.1.0"
 REQUEST_CLIENT: Final = f"{SDK_NAME}/{SDK_VERSION}"
 
 CONTENT_TYPE_JSON: Final = "application/json"
+CONTENT_TYPE_OCTET_STREAM: Final = "application/octet-stream"
+CONTENT_TYPE_MULTIPART: Final = "multipart/form-data"
 DEFAULT_LANGUAGE: Final = "en-US"
 LANGUAGES: Final = frozenset({"en-US", "zh-CN"})
 ENV_REGION: Final = "TENCENTCLOUD_REGION"

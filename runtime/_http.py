@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterator
 from typing import Generic, TypeVar
 
 import attrs
@@ -79,6 +80,74 @@ class TransportSettings:
     proxy: str | None
 
 
+EVENT_STREAM = "text/event-stream"
+
+
+def _is_event_stream(response: httpx.Response) -> bool:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.startswith(EVENT_STREAM)
+
+
+class Answer:
+    """An answer whose body has not been read: a stream call's HTTP response.
+
+    ``chunks()`` yields the body as it arrives; an httpx failure while reading
+    becomes tcapi's typed TransportError (the request was sent)."""
+
+    def __init__(self, response: httpx.Response, url: str) -> None:
+        self._response = response
+        self._url = url
+        self.status = response.status_code
+        self.is_event_stream = _is_event_stream(response)
+        self.request_id = response.headers.get("x-tc-requestid")
+
+    def read(self) -> bytes:
+        try:
+            return self._response.read()
+        except httpx.HTTPError as exc:
+            raise translate_error(exc, self._url) from None
+        finally:
+            self._response.close()
+
+    def chunks(self) -> Iterator[bytes]:
+        try:
+            yield from self._response.iter_bytes()
+        except httpx.HTTPError as exc:
+            raise translate_error(exc, self._url) from None
+
+    def close(self) -> None:
+        self._response.close()
+
+
+class AsyncAnswer:
+    """The asyncio :class:`Answer`."""
+
+    def __init__(self, response: httpx.Response, url: str) -> None:
+        self._response = response
+        self._url = url
+        self.status = response.status_code
+        self.is_event_stream = _is_event_stream(response)
+        self.request_id = response.headers.get("x-tc-requestid")
+
+    async def read(self) -> bytes:
+        try:
+            return await self._response.aread()
+        except httpx.HTTPError as exc:
+            raise translate_error(exc, self._url) from None
+        finally:
+            await self._response.aclose()
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.aiter_bytes():
+                yield chunk
+        except httpx.HTTPError as exc:
+            raise translate_error(exc, self._url) from None
+
+    async def close(self) -> None:
+        await self._response.aclose()
+
+
 PoolT = TypeVar("PoolT", bound="httpx.HTTPTransport | httpx.AsyncHTTPTransport")
 ClientT = TypeVar("ClientT", bound="httpx.Client | httpx.AsyncClient")
 
@@ -144,24 +213,39 @@ class SyncTransport(_Transport[httpx.HTTPTransport, httpx.Client]):
 
     def post(
         self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None = None
-    ) -> tuple[int, bytes]:
-        pool = self._pool
-        if pool is None:
-            assert self._client is not None
-            if timeout is None:
-                response = self._client.post(self._url, content=body, headers=headers)
-            else:
-                response = self._client.post(
-                    self._url, content=body, headers=headers, timeout=timeout
-                )
-            return response.status_code, response.content
-        if self._pid != os.getpid():
-            pool = self._pool_after_fork()
-        response = pool.handle_request(self._request(headers, body, timeout))
+    ) -> tuple[int, bytes | None]:
+        """(status, body); the body is None, unread, when the answer is an event stream."""
+        response = self._send(headers, body, timeout)
         try:
+            if _is_event_stream(response):
+                return response.status_code, None
             return response.status_code, response.read()
         finally:
             response.close()
+
+    def open(
+        self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None = None
+    ) -> Answer:
+        """Send, and return once the answer's headers are in (its body unread)."""
+        return Answer(self._send(headers, body, timeout), self._settings.url)
+
+    def _send(
+        self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None
+    ) -> httpx.Response:
+        pool = self._pool
+        if pool is None:
+            assert self._client is not None
+            client = self._client
+            if timeout is None:
+                request = client.build_request("POST", self._url, content=body, headers=headers)
+            else:
+                request = client.build_request(
+                    "POST", self._url, content=body, headers=headers, timeout=timeout
+                )
+            return client.send(request, stream=True)
+        if self._pid != os.getpid():
+            pool = self._pool_after_fork()
+        return pool.handle_request(self._request(headers, body, timeout))
 
     def close(self) -> None:
         """Close the pool this transport created (a caller's client stays open;
@@ -184,24 +268,39 @@ class AsyncTransport(_Transport[httpx.AsyncHTTPTransport, httpx.AsyncClient]):
 
     async def post(
         self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None = None
-    ) -> tuple[int, bytes]:
-        pool = self._pool
-        if pool is None:
-            assert self._client is not None
-            if timeout is None:
-                response = await self._client.post(self._url, content=body, headers=headers)
-            else:
-                response = await self._client.post(
-                    self._url, content=body, headers=headers, timeout=timeout
-                )
-            return response.status_code, response.content
-        if self._pid != os.getpid():
-            pool = self._pool_after_fork()
-        response = await pool.handle_async_request(self._request(headers, body, timeout))
+    ) -> tuple[int, bytes | None]:
+        """(status, body); the body is None, unread, when the answer is an event stream."""
+        response = await self._send(headers, body, timeout)
         try:
+            if _is_event_stream(response):
+                return response.status_code, None
             return response.status_code, await response.aread()
         finally:
             await response.aclose()
+
+    async def open(
+        self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None = None
+    ) -> AsyncAnswer:
+        """Send, and return once the answer's headers are in (its body unread)."""
+        return AsyncAnswer(await self._send(headers, body, timeout), self._settings.url)
+
+    async def _send(
+        self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None
+    ) -> httpx.Response:
+        pool = self._pool
+        if pool is None:
+            assert self._client is not None
+            client = self._client
+            if timeout is None:
+                request = client.build_request("POST", self._url, content=body, headers=headers)
+            else:
+                request = client.build_request(
+                    "POST", self._url, content=body, headers=headers, timeout=timeout
+                )
+            return await client.send(request, stream=True)
+        if self._pid != os.getpid():
+            pool = self._pool_after_fork()
+        return await pool.handle_async_request(self._request(headers, body, timeout))
 
     async def aclose(self) -> None:
         """Close the pool this transport created (a caller's client stays open;

@@ -35,12 +35,13 @@ from .errors import (
     error_class_for,
 )
 from .retry import RetryEvent, RetryPolicy, may_have_been_processed
+from .streaming import AsyncEventStream, EventStream, ServerSentEvent, event_data
 from .throttle import Throttle, ThrottleOption, make_throttle
 
 if TYPE_CHECKING:
     import httpx
 
-    from ._http import AsyncTransport, SyncTransport
+    from ._http import Answer, AsyncAnswer, AsyncTransport, SyncTransport
     from .schema import ServiceSchema
 
 logger = logging.getLogger("tcapi")
@@ -70,6 +71,14 @@ class Operation(Generic[R]):
     """Sent with ``Authorization: SKIP`` and no credentials, as the API documents
     for a few actions (STS AssumeRoleWithWebIdentity/WithSAML)."""
     deprecated: bool = False
+    streams: bool = False
+    """The action may answer with server-sent events."""
+    body: str = "json"
+    """``json``, ``multipart`` or ``octet-stream`` (see tcapi.schema.ActionSchema)."""
+    files: tuple[str, ...] = ()
+    header_prefix: str = ""
+    method: str = ""
+    """The client method's name (for messages)."""
 
 
 class ServiceInfo:
@@ -108,6 +117,10 @@ class ServiceInfo:
         return self.schema.endpoint
 
     @property
+    def endpoints(self) -> Mapping[str, str]:
+        return self.schema.endpoints
+
+    @property
     def region_required(self) -> bool:
         return self.schema.region_required
 
@@ -136,6 +149,11 @@ class ServiceInfo:
                 rate_limit=a.rate_limit,
                 unsigned=a.unsigned,
                 deprecated=a.deprecated,
+                streams=a.streams,
+                body=a.body,
+                files=a.files,
+                header_prefix=a.header_prefix,
+                method=a.py,
             )
             self._ops[action] = op
         return op
@@ -163,6 +181,14 @@ class StaticServiceInfo(ServiceInfo):
     @property
     def endpoint(self) -> str:
         return self._facts[2]
+
+    @property
+    def endpoints(self) -> Mapping[str, str]:
+        service = self._facts[0]
+        return {
+            "china": f"{service}.tencentcloudapi.com",
+            "international": f"{service}.intl.tencentcloudapi.com",
+        }
 
     @property
     def region_required(self) -> bool:
@@ -202,6 +228,100 @@ def _log_safe(text: str) -> str:
     """A server-chosen string (an error code) fit for a log line: one line,
     printable, bounded, so it cannot forge log records or carry terminal escapes."""
     return _excerpt(text.encode("utf-8", "replace"))
+
+
+def _default_host(
+    svc: ServiceInfo, endpoint: str | None, site: str | None, regional: bool, region: str | None
+) -> str:
+    """The host a client sends to unless ``endpoint`` names one: the spec's default,
+    the host of ``site`` (``china``/``international``), and with ``regional`` the
+    regional form ``<service>.<region>.tencentcloudapi.com``."""
+    if endpoint is not None and (site is not None or regional):
+        raise ConfigurationError("pass endpoint= or site=/regional=, not both")
+    host = svc.endpoint
+    if site is not None:
+        sites = svc.endpoints
+        if site not in sites:
+            named = ", ".join(repr(s) for s in sorted(sites)) or "none"
+            raise ConfigurationError(
+                f"{svc.service} {svc.version} has no {site!r} endpoint (the definitions name: "
+                f"{named})"
+            )
+        host = sites[site]
+    if regional:
+        if not region or not all(part.isalnum() for part in region.split("-")):
+            raise ConfigurationError("regional=True needs a region such as ap-guangzhou")
+        first, _, rest = host.partition(".")
+        if rest != "tencentcloudapi.com":
+            raise ConfigurationError(
+                f"regional endpoints are <service>.<region>.tencentcloudapi.com; {host} has none"
+            )
+        host = f"{first}.{region}.{rest}"
+    return host
+
+
+def _base64(value: object) -> str:
+    """JSON for bytes (a binary member): base64 text, as the API's binary type is."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        import base64  # noqa: PLC0415 - only a binary member needs it
+
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _request_id_of(result: object, default: str | None) -> str | None:
+    """The RequestId of a parsed answer: a model's attribute or a dict's member."""
+    if isinstance(result, dict):
+        rid = result.get("RequestId")
+    else:
+        rid = getattr(result, "request_id", None)
+    return rid if isinstance(rid, str) else default
+
+
+def _header_value(action: str, wire: str, value: object) -> str:
+    """A member's value as an octet-stream request header: text as it is, other
+    values as JSON; never a line break or other control character (header injection)."""
+    if isinstance(value, str):
+        text = value
+    else:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if not text.isprintable():
+        raise InvalidParameterError(
+            f"{action}: {wire} travels in a header and may not hold line breaks or other "
+            "control characters"
+        )
+    if not text.isascii():
+        raise InvalidParameterError(f"{action}: {wire} travels in a header and must be ASCII")
+    return text
+
+
+def _multipart(fields: Mapping[str, Any], files: tuple[str, ...]) -> tuple[bytes, str]:
+    """A multipart/form-data body of ``fields`` and its Content-Type: the members
+    named in ``files`` as file parts (bytes, or text as UTF-8), text as it is,
+    every other value as JSON."""
+    import uuid  # noqa: PLC0415 - only multipart requests need it
+
+    parts: list[tuple[bytes, bytes]] = []
+    for wire, value in fields.items():
+        text = f'Content-Disposition: form-data; name="{wire}"'
+        if wire in files:
+            data = value.encode() if isinstance(value, str) else bytes(value)
+            text += f'; filename="{wire}"\r\nContent-Type: {C.CONTENT_TYPE_OCTET_STREAM}'
+        elif isinstance(value, str):
+            data = value.encode()
+        else:
+            data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+            text += f"\r\nContent-Type: {C.CONTENT_TYPE_JSON}"
+        parts.append((text.encode(), data))
+    for _ in range(8):  # a boundary must not occur in the data: draw another
+        boundary = uuid.uuid4().hex.encode()
+        if not any(boundary in data for _, data in parts):
+            break
+    out = bytearray()
+    for head, data in parts:
+        out += b"--" + boundary + b"\r\n" + head + b"\r\n\r\n" + data + b"\r\n"
+    out += b"--" + boundary + b"--\r\n"
+    return bytes(out), f"{C.CONTENT_TYPE_MULTIPART}; boundary={boundary.decode()}"
 
 
 class _Unset(enum.Enum):
@@ -269,6 +389,8 @@ class _ClientCore:
         credential: CredentialProvider | None = None,
         region: str | None = None,
         endpoint: str | None = None,
+        site: str | None = None,
+        regional: bool = False,
         language: str = C.DEFAULT_LANGUAGE,
         connect_timeout: float = C.DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = C.DEFAULT_READ_TIMEOUT,
@@ -300,7 +422,9 @@ class _ClientCore:
             credential if credential is not None else DefaultCredentialChain()
         )
         self.region = region
-        self._endpoint: Endpoint = resolve_endpoint(endpoint, svc.endpoint)
+        self._endpoint: Endpoint = resolve_endpoint(
+            endpoint, _default_host(svc, endpoint, site, regional, region)
+        )
         self.retry = retry if retry is not None else RetryPolicy()
         self._throttle = make_throttle(throttle)
         from . import _http  # noqa: PLC0415 - httpx is imported with the first client
@@ -418,7 +542,9 @@ class _ClientCore:
     def _serialize(self, op: Operation[Any], request: RequestModel) -> bytes:
         """Validate and encode once per call; raises before anything is sent."""
         request.validate()
-        body = json.dumps(request.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        body = json.dumps(
+            request.to_dict(), ensure_ascii=False, separators=(",", ":"), default=_base64
+        )
         data = body.encode("utf-8")
         if len(data) > C.MAX_POST_BODY:
             raise InvalidParameterError(
@@ -427,21 +553,59 @@ class _ClientCore:
             )
         return data
 
+    def _encode(
+        self, op: Operation[Any], request: RequestModel, payload: object
+    ) -> tuple[bytes, dict[str, str]]:
+        """The body and its own headers (Content-Type first) of a request that is
+        not JSON: multipart form parts, or the caller's bytes with the members in
+        headers (octet-stream). Validated first; raises before anything is sent."""
+        request.validate()
+        fields = request.to_dict()
+        if op.body == "octet-stream":
+            if not isinstance(payload, bytes | bytearray | memoryview):
+                raise InvalidParameterError(
+                    f"{op.action}: body must be bytes (the request body), not "
+                    f"{type(payload).__name__}"
+                )
+            data = bytes(payload)
+            headers = {"Content-Type": C.CONTENT_TYPE_OCTET_STREAM}
+            for wire, value in fields.items():
+                headers[op.header_prefix + wire] = _header_value(op.action, wire, value)
+        else:
+            data, content_type = _multipart(fields, op.files)
+            headers = {"Content-Type": content_type}
+        if len(data) > C.MAX_POST_BODY:
+            raise InvalidParameterError(
+                f"{op.action}: request body is {len(data)} bytes; the API accepts at most "
+                f"{C.MAX_POST_BODY}"
+            )
+        return data, headers
+
     def _sign(
         self,
         op: Operation[Any],
         body: bytes,
         cred: Credential | None,
         route: _Route | None = None,
+        own: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
         """Headers for one attempt: a fresh timestamp and signature each time.
 
         ``cred`` is None only for unsigned actions; ``route`` is where the
-        attempt goes (the primary endpoint by default)."""
+        attempt goes (the primary endpoint by default); ``own`` are the headers of
+        a body that is not JSON (its Content-Type is signed instead)."""
         if route is None:
             route = self._routes[0]
         ts = int(time.time())
         headers = dict(route.headers)
+        signed = route.signed
+        if own is not None:
+            from .signing import canonical_headers  # noqa: PLC0415
+
+            headers.update(own)
+            signed = canonical_headers(
+                {"content-type": own["Content-Type"], "host": headers["Host"]}
+            )
         headers["X-TC-Action"] = op.action
         headers["X-TC-Timestamp"] = str(ts)
         if op.unsigned or cred is None:
@@ -453,13 +617,20 @@ class _ClientCore:
             secret_id=cred.secret_id,
             secret_key=cred.secret_key,
             timestamp=ts,
-            headers=route.signed,
+            headers=signed,
             body=body,
         )
         return headers
 
-    def _parse(self, op: Operation[R], status: int, body: bytes) -> R:
+    def _parse(self, op: Operation[R], status: int, body: bytes | None) -> R:
         """Turn an HTTP answer into the typed response or a typed error."""
+        if body is None:
+            use = f"{op.method}_stream() or call_stream()" if op.streams else "call_stream()"
+            raise ResponseError(
+                f"{op.action}: the server answered with server-sent events (text/event-stream), "
+                f"not one JSON response; use {use}",
+                status=status,
+            )
         try:
             data = json.loads(body)
         except (ValueError, RecursionError):
@@ -473,8 +644,20 @@ class _ClientCore:
                 status=status,
                 excerpt=_excerpt(body),
             )
+        return self._parse_response(op, status, resp, body, None)
+
+    def _parse_response(
+        self,
+        op: Operation[R],
+        status: int,
+        resp: dict[str, Any],
+        body: bytes,
+        request_id: str | None,
+    ) -> R:
+        """The typed response, or the typed error, of one Response object (of a
+        JSON answer, or of one event of a stream whose RequestId is ``request_id``)."""
         rid = resp.get("RequestId")
-        request_id = rid if isinstance(rid, str) else None
+        request_id = rid if isinstance(rid, str) else request_id
         err = resp.get("Error")
         if err is not None:
             code = err.get("Code") if isinstance(err, dict) else None
@@ -532,6 +715,40 @@ class _ClientCore:
             for deviation in deviations:
                 warn_once(self._warned, op.action, deviation)
         return result
+
+    def _event_parser(
+        self, op: Operation[R], status: int, request_id: str | None
+    ) -> Callable[[ServerSentEvent], R | None]:
+        """How a stream's events become items: each event's data is a Response
+        object (bare or in ``{"Response": ...}``), parsed like a JSON answer's, an
+        ``Error`` in it raised as the typed API error."""
+
+        def parse(event: ServerSentEvent) -> R | None:
+            data = event_data(event, status, request_id)
+            if data is None:
+                return None
+            if isinstance(data, dict) and isinstance(data.get("Response"), dict):
+                data = data["Response"]
+            if not isinstance(data, dict):
+                raise ResponseError(
+                    f"{op.action}: an event of the stream is not a JSON object",
+                    status=status,
+                    excerpt=_excerpt(event.data.encode()),
+                    request_id=request_id,
+                )
+            return self._parse_response(op, status, data, event.data.encode(), request_id)
+
+        return parse
+
+    @staticmethod
+    def _stream_status(op: Operation[Any], status: int, request_id: str | None) -> None:
+        """An event stream is an answer only with HTTP 200."""
+        if status != 200:
+            raise ResponseError(
+                f"{op.action}: unexpected HTTP status for an event stream",
+                status=status,
+                request_id=request_id,
+            )
 
     def _generic(
         self, action: str, params: Mapping[str, Any] | None, idempotent: bool | None
@@ -730,10 +947,32 @@ class SyncClient(_ClientCore):
         if self._backup_settings is not None:
             self._transports += (SyncTransport(self._backup_settings, http_client),)
 
-    def _call(self, action: str, request: Any, params: Mapping[str, Any]) -> Any:
-        """What every generated method does: build the request, then invoke."""
+    def _call(
+        self, action: str, request: Any, params: Mapping[str, Any], payload: object = None
+    ) -> Any:
+        """What every generated method does: build the request, then invoke
+        (``payload``: an octet-stream action's body)."""
         op, request = self._operation(action, request, params)
-        return self._invoke(op, request)
+        return self._invoke(op, request, payload)
+
+    def _stream(self, action: str, request: Any, params: Mapping[str, Any]) -> EventStream[Any]:
+        """What every generated ``<action>_stream`` method does."""
+        op, request = self._operation(action, request, params)
+        result: EventStream[Any] = self._invoke(op, request, None, True)
+        return result
+
+    def call_stream(
+        self,
+        action: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        idempotent: bool | None = None,
+    ) -> EventStream[dict[str, Any]]:
+        """Like :meth:`call`, for an answer sent as server-sent events: an
+        EventStream of each event's data dict (a JSON answer comes as one item)."""
+        op, request = self._generic(action, params, idempotent)
+        result: EventStream[dict[str, Any]] = self._invoke(op, request, None, True)
+        return result
 
     def call(
         self,
@@ -751,8 +990,14 @@ class SyncClient(_ClientCore):
         op, request = self._generic(action, params, idempotent)
         return self._invoke(op, request)
 
-    def _invoke(self, op: Operation[R], request: RequestModel) -> R:
-        body = self._serialize(op, request)
+    def _invoke(
+        self, op: Operation[R], request: RequestModel, payload: object = None, stream: bool = False
+    ) -> Any:
+        own: dict[str, str] | None = None
+        if op.body == "json":
+            body = self._serialize(op, request)
+        else:
+            body, own = self._encode(op, request, payload)
         call = _Call(op, self.retry)
         while True:
             wait = self._next_attempt(call)
@@ -763,22 +1008,43 @@ class SyncClient(_ClientCore):
             status: int | None = None
             try:
                 cred = None if op.unsigned else self._credentials.get_credential()
-                headers = self._sign(op, body, cred, route)
+                headers = self._sign(op, body, cred, route, own)
+                transport = self._transports[route.index]
                 try:
-                    status, content = self._transports[route.index].post(
-                        headers, body, self._timeout
-                    )
+                    if stream:
+                        answer = transport.open(headers, body, self._timeout)
+                        code = status = answer.status
+                    else:
+                        code, content = transport.post(headers, body, self._timeout)
+                        status = code
                 except self._http_errors as exc:
                     raise self._translate(exc, route.url) from None
-                result = self._parse(op, status, content)
+                if stream:
+                    result: Any = self._stream_answer(op, answer)
+                else:
+                    result = self._parse(op, code, content)
             except TencentCloudError as error:
                 delay = self._failed(call, route, error, status)
                 if delay is None:
                     raise
                 time.sleep(delay)
                 continue
-            self._succeeded(call, route, result, status)
+            self._succeeded(call, route, result, code)
             return result
+
+    def _stream_answer(self, op: Operation[R], answer: Answer) -> EventStream[R]:
+        status, rid = answer.status, answer.request_id
+        if not answer.is_event_stream:
+            single = self._parse(op, status, answer.read())
+            rid = _request_id_of(single, rid)
+            return EventStream(None, None, None, request_id=rid, status=status, single=single)
+        try:
+            self._stream_status(op, status, rid)
+        except ResponseError:
+            answer.close()
+            raise
+        parse = self._event_parser(op, status, rid)
+        return EventStream(parse, answer.chunks(), answer.close, request_id=rid, status=status)
 
     def close(self) -> None:
         """Close the connection pools (a caller-supplied ``http_client`` stays open;
@@ -821,10 +1087,34 @@ class AsyncClient(_ClientCore):
         if self._backup_settings is not None:
             self._transports += (AsyncTransport(self._backup_settings, http_client),)
 
-    def _call(self, action: str, request: Any, params: Mapping[str, Any]) -> Awaitable[Any]:
-        """What every generated method does: build the request, then invoke."""
+    def _call(
+        self, action: str, request: Any, params: Mapping[str, Any], payload: object = None
+    ) -> Awaitable[Any]:
+        """What every generated method does: build the request, then invoke
+        (``payload``: an octet-stream action's body)."""
         op, request = self._operation(action, request, params)
-        return self._invoke(op, request)
+        return self._invoke(op, request, payload)
+
+    async def _stream(
+        self, action: str, request: Any, params: Mapping[str, Any]
+    ) -> AsyncEventStream[Any]:
+        """What every generated ``<action>_stream`` method does."""
+        op, request = self._operation(action, request, params)
+        result: AsyncEventStream[Any] = await self._invoke(op, request, None, True)
+        return result
+
+    async def call_stream(
+        self,
+        action: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        idempotent: bool | None = None,
+    ) -> AsyncEventStream[dict[str, Any]]:
+        """Like :meth:`call`, for an answer sent as server-sent events (see
+        SyncClient.call_stream)."""
+        op, request = self._generic(action, params, idempotent)
+        result: AsyncEventStream[dict[str, Any]] = await self._invoke(op, request, None, True)
+        return result
 
     async def call(
         self,
@@ -837,8 +1127,14 @@ class AsyncClient(_ClientCore):
         op, request = self._generic(action, params, idempotent)
         return await self._invoke(op, request)
 
-    async def _invoke(self, op: Operation[R], request: RequestModel) -> R:
-        body = self._serialize(op, request)
+    async def _invoke(
+        self, op: Operation[R], request: RequestModel, payload: object = None, stream: bool = False
+    ) -> Any:
+        own: dict[str, str] | None = None
+        if op.body == "json":
+            body = self._serialize(op, request)
+        else:
+            body, own = self._encode(op, request, payload)
         call = _Call(op, self.retry)
         while True:
             wait = self._next_attempt(call)
@@ -849,22 +1145,43 @@ class AsyncClient(_ClientCore):
             status: int | None = None
             try:
                 cred = None if op.unsigned else await self._credential_async()
-                headers = self._sign(op, body, cred, route)
+                headers = self._sign(op, body, cred, route, own)
+                transport = self._transports[route.index]
                 try:
-                    status, content = await self._transports[route.index].post(
-                        headers, body, self._timeout
-                    )
+                    if stream:
+                        answer = await transport.open(headers, body, self._timeout)
+                        code = status = answer.status
+                    else:
+                        code, content = await transport.post(headers, body, self._timeout)
+                        status = code
                 except self._http_errors as exc:
                     raise self._translate(exc, route.url) from None
-                result = self._parse(op, status, content)
+                if stream:
+                    result: Any = await self._stream_answer(op, answer)
+                else:
+                    result = self._parse(op, code, content)
             except TencentCloudError as error:
                 delay = self._failed(call, route, error, status)
                 if delay is None:
                     raise
                 await _async_sleep(delay)
                 continue
-            self._succeeded(call, route, result, status)
+            self._succeeded(call, route, result, code)
             return result
+
+    async def _stream_answer(self, op: Operation[R], answer: AsyncAnswer) -> AsyncEventStream[R]:
+        status, rid = answer.status, answer.request_id
+        if not answer.is_event_stream:
+            single = self._parse(op, status, await answer.read())
+            rid = _request_id_of(single, rid)
+            return AsyncEventStream(None, None, None, request_id=rid, status=status, single=single)
+        try:
+            self._stream_status(op, status, rid)
+        except ResponseError:
+            await answer.close()
+            raise
+        parse = self._event_parser(op, status, rid)
+        return AsyncEventStream(parse, answer.chunks(), answer.close, request_id=rid, status=status)
 
     async def _credential_async(self) -> Credential:
         """The provider's ``aget_credential()`` when it has one, else ``get_credential()``."""

@@ -103,6 +103,15 @@ class ActionSchema:
     errors: tuple[str, ...] = ()
     py: str = ""
     """The client method's name."""
+    streams: bool = False
+    """The action may answer with server-sent events (``<py>_stream`` methods)."""
+    body: str = "json"
+    """How the request travels: ``json``, ``multipart`` (form parts) or
+    ``octet-stream`` (the caller's bytes; members in headers)."""
+    files: tuple[str, ...] = ()
+    """multipart: the wire names of the members sent as file parts."""
+    header_prefix: str = ""
+    """octet-stream: the prefix of the headers carrying the members (``X-CLS-``)."""
 
 
 class ServiceSchema:
@@ -117,6 +126,9 @@ class ServiceSchema:
         self.version: str = svc["version"]
         self.title: str = svc.get("title", self.service)
         self.endpoint: str = svc["endpoint"]
+        self.endpoints: Mapping[str, str] = dict(svc.get("endpoints", {}))
+        """The hosts of the sites that document this version: ``china``,
+        ``international`` (the international site's definitions have it)."""
         self.region_required: bool = bool(svc.get("region_required", True))
         self.rate_limit: float | None = svc.get("rate_limit")
         self.package = package

@@ -23,6 +23,7 @@ class Reply:
     delay: float = 0.0
     truncate_to: int | None = None  # send fewer body bytes than Content-Length says
     reset: bool = False  # close the connection without answering
+    headers: dict[str, str] = field(default_factory=dict)  # more response headers
 
     @classmethod
     def json(cls, payload: object, status: int = 200) -> Reply:
@@ -79,6 +80,8 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             payload = reply.body if reply.truncate_to is None else reply.body[: reply.truncate_to]
             self.wfile.write(payload)

@@ -32,25 +32,10 @@ OFFICIAL_SDK_DIST = "tencentcloud-sdk-python-mqtt"
 OFFICIAL_SDK_PIN = "3.1.195"
 """The SDK version OFFICIAL_ONLY was established against (pinned in pyproject's test extra)."""
 
-_DISABLED = (
-    "tccli 3.1.189.1 marks this member `disabled` (hidden from the public API docs); "
-    "the importer drops disabled members (generator/importers/tccli.py, _members), "
-    "while the official SDK still generates them"
-)
-
 OFFICIAL_ONLY: dict[str, dict[str, str]] = {
     # model name -> {wire member the official model has and ours deliberately lacks: why}
-    "DescribeInstanceResponse": {"MaxTopicFilterPerSharedSubscriptionGroup": _DISABLED},
-    "MQTTInstanceItem": {
-        "MaxTopicFilterPerSharedSubscriptionGroup": _DISABLED
-        + " (tccli-intl-en 3.1.193.1 does not mark it disabled, but members come from tccli)"
-    },
-    "MQTTMessageItem": {
-        "DeadLetterResendTimes": _DISABLED,
-        "DeadLetterResendSuccessTimes": _DISABLED,
-        "SubTopic": _DISABLED,
-    },
-    "ModifyJWTAuthenticatorRequest": {"Text": _DISABLED},
+    # None: the members tccli 3.1.189.1 marks `disabled` (hidden from the public docs,
+    # still in the official SDK) are imported as deprecated members.
 }
 """Every remaining difference. Members only ours has: none."""
 

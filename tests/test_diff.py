@@ -687,6 +687,9 @@ def test_real_mqtt_change_between_two_tccli_releases(tmp_path: Path) -> None:
             path.write_text(text, encoding="utf-8")
     for path, text in reports.items():
         assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale"
-    removed = [c for c in changes if c.kind == "member-removed"]
-    assert removed and all(c.breaking for c in removed)
+    # The newer definitions hide MaxTopicFilterPerSharedSubscriptionGroup (disabled):
+    # the importer keeps it as deprecated, so the change is not breaking.
+    hidden = [c for c in changes if c.path.endswith("MaxTopicFilterPerSharedSubscriptionGroup")]
+    assert {c.kind for c in hidden} == {"member-deprecated"}
+    assert not any(c.breaking for c in hidden)
     assert any(c.kind == "action-added" and c.owner == "DescribeClientEvents" for c in changes)

@@ -8,6 +8,7 @@ official Tencent Cloud SDK.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -34,7 +35,7 @@ from tencentcloud.mqtt.v20240516 import models, mqtt_client
 
 from tcapi import Credential, RetryPolicy
 from tcapi.emulator import Catalog, Emulator, RequestContext, sigv1
-from tcapi.emulator.catalog import parse_service
+from tcapi.emulator.catalog import ServiceVersion, parse_service
 from tcapi.mqtt import MqttClient
 from tcapi.signing import Tc3Signer
 
@@ -100,9 +101,16 @@ class FakeClock:
         self.now += seconds
 
 
+@functools.cache
+def _installed() -> tuple[ServiceVersion, ...]:
+    # Loaded once, before any request: with the whole catalog installed, loading
+    # every version (as a bare-address request's action lookup does) takes seconds.
+    return tuple(Catalog.installed())
+
+
 def all_services() -> Catalog:
     """Every installed service, plus a demo service with no service-wide limit."""
-    catalog = Catalog.installed()
+    catalog = Catalog(_installed())
     catalog.add(parse_service(DEMO_NO_SERVICE_LIMIT))
     return catalog
 

@@ -30,13 +30,8 @@ None since models keep explicit nulls (DescribeClientEvents-0 and
 DescribeSharedSubscriptionGroups-0 were listed here before)."""
 
 UNKNOWN_IN_EXAMPLES: dict[str, dict[str, str]] = {
-    "DescribeInstance-0": {
-        "MaxTopicFilterPerSharedSubscriptionGroup": (
-            "the doc example shows it, but tccli 3.1.189.1 marks the member disabled and "
-            "the importer drops disabled members (generator/importers/tccli.py); it is kept "
-            "in unknown_fields and serialized back"
-        )
-    },
+    # None: DescribeInstance's doc example shows MaxTopicFilterPerSharedSubscriptionGroup,
+    # which tccli 3.1.189.1 marks disabled; the importer keeps it, as deprecated.
 }
 """Example response members the spec does not know: example id -> {member: why}."""
 

@@ -115,7 +115,7 @@ class Target:
 def _operation(client: Any, action: Action) -> Operation[Any]:
     """The generated Operation the client's method hands to ``_invoke``."""
     seen: list[Operation[Any]] = []
-    client._invoke = lambda op, request: seen.append(op)
+    client._invoke = lambda op, request, *rest: seen.append(op)
     getattr(client, action.py_name)(object())
     del client._invoke
     return seen[0]

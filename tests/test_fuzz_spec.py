@@ -365,7 +365,7 @@ def check_package(
                 assert f"{member_py(m, members)}='***'" in repr(obj), (name, m["name"])
     client = pkg.FzClient(credential=object(), region="r")
     sent: list[Any] = []
-    client._invoke = lambda op, request: sent.append((op, request))
+    client._invoke = lambda op, request, *rest: sent.append((op, request))
     for a in actions:
         wire, _ = wire_object(a.get("input", []), structs, 0)
         request = getattr(models, a["action"] + "Request").from_dict(wire)
@@ -589,7 +589,7 @@ def test_hostile_descriptions_are_inert_docstrings_and_black_stable(tmp_path: Pa
     # The waiter really waits for those (odd) values.
     client = pkg.FzClient(credential=object(), region="r")
     answers = iter([{"State": "pending"}, {"State": waiter_states[0]}])
-    client._invoke = lambda op, req: pkg.models.DescribeThingResponse.from_dict(next(answers))
+    client._invoke = lambda *a: pkg.models.DescribeThingResponse.from_dict(next(answers))
     done = client.wait_until_odd(thing=thing(), delay=0)
     assert done.state == waiter_states[0]
 
@@ -812,7 +812,7 @@ def test_generated_module_level_names_never_collide(tmp_path: Path) -> None:
     calls: list[str] = []
     pages = iter([{"Items": ["a", "b"], "Total": 3}, {"Items": ["c"], "Total": 3}])
 
-    def invoke(op: Any, request: Any) -> Any:
+    def invoke(op: Any, request: Any, *rest: Any) -> Any:
         calls.append(op.action)
         if op.action == "DescribeFoo":
             return pkg.models.DescribeFooResponse.from_dict(next(pages))
@@ -865,7 +865,7 @@ def test_recursive_structures_generate_import_and_parse(tmp_path: Path) -> None:
     assert resp.to_dict() == wire and resp.root.kids[0].leaf.back.kids == []
     client = pkg.FzClient(credential=object(), region="r")
     op: list[Any] = []
-    client._invoke = lambda o, r: op.append(o)
+    client._invoke = lambda o, r, *rest: op.append(o)
     client.get_tree(root=resp.root)
     # Deep but valid nesting parses or, past the interpreter's recursion limit,
     # is a typed error (json or from_dict running out of stack), never a crash.

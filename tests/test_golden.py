@@ -21,7 +21,7 @@ FEATURES = sorted(p.name for p in GOLDEN.iterdir() if (p / "spec").is_dir())
 
 
 def test_there_is_a_golden_spec_per_feature() -> None:
-    assert FEATURES == ["collisions", "errors", "paging", "scalars", "structures"]
+    assert FEATURES == ["collisions", "errors", "paging", "scalars", "streaming", "structures"]
 
 
 @pytest.mark.parametrize("feature", FEATURES)
@@ -60,6 +60,15 @@ def test_the_golden_packages_work(golden_import: None) -> None:
     assert (port.public_ip, port.public_ip_2) == ("b", "a")
     assert keyword.models.Model.from_dict({"Name": "x"}).name == "x"
     assert keyword.KwClient.SERVICE.service == "class"
+    streaming = importlib.import_module("tcapi.goldstream")
+    actions = streaming.GoldClient.SERVICE.schema.actions
+    assert (actions["ChatCompletions"].streams, actions["UploadLog"].streams) == (True, False)
+    assert (actions["UploadLog"].body, actions["UploadLog"].header_prefix) == (
+        "octet-stream",
+        "X-Gold-",
+    )
+    assert hasattr(streaming.AsyncGoldClient, "chat_completions_stream")
+    assert not hasattr(streaming.GoldClient, "upload_log_stream")
 
 
 @pytest.mark.parametrize("feature", FEATURES)

@@ -256,7 +256,7 @@ def test_a_folder_named_unlike_its_service_goes_under_the_service_name(tmp_path:
         assert snapshot(root / AS) == snapshot(tmp_path / "spec" / AS)
 
 
-def test_wire_names_are_kept_and_hidden_members_left_out(tmp_path: Path) -> None:
+def test_wire_names_are_kept_and_hidden_members_kept_as_deprecated(tmp_path: Path) -> None:
     import_catalog(tmp_path)
     group = load(tmp_path / AS / "structures" / "AutoScalingGroup.yaml")
     # PublicIP and PublicIp collide in Python; the spec keeps both wire names.
@@ -264,12 +264,18 @@ def test_wire_names_are_kept_and_hidden_members_left_out(tmp_path: Path) -> None
         "AutoScalingGroupId",
         "PublicIP",
         "PublicIp",
+        "Hidden",
         "Table",
     ]
-    # A structure only a disabled member refers to is not imported.
+    # A member the definitions mark disabled (hidden from the docs) is kept, as
+    # deprecated, with the structure only it refers to: the official SDK has both.
+    hidden = next(m for m in group["members"] if m["name"] == "Hidden")
+    assert hidden["deprecated"] is True
+    assert hidden["description"].endswith(tccli._DISABLED_NOTE)
     assert sorted(p.name for p in (tmp_path / AS / "structures").iterdir()) == [
         "AutoScalingGroup.yaml",
         "Filter.yaml",
+        "HiddenThing.yaml",
     ]
     assert load(tmp_path / AS / "service.yaml")["offline_actions"] == ["RemoveInstances"]
     assert not (tmp_path / AS / "actions" / "RemoveInstances.yaml").exists()
@@ -367,22 +373,17 @@ def test_an_unreadable_english_example_is_replaced_by_the_chinese_one(tmp_path: 
     catalog = import_catalog(tmp_path)
     examples = load(tmp_path / AS / "actions" / "DescribeAutoScalingGroups.yaml")["examples"]
     # [0]: the English output is not JSON, so the Chinese example at index 0 is used;
-    # [1]: the English one; [2]: an event stream in both languages, left out.
-    assert [e["title"] for e in examples] == ["示例一", "Example 2"]
+    # [1]: the English one; [2]: an event stream: its data events ([DONE] ends it).
+    assert [e["title"] for e in examples] == ["示例一", "Example 2", "Example 3"]
     assert examples[0]["request"] == {"Limit": 1}
+    assert examples[2]["events"] == [{"TotalCount": 0}] and "response" not in examples[2]
+    action = load(tmp_path / AS / "actions" / "DescribeAutoScalingGroups.yaml")
+    assert action["streams"] is True  # a documented answer is an event stream
     report = next(r.report for r in catalog.results if r.spec == AS)
     assert report is not None
-    assert (report.documented_examples, report.examples, report.examples_from_chinese) == (4, 3, 1)
+    assert (report.documented_examples, report.examples, report.examples_from_chinese) == (4, 4, 1)
     data = json.loads((tmp_path / tccli.REPORT_JSON).read_text(encoding="utf-8"))
-    assert data["examples_not_imported"] == [
-        {
-            "spec": AS,
-            "action": "DescribeAutoScalingGroups",
-            "index": 2,
-            "reason": "English: output is an event stream (data: lines), not one answer; "
-            "Chinese: output is an event stream (data: lines), not one answer",
-        }
-    ]
+    assert data["examples_not_imported"] == []
     assert data["totals"]["examples_from_chinese"] == 1
 
 

@@ -308,8 +308,6 @@ def _members(
     objects = docs.cn.api["objects"]
     out: list[dict[str, Any]] = []
     for m in obj.get("members", []):
-        if m.get("disabled"):
-            continue  # hidden from the public docs
         where = f"{obj_name}.{m.get('name')}"
         entry: dict[str, Any] = {"name": m["name"], **_type_of(m, where, objects)}
         if m.get("required"):
@@ -319,6 +317,11 @@ def _members(
         if m.get("value_allowed_null"):
             entry["nullable"] = True
         text, lang = docs.member_doc(obj_name, m["name"], m.get("document"))
+        if m.get("disabled"):
+            # Hidden from the public docs, but the API (and the official SDK) still
+            # has it: kept, as deprecated, for code that sends or reads it.
+            entry["deprecated"] = True
+            text = (text + "\n\n" if text else "") + _DISABLED_NOTE
         if text:
             entry["description"] = text
         if lang != file_lang:
@@ -330,8 +333,14 @@ def _members(
     return out
 
 
+_DISABLED_NOTE = (
+    "Not in the public documentation (the definitions mark it disabled); kept for "
+    "code written against the official SDK, which has it."
+)
+
+
 def _referenced(api: Mapping[str, Any], roots: Iterable[str]) -> list[str]:
-    """Structures reachable from the given objects through public members, sorted."""
+    """Structures reachable from the given objects through their members, sorted."""
     objects = api["objects"]
     seen: dict[str, None] = {}
     stack = list(roots)
@@ -339,7 +348,7 @@ def _referenced(api: Mapping[str, Any], roots: Iterable[str]) -> list[str]:
         name = stack.pop()
         for m in objects.get(name, {}).get("members", []):
             ref = m.get("member")
-            if not m.get("disabled") and ref in objects and ref not in seen:
+            if ref in objects and ref not in seen:
                 seen[ref] = None
                 stack.append(ref)
     return sorted(seen)
@@ -476,16 +485,61 @@ def read_example(
     in the documentation wrapper ``{"Error": null, "RequestId": null, "Response": {...}}``.
     Raises :class:`ExampleError` saying why an example cannot be used.
     """
+    request, output = _read_parts(raw, request_obj, api)
+    if isinstance(output, list):
+        raise ExampleError("output is an event stream (data: lines), not one answer")
+    response = output.get("Response") if isinstance(output, dict) else None
+    if not isinstance(response, dict):
+        raise ExampleError("output is not in the documentation wrapper (no Response object)")
+    return request, response
+
+
+def read_any_example(
+    raw: Any, request_obj: str = "", api: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, Any] | list[dict[str, Any]]]:
+    """Like :func:`read_example`, but an output that is an event stream (``data:``
+    lines, each a JSON object; other lines are the page's notes) gives the list of
+    the events' data objects in place of the Response object."""
+    request, output = _read_parts(raw, request_obj, api)
+    if isinstance(output, list):
+        return request, output
+    response = output.get("Response") if isinstance(output, dict) else None
+    if not isinstance(response, dict):
+        raise ExampleError("output is not in the documentation wrapper (no Response object)")
+    return request, response
+
+
+def _events(answer: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    for line in answer.replace("\r\n", "\n").split("\n"):
+        if not line.startswith("data:"):
+            continue
+        data = line[5:].strip()
+        if data == "[DONE]":
+            continue
+        event = _strict_json(data, f"event {len(events) + 1} of the output")
+        if not isinstance(event, dict):
+            raise ExampleError(f"event {len(events) + 1} of the output is not a JSON object")
+        events.append(event)
+    if not events:
+        raise ExampleError("output is an event stream without data events")
+    return events
+
+
+def _read_parts(
+    raw: Any, request_obj: str, api: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], Any]:
+    """(request params, parsed output: JSON, or a list of events' data objects)."""
     if not isinstance(raw, dict):
         raise ExampleError("not an object with input/output")
     text = str(raw.get("input", "")).replace("\r\n", "\n").strip()
     answer = str(raw.get("output", ""))
     try:
-        output = _strict_json(answer, "output")
+        output: Any = _strict_json(answer, "output")
     except ExampleError:
-        if _EVENT_LINE.search(answer):
-            raise ExampleError("output is an event stream (data: lines), not one answer") from None
-        raise
+        if not _EVENT_LINE.search(answer):
+            raise
+        output = _events(answer)
     if text.startswith(("http://", "https://")) and "?" in text:
         if api is None:
             raise ExampleError("a query-string request needs the definitions to type it")
@@ -502,10 +556,7 @@ def read_example(
         request = _strict_json(body, "request body") if sep and body.strip() else {}
     if not isinstance(request, dict):
         raise ExampleError("request body is not a JSON object")
-    response = output.get("Response") if isinstance(output, dict) else None
-    if not isinstance(response, dict):
-        raise ExampleError("output is not in the documentation wrapper (no Response object)")
-    return request, response
+    return request, output
 
 
 def parse_example(
@@ -531,7 +582,7 @@ def _examples(
     for i, raw in enumerate(en_list or cn_list):
         report.documented_examples += 1
         try:
-            request, response = read_example(raw, req_name, api)
+            request, response = read_any_example(raw, req_name, api)
             used = raw
         except ExampleError as exc:
             if not en_list:
@@ -544,7 +595,7 @@ def _examples(
                 )
                 continue
             try:
-                request, response = read_example(cn_list[i], req_name, api)
+                request, response = read_any_example(cn_list[i], req_name, api)
             except ExampleError as cn_exc:
                 report.skipped_examples.append(
                     ExampleProblem(name, i, f"{reason}; Chinese: {cn_exc}")
@@ -557,10 +608,30 @@ def _examples(
         description = _doc(used.get("document"))
         if description and description != title:
             entry["description"] = description
-        entry["request"], entry["response"] = request, response
+        entry["request"] = request
+        entry["events" if isinstance(response, list) else "response"] = response
         out.append(entry)
         report.examples += 1
     return out
+
+
+_SSE_WORD = re.compile(r"\bSSE\b")
+
+
+def _streams(
+    name: str, document: str, request_members: list[Any], examples: list[dict[str, Any]]
+) -> bool:
+    """Whether an action may answer with server-sent events, as its definition
+    shows it: a boolean ``Stream``/``Streaming`` request member, an ``SSE`` in its
+    name or description, or a documented answer that is an event stream."""
+    if any(
+        m.get("name") in ("Stream", "Streaming") and m.get("type") == "bool"
+        for m in request_members
+    ):
+        return True
+    if name.endswith("SSE") or _SSE_WORD.search(document):
+        return True
+    return any("events" in e for e in examples)
 
 
 def convert(
@@ -610,6 +681,9 @@ def convert(
             report.deprecated.append(name)
         if cn_action.get("skip_sign"):
             data["unsigned"] = True
+        request_members = api["objects"][req_name].get("members", [])
+        if any(m.get("type") == "binary" or m.get("member") == "binary" for m in request_members):
+            data["request_body"] = "multipart"
         data["input"] = _members(docs, req_name, api["objects"][req_name], lang)
         data["output"] = _members(docs, resp_name, api["objects"][resp_name], lang)
         codes = sorted(set(errors_by_action.get(name, [])))
@@ -619,6 +693,11 @@ def convert(
         examples = _examples(name, req_name, cn, en if lang == "en" else None, report)
         if examples:
             data["examples"] = examples
+        if _streams(name, str(cn_action.get("document", "")), request_members, examples):
+            # with the other action facts, before the members
+            at = list(data).index("input")
+            items = list(data.items())
+            data = dict([*items[:at], ("streams", True), *items[at:]])
         if lang == "en":
             report.english_actions += 1
         files[f"actions/{name}.yaml"] = dump(data, HEADER)
@@ -642,6 +721,12 @@ def convert(
         lang="zh-CN",
         client_name=service[:1].upper() + service[1:],
         endpoint=f"{service}.tencentcloudapi.com",
+        # The China site's host always; the international site's when its
+        # definitions document this service version.
+        endpoints={
+            "china": f"{service}.tencentcloudapi.com",
+            **({"international": f"{service}.intl.tencentcloudapi.com"} if en is not None else {}),
+        },
         region_required=True,
         errors=[{"code": c} for c in sorted(service_codes)],
     )

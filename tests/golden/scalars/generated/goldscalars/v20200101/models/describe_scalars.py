@@ -53,7 +53,7 @@ class DescribeScalarsRequest(_model.Model):
     day: str | None = None
     at: str | None = None
     at_iso: str | None = None
-    blob: str | None = None
+    blob: bytes | str | None = None
     secret: str | None = attrs.field(default=None, repr=_model.redacted)
     tags: list[str] | None = None
     old: str | None = None
