@@ -12,6 +12,10 @@ SERVICE = {
     "version": "2024-05-16",
     "title": "Tencent Cloud MQTT",
     "endpoint": "mqtt.intl.tencentcloudapi.com",
+    "endpoints": {
+        "china": "mqtt.tencentcloudapi.com",
+        "international": "mqtt.intl.tencentcloudapi.com",
+    },
     "region_required": True,
     "rate_limit": 20,
     "errors": (
@@ -659,6 +663,12 @@ MODELS = {
             ("MaxSubscription", "max_subscription", "int64", ""),
             ("AuthorizationPolicy", "authorization_policy", "boolean", ""),
             ("SharedSubscriptionGroupLimit", "shared_subscription_group_limit", "int64", ""),
+            (
+                "MaxTopicFilterPerSharedSubscriptionGroup",
+                "max_topic_filter_per_shared_subscription_group",
+                "int64",
+                "d",
+            ),
             ("AutoSubscriptionPolicyLimit", "auto_subscription_policy_limit", "int64", ""),
             (
                 "MaxTopicFilterPerAutoSubscriptionPolicy",
@@ -1074,6 +1084,12 @@ MODELS = {
             ("MaxCaNum", "max_ca_num", "int64", ""),
             ("MaxSubscription", "max_subscription", "int64", ""),
             ("SharedSubscriptionGroupLimit", "shared_subscription_group_limit", "int64", ""),
+            (
+                "MaxTopicFilterPerSharedSubscriptionGroup",
+                "max_topic_filter_per_shared_subscription_group",
+                "int64",
+                "d",
+            ),
             ("AutoSubscriptionPolicyLimit", "auto_subscription_policy_limit", "int64", ""),
             (
                 "MaxTopicFilterPerAutoSubscriptionPolicy",
@@ -1102,6 +1118,9 @@ MODELS = {
             ("Keys", "keys", "string", "o"),
             ("ProducerAddr", "producer_addr", "string", "o"),
             ("ProduceTime", "produce_time", "string", "o"),
+            ("DeadLetterResendTimes", "dead_letter_resend_times", "int64", "od"),
+            ("DeadLetterResendSuccessTimes", "dead_letter_resend_success_times", "int64", "od"),
+            ("SubTopic", "sub_topic", "string", "d"),
             ("Qos", "qos", "string", ""),
         ),
     ),
@@ -1263,6 +1282,7 @@ MODELS = {
             ("PublicKey", "public_key", "string", ""),
             ("Status", "status", "string", ""),
             ("Remark", "remark", "string", ""),
+            ("Text", "text", "string", "d"),
         ),
     ),
     "ModifyJWTAuthenticatorResponse": ("out", (("RequestId", "request_id", "string", ""),)),

@@ -2270,6 +2270,7 @@ class MqttClient(SyncClient):
         public_key: str | None = None,
         status: str | None = None,
         remark: str | None = None,
+        text: str | None = None,
     ) -> models.ModifyJWTAuthenticatorResponse: ...
 
     def modify_jwt_authenticator(
@@ -4825,6 +4826,7 @@ class AsyncMqttClient(AsyncClient):
         public_key: str | None = None,
         status: str | None = None,
         remark: str | None = None,
+        text: str | None = None,
     ) -> models.ModifyJWTAuthenticatorResponse: ...
 
     async def modify_jwt_authenticator(

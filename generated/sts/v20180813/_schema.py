@@ -12,6 +12,10 @@ SERVICE = {
     "version": "2018-08-13",
     "title": "Tencent Cloud Security Token Service",
     "endpoint": "sts.tencentcloudapi.com",
+    "endpoints": {
+        "china": "sts.tencentcloudapi.com",
+        "international": "sts.intl.tencentcloudapi.com",
+    },
     "region_required": True,
     "rate_limit": None,
     "errors": (),

@@ -92,6 +92,11 @@ class DescribeInstanceResponse(_model.ResponseModel):
             Authorization policy switch
         shared_subscription_group_limit (SharedSubscriptionGroupLimit):
             Maximum limit of shared subscription groups
+        max_topic_filter_per_shared_subscription_group (MaxTopicFilterPerSharedSubscriptionGroup):
+            Number limit of TopicFilter in one shared subscription group
+
+            Not in the public documentation (the definitions mark it disabled); kept for
+            code written against the official SDK, which has it. Deprecated.
         auto_subscription_policy_limit (AutoSubscriptionPolicyLimit):
             Limit on number of auto subscription rules
         max_topic_filter_per_auto_subscription_policy (MaxTopicFilterPerAutoSubscriptionPolicy):
@@ -167,6 +172,7 @@ class DescribeInstanceResponse(_model.ResponseModel):
     max_subscription: int | None = None
     authorization_policy: bool | None = None
     shared_subscription_group_limit: int | None = None
+    max_topic_filter_per_shared_subscription_group: int | None = None
     auto_subscription_policy_limit: int | None = None
     max_topic_filter_per_auto_subscription_policy: int | None = None
     use_default_server_cert: bool | None = None

@@ -34,6 +34,11 @@ class ModifyJWTAuthenticatorRequest(_model.Model):
             认证器是否开启：open-启用；close-关闭
         remark (Remark):
             说明，不能超过 128 个字符
+        text (Text):
+            JSKS文本
+
+            Not in the public documentation (the definitions mark it disabled); kept for
+            code written against the official SDK, which has it. Deprecated.
     """
 
     __tcapi_schema__ = (__name__, "ModifyJWTAuthenticatorRequest")
@@ -45,6 +50,7 @@ class ModifyJWTAuthenticatorRequest(_model.Model):
     public_key: str | None = None
     status: str | None = None
     remark: str | None = None
+    text: str | None = None
 
 
 @attrs.define(kw_only=True, slots=True, eq=True)

@@ -74,6 +74,11 @@ class MQTTInstanceItem(_model.Model):
             Maximum number of subscriptions
         shared_subscription_group_limit (SharedSubscriptionGroupLimit):
             Maximum limit of shared subscription groups
+        max_topic_filter_per_shared_subscription_group (MaxTopicFilterPerSharedSubscriptionGroup):
+            Number limit of TopicFilter in one shared subscription group
+
+            Not in the public documentation (the definitions mark it disabled); kept for
+            code written against the official SDK, which has it. Deprecated.
         auto_subscription_policy_limit (AutoSubscriptionPolicyLimit):
             Limit on number of auto subscription rules
         max_topic_filter_per_auto_subscription_policy (MaxTopicFilterPerAutoSubscriptionPolicy):
@@ -105,6 +110,7 @@ class MQTTInstanceItem(_model.Model):
     max_ca_num: int | None = None
     max_subscription: int | None = None
     shared_subscription_group_limit: int | None = None
+    max_topic_filter_per_shared_subscription_group: int | None = None
     auto_subscription_policy_limit: int | None = None
     max_topic_filter_per_auto_subscription_policy: int | None = None
     delete_protect: bool | None = None

@@ -27,6 +27,21 @@ class MQTTMessageItem(_model.Model):
             客户端地址
         produce_time (ProduceTime):
             消息发送时间，格式 日期时间：YYYY-MM-DD hh:mm:ss
+        dead_letter_resend_times (DeadLetterResendTimes):
+            死信重发次数
+
+            Not in the public documentation (the definitions mark it disabled); kept for
+            code written against the official SDK, which has it. Deprecated.
+        dead_letter_resend_success_times (DeadLetterResendSuccessTimes):
+            死信重发成功次数
+
+            Not in the public documentation (the definitions mark it disabled); kept for
+            code written against the official SDK, which has it. Deprecated.
+        sub_topic (SubTopic):
+            子topic
+
+            Not in the public documentation (the definitions mark it disabled); kept for
+            code written against the official SDK, which has it. Deprecated.
         qos (Qos):
             消息质量等级
             0：至多一次
@@ -41,4 +56,7 @@ class MQTTMessageItem(_model.Model):
     keys: str
     producer_addr: str
     produce_time: str
+    dead_letter_resend_times: int
+    dead_letter_resend_success_times: int
+    sub_topic: str | None = None
     qos: str | None = None
