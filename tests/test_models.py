@@ -11,9 +11,12 @@ import pytest
 from tcapi import InvalidParameterError
 from tcapi.mqtt import models
 
-DOC_PAGE = (
+DOC_PAGE = Path(__file__).parent / "fixtures/CreateDeviceIdentity.txt"
+"""The seed doc page, kept in the repository so a clone tests without ``../shared``."""
+SHARED_DOC_PAGE = (
     Path(__file__).resolve().parents[2] / "shared/api-docs/mqtt/2024-05-16/CreateDeviceIdentity.txt"
 )
+"""The same page in the docs checked out beside the repository, when they are."""
 
 
 def doc_example_request() -> dict[str, object]:
@@ -128,9 +131,14 @@ def test_missing_required_keyword_names_the_field() -> None:
         models.CreateDeviceIdentityRequest(instance_id="i")  # type: ignore[call-arg]
 
 
-def test_fixture_is_the_shared_doc_page_when_present() -> None:
-    shared = Path(__file__).resolve().parents[2] / "shared/api-docs/mqtt/2024-05-16"
-    original = shared / "CreateDeviceIdentity.txt"
-    if original.is_file():  # beside a checkout, as in CI and on developer machines
-        assert original.read_bytes() == DOC_PAGE.read_bytes()
+def test_fixture_is_the_seed_doc_page() -> None:
+    """The fixture is the doc page: byte for byte the ``../shared`` copy when the docs
+    are checked out beside the repository, and in any case a page whose examples are
+    the doc instance's CreateDeviceIdentity request and its answer."""
+    if SHARED_DOC_PAGE.is_file():
+        assert SHARED_DOC_PAGE.read_bytes() == DOC_PAGE.read_bytes()
     assert "CreateDeviceIdentity" in DOC_PAGE.read_text(encoding="utf-8")
+    request = doc_example_request()
+    assert request["InstanceId"] == "mqtt-qzgaq8bk"
+    assert request["DeviceId"] == "device-2"
+    assert doc_example_response()["RequestId"] == "30a1df4f-1a90-4241-8f77-9e568f5d0149"
