@@ -138,6 +138,8 @@ def pyproject(dist: Dist, project: Project) -> str:
     ]
     if project.license is not None:
         lines.append(f"license = {_toml(project.license)}")
+    if project.license_files:
+        lines.append(f"license-files = {_toml([f.name for f in project.license_files])}")
     for group, entries in dist.entry_points.items():
         table = (
             "[project.scripts]"
@@ -173,6 +175,8 @@ def stage(dist: Dist, project: Project, staging: Path) -> Path:
     # Outer packages first: tcapi-core copies runtime/ to tcapi/, then emulator/ into it.
     for package, folder in sorted(dist.folders.items(), key=lambda item: item[0].count(".")):
         shutil.copytree(folder, staging.joinpath(*package.split(".")), ignore=_IGNORE)
+    for license_file in project.license_files:  # LICENSE, beside the staged pyproject
+        shutil.copyfile(license_file, staging / license_file.name)
     (staging / "pyproject.toml").write_text(pyproject(dist, project), encoding="utf-8")
     return staging
 

@@ -15,6 +15,7 @@ Nothing here names a particular service.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import keyword
 import sys
@@ -22,6 +23,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec"
@@ -133,19 +135,63 @@ class Project:
     dependencies: tuple[str, ...]
     requires_python: str
     license: str | None
-    """An SPDX expression: pyproject's ``license = { text = "Apache-2.0" }`` table
-    form is deprecated in setuptools, so the staged projects get the string."""
+    """An SPDX expression (PEP 639 ``license = "Apache-2.0"``; the deprecated
+    ``{ text = ... }`` table is read too): the staged projects get the string."""
+    license_files: tuple[Path, ...] = ()
+    """``license-files`` (``LICENSE``), as paths: every distribution ships them in
+    its ``.dist-info/licenses/``."""
 
     @classmethod
     def read(cls, pyproject: Path = ROOT / "pyproject.toml") -> Project:
         with pyproject.open("rb") as f:
-            project = tomllib.load(f)["project"]
+            data = tomllib.load(f)
+        project = data["project"]
         return cls(
-            version=str(project["version"]),
+            version=_version(data, pyproject.parent),
             dependencies=tuple(project.get("dependencies", ())),
             requires_python=str(project.get("requires-python", ">=3.11")),
             license=_spdx(project.get("license")),
+            license_files=tuple(pyproject.parent / f for f in project.get("license-files", ())),
         )
+
+
+def _version(pyproject: Mapping[str, Any], root: Path) -> str:
+    """``[project] version``, or what setuptools makes of ``version = { attr = ... }``
+    in ``[tool.setuptools.dynamic]`` (``tcapi._constants.SDK_VERSION``: one source
+    for the runtime's version and every distribution's)."""
+    project = pyproject["project"]
+    if "version" not in project.get("dynamic", ()):
+        return str(project["version"])
+    attr = str(pyproject["tool"]["setuptools"]["dynamic"]["version"]["attr"])
+    module, _, name = attr.rpartition(".")
+    return static_string(module_file(module, root), name)
+
+
+def module_file(module: str, root: Path = ROOT) -> Path:
+    """The source file of a module of the runtime (``tcapi._constants`` →
+    ``runtime/_constants.py`` under ``root``), as setup.py maps ``tcapi`` onto
+    ``runtime/``."""
+    top, *rest = module.split(".")
+    if top != "tcapi" or not rest:
+        raise ValueError(f"not a module of tcapi's runtime: {module!r}")
+    return root.joinpath(RUNTIME.name, *rest).with_suffix(".py")
+
+
+def static_string(path: Path, name: str) -> str:
+    """The string literal a module assigns to ``name`` at top level (``NAME = "..."``
+    or ``NAME: Final = "..."``), read without importing it, as setuptools does."""
+    for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            literal = ast.literal_eval(value)
+            if isinstance(literal, str):
+                return literal
+    raise ValueError(f"{path} assigns no string literal to {name}")
 
 
 def _spdx(value: object) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 SDK_NAME: Final = "tcapi"
-SDK_VERSION: Final = "0.1.0"
+SDK_VERSION: Final = "0.1.0"  # the one version source: pyproject.toml and the slim wheels read it
 REQUEST_CLIENT: Final = f"{SDK_NAME}/{SDK_VERSION}"
 
 CONTENT_TYPE_JSON: Final = "application/json"

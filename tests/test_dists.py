@@ -28,6 +28,7 @@ from packaging_tools import dists
 from packaging_tools.layout import Project, committed_services
 
 VERSION = Project.read().version
+LICENSE = Path(__file__).resolve().parents[1] / "LICENSE"
 # tcapi-core's dependencies and theirs, pinned to this environment's versions, so
 # the venv gets what the suite is tested with (and pip's cache usually has it).
 DEPENDENCIES = ("httpx", "httpcore", "h11", "anyio", "idna", "certifi", "attrs", "sniffio")
@@ -151,6 +152,8 @@ def test_core_wheel_is_runtime_and_emulator_only(built: Built) -> None:
         if line.startswith("Requires-Dist: ")
     ]
     assert required == wanted
+    assert "License-Expression: Apache-2.0" in metadata.splitlines()
+    assert _dist_info(built.wheels["tcapi-core"], "licenses/LICENSE") == LICENSE.read_text()
     entry_points = _dist_info(built.wheels["tcapi-core"], "entry_points.txt")
     assert "tcapi-emulator = tcapi.emulator.__main__:main" in entry_points
     assert "tcapi_emulator = tcapi.emulator.pytest_plugin" in entry_points
@@ -168,6 +171,8 @@ def test_service_wheel_is_its_package_only(built: Built, service: str) -> None:
     assert any(n.endswith("/_schema.py") for n in files)
     metadata = _dist_info(wheel, "METADATA")
     assert f"Requires-Dist: tcapi-core=={VERSION}" in metadata.splitlines()
+    assert "License-Expression: Apache-2.0" in metadata.splitlines()
+    assert _dist_info(wheel, "licenses/LICENSE") == LICENSE.read_text()
     assert _dist_info(wheel, "entry_points.txt").split() == [
         "[tcapi.services]",
         service,
