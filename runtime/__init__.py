@@ -7,41 +7,41 @@ its own generated subpackage, e.g. ``tcapi.mqtt``.
 from typing import TYPE_CHECKING
 
 from ._constants import SDK_VERSION as __version__
-from .breaker import CircuitBreaker
-from .credential_providers import (
-    AssumeRoleProvider,
-    CvmRoleProvider,
-    TkeOidcProvider,
-    WebIdentityProvider,
-)
-from .credentials import (
-    Credential,
-    CredentialProvider,
-    CredentialSource,
-    DefaultCredentialChain,
-    EnvironmentProvider,
-    ProfileFileProvider,
-    RefreshableCredentialProvider,
-    TccliProfileProvider,
-    TemporaryCredential,
-)
-from .errors import (
-    ApiError,
-    ClientError,
-    ConnectError,
-    CredentialsError,
-    InvalidParameterError,
-    RequestTimeoutError,
-    ResponseError,
-    TencentCloudError,
-    TransportError,
-)
-from .retry import RetryEvent, RetryPolicy
-from .throttle import Throttle
 
 if TYPE_CHECKING:
+    from .breaker import CircuitBreaker
     from .client import AsyncCommonClient, CommonClient
+    from .credential_providers import (
+        AssumeRoleProvider,
+        CvmRoleProvider,
+        TkeOidcProvider,
+        WebIdentityProvider,
+    )
+    from .credentials import (
+        Credential,
+        CredentialProvider,
+        CredentialSource,
+        DefaultCredentialChain,
+        EnvironmentProvider,
+        ProfileFileProvider,
+        RefreshableCredentialProvider,
+        TccliProfileProvider,
+        TemporaryCredential,
+    )
+    from .errors import (
+        ApiError,
+        ClientError,
+        ConnectError,
+        CredentialsError,
+        InvalidParameterError,
+        RequestTimeoutError,
+        ResponseError,
+        TencentCloudError,
+        TransportError,
+    )
+    from .retry import RetryEvent, RetryPolicy
     from .streaming import AsyncEventStream, EventStream, ServerSentEvent
+    from .throttle import Throttle
 
 __all__ = [
     "ApiError",
@@ -79,14 +79,75 @@ __all__ = [
 ]
 
 
+_HOMES = {
+    "CircuitBreaker": "breaker",
+    "AsyncCommonClient": "client",
+    "CommonClient": "client",
+    "AssumeRoleProvider": "credential_providers",
+    "CvmRoleProvider": "credential_providers",
+    "TkeOidcProvider": "credential_providers",
+    "WebIdentityProvider": "credential_providers",
+    "Credential": "credentials",
+    "CredentialProvider": "credentials",
+    "CredentialSource": "credentials",
+    "DefaultCredentialChain": "credentials",
+    "EnvironmentProvider": "credentials",
+    "ProfileFileProvider": "credentials",
+    "RefreshableCredentialProvider": "credentials",
+    "TccliProfileProvider": "credentials",
+    "TemporaryCredential": "credentials",
+    "ApiError": "errors",
+    "ClientError": "errors",
+    "ConnectError": "errors",
+    "CredentialsError": "errors",
+    "InvalidParameterError": "errors",
+    "RequestTimeoutError": "errors",
+    "ResponseError": "errors",
+    "TencentCloudError": "errors",
+    "TransportError": "errors",
+    "RetryEvent": "retry",
+    "RetryPolicy": "retry",
+    "AsyncEventStream": "streaming",
+    "EventStream": "streaming",
+    "ServerSentEvent": "streaming",
+    "Throttle": "throttle",
+}
+"""Where each public name lives: ``import tcapi`` (and so ``import tcapi.cvm``)
+loads none of these modules; a name loads its module on first use (PEP 562)."""
+
+
+_SUBMODULES = frozenset(
+    {
+        "breaker",
+        "client",
+        "credential_providers",
+        "credentials",
+        "errors",
+        "model",
+        "pagination",
+        "retry",
+        "schema",
+        "signing",
+        "streaming",
+        "throttle",
+        "waiters",
+    }
+)
+"""The runtime's public modules, loaded on first use as ``tcapi.<module>`` too."""
+
+
 def __getattr__(name: str) -> object:
-    # The clients load with the first one used: importing tcapi stays cheap.
-    if name in ("CommonClient", "AsyncCommonClient"):
-        from . import client  # noqa: PLC0415
+    import importlib  # noqa: PLC0415
 
-        return getattr(client, name)
-    if name in ("EventStream", "AsyncEventStream", "ServerSentEvent"):
-        from . import streaming  # noqa: PLC0415
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'tcapi' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value
 
-        return getattr(streaming, name)
-    raise AttributeError(f"module 'tcapi' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})

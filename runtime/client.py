@@ -15,14 +15,19 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, Self, TypeVar
-
-import attrs
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    NamedTuple,
+    Protocol,
+    Self,
+    TypeVar,
+)
 
 from . import _constants as C
-from ._endpoint import Endpoint, resolve_endpoint
-from .breaker import CircuitBreaker, counts_as_failure
-from .credentials import Credential, CredentialProvider, DefaultCredentialChain
 from .errors import (
     COMMON_ERRORS,
     ApiError,
@@ -34,15 +39,22 @@ from .errors import (
     TransportError,
     error_class_for,
 )
-from .retry import RetryEvent, RetryPolicy, may_have_been_processed
 from .streaming import AsyncEventStream, EventStream, ServerSentEvent, event_data
-from .throttle import Throttle, ThrottleOption, make_throttle
 
 if TYPE_CHECKING:
     import httpx
 
+    from ._endpoint import Endpoint
     from ._http import Answer, AsyncAnswer, AsyncTransport, SyncTransport
+    from .breaker import CircuitBreaker
+    from .credentials import Credential, CredentialProvider
+    from .retry import RetryPolicy
     from .schema import ServiceSchema
+    from .throttle import Throttle, ThrottleOption
+
+# What a client needs beyond this module (credentials, retry, throttle, breaker,
+# endpoint parsing, attrs) loads when the first client is built: importing a
+# service package stays cheap.
 
 logger = logging.getLogger("tcapi")
 
@@ -56,8 +68,7 @@ class RequestModel(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
-@attrs.frozen
-class Operation(Generic[R]):
+class Operation(NamedTuple, Generic[R]):
     """Static facts about one API action, read from the service's schema."""
 
     action: str
@@ -331,8 +342,7 @@ class _Unset(enum.Enum):
 _UNSET: Literal[_Unset.UNSET] = _Unset.UNSET
 
 
-@attrs.frozen
-class _Route:
+class _Route(NamedTuple):
     """One endpoint a client sends to, with the headers signed for its host."""
 
     url: str
@@ -402,6 +412,14 @@ class _ClientCore:
         request_client: str | None = None,
         strict_responses: bool = False,
     ) -> None:
+        import attrs  # noqa: PLC0415 - see the imports
+
+        from ._endpoint import resolve_endpoint  # noqa: PLC0415
+        from .breaker import CircuitBreaker  # noqa: PLC0415
+        from .credentials import DefaultCredentialChain  # noqa: PLC0415
+        from .retry import RetryPolicy  # noqa: PLC0415
+        from .throttle import make_throttle  # noqa: PLC0415
+
         svc = self.SERVICE
         self.strict_responses = strict_responses
         """True: a response member of another type than declared raises
@@ -511,6 +529,10 @@ class _ClientCore:
         each attempt. It is cheap to make; closing it does nothing (close the
         client it came from).
         """
+        import attrs  # noqa: PLC0415 - loaded with the first client anyway
+
+        from .throttle import make_throttle  # noqa: PLC0415
+
         clone = copy.copy(self)
         clone._owns_transports = False
         if retry is not None:
@@ -841,6 +863,8 @@ class _ClientCore:
             and route.index == 0
             and (status is not None or isinstance(error, TransportError))
         ):
+            from .breaker import counts_as_failure  # noqa: PLC0415
+
             self._breaker.after(call.generation, failed=counts_as_failure(error))
         if self._throttle is not None and isinstance(error, RequestLimitExceeded):
             self._throttle.throttled(self.SERVICE.service, op.action)
@@ -857,6 +881,8 @@ class _ClientCore:
             return None
         call.error = error
         if retry.on_retry is not None:
+            from .retry import RetryEvent  # noqa: PLC0415
+
             retry.on_retry(
                 RetryEvent(
                     service=self.SERVICE.service,
@@ -883,6 +909,8 @@ class _ClientCore:
     def _give_up(call: _Call, error: TencentCloudError) -> None:
         """Before ``error`` is raised: say so when the request may have been
         processed and the action is not safe to repeat."""
+        from .retry import may_have_been_processed  # noqa: PLC0415
+
         op = call.op
         if op.idempotent or not may_have_been_processed(error):
             return

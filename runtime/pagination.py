@@ -9,16 +9,14 @@ page.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, TypeVar
-
-import attrs
+from typing import Any, NamedTuple, TypeVar
 
 Req = TypeVar("Req")
 
 
-@attrs.frozen
-class PageSpec:
-    """The Python names of the paging members of one action."""
+class PageSpec(NamedTuple):
+    """The Python names of the paging members of one action (a plain tuple: the
+    generated clients build theirs at import, which must stay cheap)."""
 
     offset: str
     limit: str
@@ -37,6 +35,8 @@ class _Pages:
         self.limit: int | None = getattr(request, spec.limit) or spec.page_size
 
     def next_request(self) -> Any:
+        import attrs  # noqa: PLC0415 - the request models are attrs classes
+
         return attrs.evolve(
             self.request, **{self.spec.offset: self.offset, self.spec.limit: self.limit}
         )

@@ -21,9 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
-from typing import Any, Final, Generic, Self, TypeVar
-
-import attrs
+from typing import Any, Final, Generic, NamedTuple, Self, TypeVar
 
 from .errors import ResponseError
 
@@ -33,8 +31,7 @@ MAX_EVENT_BYTES: Final = 8 * 1024 * 1024
 R = TypeVar("R")
 
 
-@attrs.frozen(slots=True)
-class ServerSentEvent:
+class ServerSentEvent(NamedTuple):
     """One dispatched event, as the server sent it."""
 
     data: str

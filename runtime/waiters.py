@@ -7,8 +7,6 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
-import attrs
-
 from .errors import ClientError
 
 R = TypeVar("R")
@@ -31,20 +29,36 @@ class WaiterTimeoutError(WaiterError):
     """``max_attempts`` polls went by without a success state."""
 
 
-def _frozenset(values: Iterable[Any]) -> frozenset[Any]:
-    return frozenset(values)
-
-
-@attrs.frozen
 class WaiterSpec:
-    """One waiter: the Python attribute path to poll and the values that end it."""
+    """One waiter: the Python attribute path to poll and the values that end it.
 
-    name: str
-    path: tuple[str, ...]
-    success: frozenset[Any] = attrs.field(converter=_frozenset)
-    failure: frozenset[Any] = attrs.field(converter=_frozenset, default=frozenset())
-    delay: float = 2.0
-    max_attempts: int = 60
+    A plain class: the generated clients build theirs at import, which must stay cheap."""
+
+    __slots__ = ("delay", "failure", "max_attempts", "name", "path", "success")
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        path: tuple[str, ...],
+        success: Iterable[Any],
+        failure: Iterable[Any] = (),
+        delay: float = 2.0,
+        max_attempts: int = 60,
+    ) -> None:
+        self.name = name
+        self.path = path
+        self.success: frozenset[Any] = frozenset(success)
+        self.failure: frozenset[Any] = frozenset(failure)
+        self.delay = delay
+        self.max_attempts = max_attempts
+
+    def __repr__(self) -> str:
+        return (
+            f"WaiterSpec(name={self.name!r}, path={self.path!r}, success={set(self.success)!r}, "
+            f"failure={set(self.failure)!r}, delay={self.delay!r}, "
+            f"max_attempts={self.max_attempts!r})"
+        )
 
     def value(self, response: object) -> object:
         value: object = response

@@ -885,7 +885,7 @@ def test_recursive_structures_generate_import_and_parse(tmp_path: Path) -> None:
         raise RecursionError("maximum recursion depth exceeded")
 
     with pytest.raises(ResponseError, match=r"does not match the model \(RecursionError\)"):
-        client._parse(attrs.evolve(op[0], parse=too_deep), 200, b'{"Response": {}}')
+        client._parse(op[0]._replace(parse=too_deep), 200, b'{"Response": {}}')
     odd = b'{"Response": {"Root": {"Kids": [{"Leaf": {"V": "x"}}]}}}'
     strict = pkg.FzClient(credential=object(), region="r", strict_responses=True)
     with pytest.raises(ResponseError, match=r"member Root\.Kids\[0\]\.Leaf\.V: expected float"):

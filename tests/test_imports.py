@@ -1,0 +1,49 @@
+"""Importing tcapi and a service package stays cheap: what a client needs beyond
+its own module (attrs, credentials, retry, the HTTP library) loads with the first
+client, and every public name still resolves. Real subprocesses: a fresh interpreter
+is the only honest view of what an import loads."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import tcapi
+
+HEAVY = ["attr", "attrs", "httpx", "ssl", "tcapi.credentials", "tcapi.retry", "logging.handlers"]
+
+
+def loaded_after(code: str) -> list[str]:
+    probe = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    modules: list[str] = json.loads(out.splitlines()[-1])
+    return modules
+
+
+def test_importing_service_packages_loads_none_of_the_client_machinery() -> None:
+    modules = loaded_after("import tcapi.mqtt, tcapi.sts, tcapi.cvm")
+    assert "tcapi.cvm.v20170312.client" in modules  # the client module itself is there
+    assert [m for m in HEAVY if m in modules] == []
+    assert not any(m.startswith("tcapi.cvm.v20170312.models.") for m in modules)
+
+
+def test_the_first_client_loads_what_it_needs() -> None:
+    code = (
+        "from tcapi.cvm import CvmClient\n"
+        "from tcapi import Credential\n"
+        "CvmClient(credential=Credential('AKIDx', 'k'), region='ap-guangzhou')"
+    )
+    modules = loaded_after(code)
+    assert {"attrs", "tcapi.credentials", "tcapi.retry", "httpx"} <= set(modules)
+
+
+def test_every_public_name_and_module_resolves_lazily() -> None:
+    for name in tcapi.__all__:
+        assert getattr(tcapi, name) is not None, name
+    assert tcapi.errors.ApiError is tcapi.ApiError
+    assert set(tcapi.__all__) <= set(dir(tcapi))
+    modules = loaded_after("import tcapi; tcapi.Credential; tcapi.errors.ApiError")
+    assert "tcapi.credentials" in modules and "tcapi.client" not in modules
