@@ -107,6 +107,7 @@ class ServiceVersion:
         """``examples`` gives the documented examples by action; it is called when an
         action is first looked up (a catalog-wide scan for an action name reads no
         example file)."""
+
         def action(name: str) -> ActionSpec:
             a = schema.actions[name]
             return ActionSpec(

@@ -579,7 +579,16 @@ def extract_revision(rev: str, spec_path: str, cwd: Path, dest: Path) -> Path:
         detail = done.stderr.decode(errors="replace").strip()
         raise DiffInputError(f"{rev}: cannot read {spec_path!r} at that revision: {detail}")
     with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
-        tar.extractall(dest, filter="data")
+        if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4
+            tar.extractall(dest, filter="data")
+        else:  # git archive of our own tree: still refuse links and paths that leave dest
+            for member in tar.getmembers():
+                target = (dest / member.name).resolve()
+                if not (member.isfile() or member.isdir()) or not target.is_relative_to(
+                    dest.resolve()
+                ):
+                    raise DiffInputError(f"{rev}: unexpected entry {member.name!r} in the archive")
+            tar.extractall(dest)  # noqa: S202 - every member checked above
     return dest / spec_path
 
 

@@ -349,7 +349,7 @@ class _Route(NamedTuple):
     headers: Mapping[str, str]
     signed: tuple[str, str]
     """The precomputed (CanonicalHeaders, SignedHeaders) for this host."""
-    index: int
+    slot: int
     """0 for the primary endpoint, 1 for the circuit breaker's backup."""
 
 
@@ -377,14 +377,14 @@ def _note(error: TencentCloudError, text: str) -> None:
     error.note = text if error.note is None else f"{error.note}; {text}"
 
 
-def _make_route(endpoint: Endpoint, index: int, headers: Mapping[str, str]) -> _Route:
+def _make_route(endpoint: Endpoint, slot: int, headers: Mapping[str, str]) -> _Route:
     from .signing import canonical_headers  # noqa: PLC0415 - loaded with the first client
 
     # The signed headers never change for an endpoint: canonicalize them once.
     signed = canonical_headers({"content-type": C.CONTENT_TYPE_JSON, "host": endpoint.host})
     base = {"Content-Type": C.CONTENT_TYPE_JSON, "Host": endpoint.host}
     base.update(headers)
-    return _Route(endpoint.url, base, signed, index)
+    return _Route(endpoint.url, base, signed, slot)
 
 
 class _ClientCore:
@@ -844,7 +844,7 @@ class _ClientCore:
         return self._routes[1] if to_backup else self._routes[0]
 
     def _succeeded(self, call: _Call, route: _Route, result: object, status: int) -> None:
-        if self._breaker is not None and route.index == 0:
+        if self._breaker is not None and route.slot == 0:
             self._breaker.after(call.generation, failed=False)
         self._log_attempt(call, route, result, status)
 
@@ -860,7 +860,7 @@ class _ClientCore:
         # credentials error, say, never reached it).
         if (
             self._breaker is not None
-            and route.index == 0
+            and route.slot == 0
             and (status is not None or isinstance(error, TransportError))
         ):
             from .breaker import counts_as_failure  # noqa: PLC0415
@@ -943,7 +943,7 @@ class _ClientCore:
         extra = ""
         if call.waited > 0.0:
             extra += f" throttle_wait_ms={call.waited * 1000.0:.1f}"
-        if route.index:
+        if route.slot:
             extra += f" backup_endpoint={route.url}"
         logger.debug(
             "%s.%s attempt=%d/%d status=%s request_id=%s latency_ms=%.1f%s %s",
@@ -1037,7 +1037,7 @@ class SyncClient(_ClientCore):
             try:
                 cred = None if op.unsigned else self._credentials.get_credential()
                 headers = self._sign(op, body, cred, route, own)
-                transport = self._transports[route.index]
+                transport = self._transports[route.slot]
                 try:
                     if stream:
                         answer = transport.open(headers, body, self._timeout)
@@ -1174,7 +1174,7 @@ class AsyncClient(_ClientCore):
             try:
                 cred = None if op.unsigned else await self._credential_async()
                 headers = self._sign(op, body, cred, route, own)
-                transport = self._transports[route.index]
+                transport = self._transports[route.slot]
                 try:
                     if stream:
                         answer = await transport.open(headers, body, self._timeout)
