@@ -1,0 +1,122 @@
+"""The seam between the clients and an HTTP library: what a transport is given,
+what it returns, and which typed errors it raises. No HTTP library is imported here.
+
+A transport POSTs one prepared request (headers and body already signed) to the
+client's URL and answers with ``(status, body)``; ``body`` is None, unread, when
+the answer is an event stream (``text/event-stream``), which only ``open()``
+reads. Implementations: ``_urllib3`` (sync default), ``_aiohttp`` (async
+default), ``_http`` (httpx: a caller's own ``http_client=``).
+
+Every failure is one of tcapi's typed errors, never the library's:
+
+* :class:`~tcapi.errors.ConnectError` — no connection (refused, unreachable, DNS,
+  connect timeout, proxy refused, TLS handshake failed): nothing was sent;
+* :class:`~tcapi.errors.RequestTimeoutError` — ``sent=False`` when the request
+  could not be written in time, ``sent=True`` when the answer did not come in time;
+* :class:`~tcapi.errors.TransportError` — the exchange broke; ``sent`` says
+  whether the server may have the request (a reset after the request was written,
+  a body cut off: True);
+* :class:`~tcapi.errors.ResponseError` — the answer broke a limit: a body over
+  ``max_body`` bytes (also after decompression), too many or too large headers.
+
+Messages name the URL and the library's exception class, never header values
+(they carry the Authorization and the token).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Final, NamedTuple, Protocol
+
+EVENT_STREAM: Final = "text/event-stream"
+DEFAULT_MAX_BODY: Final = 64 * 1024 * 1024
+"""The largest answer body a client reads: 64 MiB (the largest documented answers
+of the catalog are far smaller; configurable per client)."""
+
+
+class Timeouts(NamedTuple):
+    """Seconds: to connect, and to wait for the answer (also a wall-clock bound on
+    reading one answer's headers and body)."""
+
+    connect: float
+    read: float
+
+
+class TransportSettings(NamedTuple):
+    """How a client's transport connects; fixed when the client is built."""
+
+    url: str
+    connect_timeout: float
+    read_timeout: float
+    verify: bool | str
+    """True (the system/certifi CAs), False (no verification) or a CA bundle path."""
+    proxy: str | None
+    """An explicit proxy URL; None: the environment's (``HTTPS_PROXY`` …) when
+    ``trust_env``, else none."""
+    max_body: int = DEFAULT_MAX_BODY
+    trust_env: bool = True
+
+    @property
+    def timeouts(self) -> Timeouts:
+        return Timeouts(self.connect_timeout, self.read_timeout)
+
+
+def is_event_stream(content_type: str | None) -> bool:
+    return bool(content_type) and str(content_type).startswith(EVENT_STREAM)
+
+
+class Answer(Protocol):
+    """An answer whose body has not been read (a stream call's response)."""
+
+    status: int
+    is_event_stream: bool
+    request_id: str | None
+    """The ``X-TC-RequestId`` header, if any."""
+
+    def read(self) -> bytes:
+        """The whole body (bounded by ``max_body``), then the connection is released."""
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body as it arrives; errors are tcapi's typed transport errors."""
+
+    def close(self) -> None: ...
+
+
+class AsyncAnswer(Protocol):
+    status: int
+    is_event_stream: bool
+    request_id: str | None
+
+    async def read(self) -> bytes: ...
+
+    def chunks(self) -> AsyncIterator[bytes]: ...
+
+    async def close(self) -> None: ...
+
+
+class SyncTransport(Protocol):
+    is_closed: bool
+
+    def post(
+        self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
+    ) -> tuple[int, bytes | None]:
+        """(status, body); None for an event stream's (unread) body."""
+
+    def open(self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None) -> Answer:
+        """Send, and return once the answer's headers are in."""
+
+    def close(self) -> None: ...
+
+
+class AsyncTransport(Protocol):
+    is_closed: bool
+
+    async def post(
+        self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
+    ) -> tuple[int, bytes | None]: ...
+
+    async def open(
+        self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
+    ) -> AsyncAnswer: ...
+
+    async def aclose(self) -> None: ...
