@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -102,6 +103,40 @@ def scripted_server(*replies: Reply, default: Reply | None = None) -> Iterator[t
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}", script
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@contextmanager
+def scripted_tls_server(
+    context: ssl.SSLContext, *replies: Reply, default: Reply | None = None
+) -> Iterator[tuple[str, Script]]:
+    """:func:`scripted_server` over TLS (``context`` holds the server's certificate):
+    yields an ``https://127.0.0.1:port`` URL. A client that refuses the certificate
+    just ends its connection; the server goes on serving."""
+    script = Script(list(replies), default or Reply.ok())
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
+    server.daemon_threads = True
+    plain_accept = server.get_request
+
+    def get_request() -> tuple[socket.socket, Any]:
+        conn, peer = plain_accept()
+        conn.settimeout(5)
+        try:  # the handshake, in the accepting thread: bounded by the timeout
+            return context.wrap_socket(conn, server_side=True), peer
+        except (OSError, ssl.SSLError):
+            conn.close()
+            raise
+
+    server.get_request = get_request  # type: ignore[method-assign]
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_port}", script
     finally:
         server.shutdown()
         server.server_close()
