@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Final
 
 SDK_NAME: Final = "tcapi"
 SDK_VERSION: Final = "0.1.0"  # the one version source: pyproject.toml and the slim wheels read it
 REQUEST_CLIENT: Final = f"{SDK_NAME}/{SDK_VERSION}"
+USER_AGENT: Final = f"{SDK_NAME}/{SDK_VERSION} Python/{sys.version_info[0]}.{sys.version_info[1]}"
+"""The start of every request's User-Agent; the client appends its HTTP library."""
 
 CONTENT_TYPE_JSON: Final = "application/json"
 CONTENT_TYPE_OCTET_STREAM: Final = "application/octet-stream"

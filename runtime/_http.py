@@ -1,7 +1,8 @@
-"""The httpx-facing pieces: pool settings and error translation.
+"""The httpx transports, for a caller's own ``http_client=`` (an ``httpx.Client``
+or ``httpx.AsyncClient``), and their error translation.
 
-Imported when the first client is built, not when ``tcapi`` is imported: httpx
-(with asyncio) costs more import time than the rest of tcapi together.
+Imported only when such a client is given: the default transports are urllib3
+(sync) and aiohttp (async).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator
 from typing import Generic, TypeVar
 
-import attrs
 import httpx
 
 from . import _constants as C
 from ._fork import fork_safe_lock
+from ._transport import Timeouts, TransportSettings
 from .errors import (
     ConnectError,
     RequestTimeoutError,
@@ -65,19 +66,11 @@ def translate_error(exc: httpx.HTTPError, url: str) -> TransportError:
     return TransportError(f"HTTP exchange with {url} failed ({what})")
 
 
+LIBRARY = f"httpx/{httpx.__version__}"
+"""For the User-Agent."""
+
 HTTP_ERRORS = httpx.HTTPError
 """What the transports raise; the clients catch it and translate it."""
-
-
-@attrs.frozen
-class TransportSettings:
-    """How a client's transport connects; fixed when the client is built."""
-
-    url: str
-    connect_timeout: float
-    read_timeout: float
-    verify: bool | str
-    proxy: str | None
 
 
 EVENT_STREAM = "text/event-stream"
@@ -189,9 +182,13 @@ class _Transport(ABC, Generic[PoolT, ClientT]):
             return self._pool
 
     def _request(
-        self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None
+        self, headers: dict[str, str], body: bytes, timeout: Timeouts | None
     ) -> httpx.Request:
-        extensions = self._extensions if timeout is None else {"timeout": timeout.as_dict()}
+        extensions = (
+            self._extensions
+            if timeout is None
+            else {"timeout": timeouts(timeout.connect, timeout.read).as_dict()}
+        )
         return httpx.Request(
             "POST", self._url, headers=headers, content=body, extensions=extensions
         )
@@ -212,7 +209,7 @@ class SyncTransport(_Transport[httpx.HTTPTransport, httpx.Client]):
         return httpx.HTTPTransport(verify=s.verify, proxy=s.proxy, limits=limits())
 
     def post(
-        self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None = None
+        self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
     ) -> tuple[int, bytes | None]:
         """(status, body); the body is None, unread, when the answer is an event stream."""
         response = self._send(headers, body, timeout)
@@ -223,14 +220,12 @@ class SyncTransport(_Transport[httpx.HTTPTransport, httpx.Client]):
         finally:
             response.close()
 
-    def open(
-        self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None = None
-    ) -> Answer:
+    def open(self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None) -> Answer:
         """Send, and return once the answer's headers are in (its body unread)."""
         return Answer(self._send(headers, body, timeout), self._settings.url)
 
     def _send(
-        self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None
+        self, headers: dict[str, str], body: bytes, timeout: Timeouts | None
     ) -> httpx.Response:
         pool = self._pool
         if pool is None:
@@ -240,7 +235,11 @@ class SyncTransport(_Transport[httpx.HTTPTransport, httpx.Client]):
                 request = client.build_request("POST", self._url, content=body, headers=headers)
             else:
                 request = client.build_request(
-                    "POST", self._url, content=body, headers=headers, timeout=timeout
+                    "POST",
+                    self._url,
+                    content=body,
+                    headers=headers,
+                    timeout=timeouts(timeout.connect, timeout.read),
                 )
             return client.send(request, stream=True)
         if self._pid != os.getpid():
@@ -267,7 +266,7 @@ class AsyncTransport(_Transport[httpx.AsyncHTTPTransport, httpx.AsyncClient]):
         return httpx.AsyncHTTPTransport(verify=s.verify, proxy=s.proxy, limits=limits())
 
     async def post(
-        self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None = None
+        self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
     ) -> tuple[int, bytes | None]:
         """(status, body); the body is None, unread, when the answer is an event stream."""
         response = await self._send(headers, body, timeout)
@@ -279,13 +278,13 @@ class AsyncTransport(_Transport[httpx.AsyncHTTPTransport, httpx.AsyncClient]):
             await response.aclose()
 
     async def open(
-        self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None = None
+        self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
     ) -> AsyncAnswer:
         """Send, and return once the answer's headers are in (its body unread)."""
         return AsyncAnswer(await self._send(headers, body, timeout), self._settings.url)
 
     async def _send(
-        self, headers: dict[str, str], body: bytes, timeout: httpx.Timeout | None
+        self, headers: dict[str, str], body: bytes, timeout: Timeouts | None
     ) -> httpx.Response:
         pool = self._pool
         if pool is None:
@@ -295,7 +294,11 @@ class AsyncTransport(_Transport[httpx.AsyncHTTPTransport, httpx.AsyncClient]):
                 request = client.build_request("POST", self._url, content=body, headers=headers)
             else:
                 request = client.build_request(
-                    "POST", self._url, content=body, headers=headers, timeout=timeout
+                    "POST",
+                    self._url,
+                    content=body,
+                    headers=headers,
+                    timeout=timeouts(timeout.connect, timeout.read),
                 )
             return await client.send(request, stream=True)
         if self._pid != os.getpid():

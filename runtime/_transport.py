@@ -60,6 +60,23 @@ class TransportSettings(NamedTuple):
     def timeouts(self) -> Timeouts:
         return Timeouts(self.connect_timeout, self.read_timeout)
 
+    def __repr__(self) -> str:
+        proxy = None if self.proxy is None else _without_password(self.proxy)
+        return (
+            f"TransportSettings(url={self.url!r}, connect_timeout={self.connect_timeout!r}, "
+            f"read_timeout={self.read_timeout!r}, verify={self.verify!r}, proxy={proxy!r}, "
+            f"max_body={self.max_body!r}, trust_env={self.trust_env!r})"
+        )
+
+
+def _without_password(url: str) -> str:
+    """A proxy URL fit to show: ``http://user:***@host:3128``."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
+
 
 def is_event_stream(content_type: str | None) -> bool:
     return bool(content_type) and str(content_type).startswith(EVENT_STREAM)

@@ -710,8 +710,12 @@ class Urllib3Transport:
             return
         conn.idle_since = time.monotonic()
         idle.append(conn)
-        if self.is_closed:  # closed meanwhile: do not leave it open
+        if self._closed_meanwhile():  # another thread closed the transport: do not leave it open
             self._drain()
+
+    def _closed_meanwhile(self) -> bool:
+        # A method, not the attribute: type checkers narrow is_closed to False above.
+        return self.is_closed
 
     def _after_fork(self) -> None:
         with self._lock:

@@ -12,6 +12,7 @@ import enum
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
@@ -28,6 +29,7 @@ from typing import (
 )
 
 from . import _constants as C
+from ._transport import DEFAULT_MAX_BODY
 from .errors import (
     COMMON_ERRORS,
     ApiError,
@@ -45,7 +47,14 @@ if TYPE_CHECKING:
     import httpx
 
     from ._endpoint import Endpoint
-    from ._http import Answer, AsyncAnswer, AsyncTransport, SyncTransport
+    from ._transport import (
+        Answer,
+        AsyncAnswer,
+        AsyncTransport,
+        SyncTransport,
+        Timeouts,
+        TransportSettings,
+    )
     from .breaker import CircuitBreaker
     from .credentials import Credential, CredentialProvider
     from .retry import RetryPolicy
@@ -241,6 +250,14 @@ def _log_safe(text: str) -> str:
     return _excerpt(text.encode("utf-8", "replace"))
 
 
+_REGION = re.compile(r"[a-z]{2,}(?:-[a-z0-9]+)+")
+"""The shape of a region: ``ap-guangzhou``, ``na-siliconvalley``, ``ap-shanghai-fsi``."""
+
+
+def _untranslated(exc: Any, url: str) -> TransportError:
+    raise AssertionError("the default transports raise tcapi's errors themselves")
+
+
 def _default_host(
     svc: ServiceInfo, endpoint: str | None, site: str | None, regional: bool, region: str | None
 ) -> str:
@@ -409,10 +426,12 @@ class _ClientCore:
         circuit_breaker: CircuitBreaker | bool | None = None,
         verify: bool | str = True,
         proxy: str | None = None,
+        trust_env: bool = True,
+        max_body: int = DEFAULT_MAX_BODY,
         request_client: str | None = None,
+        user_agent_extra: str | None = None,
         strict_responses: bool = False,
     ) -> None:
-        import attrs  # noqa: PLC0415 - see the imports
 
         from ._endpoint import resolve_endpoint  # noqa: PLC0415
         from .breaker import CircuitBreaker  # noqa: PLC0415
@@ -432,6 +451,11 @@ class _ClientCore:
             raise ConfigurationError(
                 f"{svc.service} needs a region: pass region=... or set {C.ENV_REGION}"
             )
+        if region and not _REGION.fullmatch(region):
+            raise ConfigurationError(
+                f"region {region!r} does not look like a Tencent Cloud region "
+                "(ap-guangzhou, na-siliconvalley, eu-frankfurt, ...)"
+            )
         if language not in C.LANGUAGES:
             raise ConfigurationError(
                 f"language must be one of {sorted(C.LANGUAGES)}, not {language!r}"
@@ -445,23 +469,36 @@ class _ClientCore:
         )
         self.retry = retry if retry is not None else RetryPolicy()
         self._throttle = make_throttle(throttle)
-        from . import _http  # noqa: PLC0415 - httpx is imported with the first client
+        from ._transport import TransportSettings  # noqa: PLC0415
 
-        self._transport_settings = _http.TransportSettings(
+        self._transport_settings = TransportSettings(
             url=self._endpoint.url,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             verify=verify,
             proxy=proxy,
+            max_body=max_body,
+            trust_env=trust_env,
         )
-        self._timeout: httpx.Timeout | None = None
+        self._timeout: Timeouts | None = None
         """Per-call timeouts set by with_options(); None: the transport's own."""
-        self._http_errors = _http.HTTP_ERRORS
-        self._translate = _http.translate_error
+        self._http_errors: type[BaseException] | tuple[type[BaseException], ...] = ()
+        """What the transport raises besides tcapi's errors (httpx's, for a caller's
+        http_client); translated by ``_translate``. The default transports raise
+        tcapi's typed errors themselves."""
+        self._translate: Callable[[Any, str], TransportError] = _untranslated
         from .signing import Tc3Signer  # noqa: PLC0415 - hashlib/hmac load with the first client
 
         self._signer = Tc3Signer(svc.service)
+        if user_agent_extra is not None and (
+            not isinstance(user_agent_extra, str)
+            or not user_agent_extra.isascii()
+            or not user_agent_extra.isprintable()
+        ):
+            raise ConfigurationError("user_agent_extra must be printable ASCII")
+        self._user_agent_extra = user_agent_extra
         headers = {  # Content-Type and Host: _make_route, per endpoint
+            "User-Agent": C.USER_AGENT,
             "X-TC-Version": svc.version,
             "X-TC-Language": language,
             "X-TC-RequestClient": request_client or C.REQUEST_CLIENT,
@@ -470,7 +507,7 @@ class _ClientCore:
             headers["X-TC-Region"] = region
         self._routes: tuple[_Route, ...] = (_make_route(self._endpoint, 0, headers),)
         self._breaker: CircuitBreaker | None = None
-        self._backup_settings: _http.TransportSettings | None = None
+        self._backup_settings: TransportSettings | None = None
         if circuit_breaker:
             breaker = CircuitBreaker() if circuit_breaker is True else circuit_breaker
             if not isinstance(breaker, CircuitBreaker):
@@ -485,12 +522,20 @@ class _ClientCore:
                 )
             self._breaker = breaker
             self._routes += (_make_route(backup, 1, headers),)
-            self._backup_settings = attrs.evolve(self._transport_settings, url=backup.url)
+            self._backup_settings = self._transport_settings._replace(url=backup.url)
         self._owns_transports = True
 
     @property
     def endpoint(self) -> str:
         return self._endpoint.url
+
+    def _name_transport(self, library: str) -> None:
+        """``User-Agent: tcapi/<v> Python/<x.y> <library>/<v> [user_agent_extra]``."""
+        agent = f"{C.USER_AGENT} {library}"
+        if self._user_agent_extra:
+            agent += " " + self._user_agent_extra
+        for route in self._routes:
+            route.headers["User-Agent"] = agent  # type: ignore[index]
 
     @property
     def throttle(self) -> Throttle | None:
@@ -542,10 +587,7 @@ class _ClientCore:
         if throttle is not _UNSET:
             clone._throttle = make_throttle(throttle)
         if connect_timeout is not None or read_timeout is not None:
-            from ._http import timeouts  # noqa: PLC0415 - loaded with the first client
-
-            settings = attrs.evolve(
-                self._transport_settings,
+            settings = self._transport_settings._replace(
                 connect_timeout=(
                     self._transport_settings.connect_timeout
                     if connect_timeout is None
@@ -556,7 +598,7 @@ class _ClientCore:
                 ),
             )
             clone._transport_settings = settings
-            clone._timeout = timeouts(settings.connect_timeout, settings.read_timeout)
+            clone._timeout = settings.timeouts
         return clone
 
     # -- the pure steps ------------------------------------------------------------
@@ -964,16 +1006,30 @@ class SyncClient(_ClientCore):
     (plus one for the circuit breaker's backup endpoint, when there is one).
 
     One client may be shared by any number of threads; after ``os.fork()`` the
-    child opens its own connections (see ``_http``)."""
+    child opens its own connections. The transport is urllib3 (``_urllib3``); a
+    caller's own ``http_client=`` (an ``httpx.Client``) is used as it is instead."""
 
     def __init__(self, *, http_client: httpx.Client | None = None, **options: Any) -> None:
         super().__init__(**options)
-        from ._http import SyncTransport  # noqa: PLC0415 - loaded with the first client
-
-        self._http = SyncTransport(self._transport_settings, http_client)
+        self._http = self._new_transport(self._transport_settings, http_client)
         self._transports: tuple[SyncTransport, ...] = (self._http,)
         if self._backup_settings is not None:
-            self._transports += (SyncTransport(self._backup_settings, http_client),)
+            self._transports += (self._new_transport(self._backup_settings, http_client),)
+
+    def _new_transport(
+        self, settings: TransportSettings, http_client: httpx.Client | None
+    ) -> SyncTransport:
+        # Imported with the first client: importing tcapi loads no HTTP library.
+        if http_client is not None:
+            from . import _http  # noqa: PLC0415
+
+            self._http_errors, self._translate = _http.HTTP_ERRORS, _http.translate_error
+            self._name_transport(_http.LIBRARY)
+            return _http.SyncTransport(settings, http_client)
+        from ._urllib3 import LIBRARY, Urllib3Transport  # noqa: PLC0415
+
+        self._name_transport(LIBRARY)
+        return Urllib3Transport(settings)
 
     def _call(
         self, action: str, request: Any, params: Mapping[str, Any], payload: object = None
@@ -1021,6 +1077,8 @@ class SyncClient(_ClientCore):
     def _invoke(
         self, op: Operation[R], request: RequestModel, payload: object = None, stream: bool = False
     ) -> Any:
+        if self._http.is_closed:
+            raise ConfigurationError(f"{op.action}: the client is closed; make a new one")
         own: dict[str, str] | None = None
         if op.body == "json":
             body = self._serialize(op, request)
@@ -1103,9 +1161,7 @@ class AsyncClient(_ClientCore):
 
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **options: Any) -> None:
         super().__init__(**options)
-        from ._http import AsyncTransport  # noqa: PLC0415 - loaded with the first client
-
-        self._http = AsyncTransport(self._transport_settings, http_client)
+        self._http = self._new_transport(self._transport_settings, http_client)
         # Looked up once: a provider that refreshes over the network has an async
         # getter, so that a refresh never blocks the event loop.
         self._aget_credential: Callable[[], Awaitable[Credential]] | None = getattr(
@@ -1113,7 +1169,25 @@ class AsyncClient(_ClientCore):
         )
         self._transports: tuple[AsyncTransport, ...] = (self._http,)
         if self._backup_settings is not None:
-            self._transports += (AsyncTransport(self._backup_settings, http_client),)
+            self._transports += (self._new_transport(self._backup_settings, http_client),)
+
+    def _new_transport(
+        self, settings: TransportSettings, http_client: httpx.AsyncClient | None
+    ) -> AsyncTransport:
+        # Imported with the first client: importing tcapi loads no HTTP library.
+        if http_client is not None:
+            from . import _http  # noqa: PLC0415
+
+            self._http_errors, self._translate = _http.HTTP_ERRORS, _http.translate_error
+            self._name_transport(_http.LIBRARY)
+            return _http.AsyncTransport(settings, http_client)
+        from importlib.metadata import version  # noqa: PLC0415
+
+        from ._aiohttp import AiohttpTransport  # noqa: PLC0415
+
+        # aiohttp itself loads with the first request (its import costs ~0.2 s).
+        self._name_transport(f"aiohttp/{version('aiohttp')}")
+        return AiohttpTransport(settings)
 
     def _call(
         self, action: str, request: Any, params: Mapping[str, Any], payload: object = None
@@ -1158,6 +1232,8 @@ class AsyncClient(_ClientCore):
     async def _invoke(
         self, op: Operation[R], request: RequestModel, payload: object = None, stream: bool = False
     ) -> Any:
+        if self._http.is_closed:
+            raise ConfigurationError(f"{op.action}: the client is closed; make a new one")
         own: dict[str, str] | None = None
         if op.body == "json":
             body = self._serialize(op, request)

@@ -3,8 +3,9 @@ web identity (OIDC) and TKE's OIDC setup.
 
 Each is a :class:`~tcapi.credentials.RefreshableCredentialProvider`: fetched
 when first needed, refreshed before expiry, one fetch at a time however many
-threads and tasks ask; ``aget_credential()`` fetches with httpx's async client
-or the async STS client, so it never blocks an event loop.
+threads and tasks ask; ``aget_credential()`` fetches in a worker thread (the
+metadata service, over urllib3) or with the async STS client, so it never blocks
+an event loop.
 
 The CVM role and TKE providers are also sources of the default chain: their
 ``load()`` says whether they apply here (a metadata service that answers with a
@@ -35,14 +36,14 @@ from .credentials import (
 from .errors import ConfigurationError, CredentialsError
 
 if TYPE_CHECKING:
-    import httpx
-
     from .retry import RetryPolicy
     from .sts import models as sts_models
 
 # The CVM metadata service (the official SDK's URL).
 METADATA_ENDPOINT: Final = "http://metadata.tencentyun.com"
 METADATA_ROLE_PATH: Final = "/latest/meta-data/cam/security-credentials/"
+_METADATA_MAX_BODY: Final = 64 * 1024
+"""The metadata service's answers are a role name or a small JSON object."""
 ENV_DISABLE_METADATA: Final = "TCAPI_DISABLE_METADATA"
 """tcapi's own switch (Tencent defines none): set to 1 to never ask the metadata service."""
 METADATA_CONNECT_TIMEOUT: Final = 1.0
@@ -109,7 +110,7 @@ class _Unsigned:
 
 def _resolves_within(host: str, timeout: float) -> bool:
     """Whether ``host`` resolves within ``timeout`` seconds. A resolver that
-    hangs (no DNS off-cloud) must not hold up the chain: httpx's connect
+    hangs (no DNS off-cloud) must not hold up the chain: an HTTP library's connect
     timeout does not cover name resolution."""
     import ipaddress  # noqa: PLC0415
     import socket  # noqa: PLC0415
@@ -187,10 +188,24 @@ class CvmRoleProvider(RefreshableCredentialProvider):
         note = f" ({self._probe_note})" if self._probe_note else ""
         return f"CVM instance role at {self.roles_url}{note}"
 
-    def _timeout(self) -> httpx.Timeout:
-        import httpx  # noqa: PLC0415
+    def _get(self, url: str) -> tuple[int, bytes]:
+        """GET ``url`` from the metadata service: (status, body of at most 64 KiB).
+        No proxy (the service is link-local), no retry, no redirect; urllib3's
+        errors propagate (the callers decide what a failure means)."""
+        import urllib3  # noqa: PLC0415
 
-        return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
+        resp = urllib3.request(
+            "GET",
+            url,
+            timeout=urllib3.Timeout(connect=self.connect_timeout, read=self.read_timeout),
+            retries=False,
+            redirect=False,
+            preload_content=False,
+        )
+        try:
+            return resp.status, resp.read(_METADATA_MAX_BODY)
+        finally:
+            resp.release_conn()
 
     # -- the chain's probe ----------------------------------------------------------
 
@@ -203,19 +218,18 @@ class CvmRoleProvider(RefreshableCredentialProvider):
             return self
         from urllib.parse import urlsplit  # noqa: PLC0415
 
-        import httpx  # noqa: PLC0415
+        import urllib3  # noqa: PLC0415
 
         host = urlsplit(self.endpoint).hostname or ""
         if not _resolves_within(host, self.connect_timeout):
             self._probe_note = f"{host} does not resolve"
             return None
         try:
-            with httpx.Client(timeout=self._timeout(), trust_env=False) as http:
-                resp = http.get(self.roles_url)
-        except httpx.HTTPError as exc:
+            status, body = self._get(self.roles_url)
+        except urllib3.exceptions.HTTPError as exc:
             self._probe_note = f"no answer: {type(exc).__name__}"
             return None
-        return self._found_role(resp.status_code, resp.text)
+        return self._found_role(status, body.decode("utf-8", "replace"))
 
     def _found_role(self, status: int, text: str) -> CvmRoleProvider | None:
         if status == 404:
@@ -281,26 +295,26 @@ class CvmRoleProvider(RefreshableCredentialProvider):
         return TemporaryCredential(Credential(sid, key, token), float(expired))
 
     def fetch_credential(self) -> TemporaryCredential:
-        import httpx  # noqa: PLC0415
+        import urllib3  # noqa: PLC0415
 
-        with httpx.Client(timeout=self._timeout(), trust_env=False) as http:
+        try:
             role = self.role_name
             if not role:
-                listing = http.get(self.roles_url)
-                role = self._role_or_error(listing.status_code, listing.text)
-            resp = http.get(self._credentials_url(role))
-            return self._parse(role, resp.status_code, resp.content)
+                status, listing = self._get(self.roles_url)
+                role = self._role_or_error(status, listing.decode("utf-8", "replace"))
+            status, body = self._get(self._credentials_url(role))
+        except urllib3.exceptions.HTTPError as exc:
+            raise CredentialsError(
+                f"the metadata service at {self.endpoint} did not answer ({type(exc).__name__})"
+            ) from None
+        return self._parse(role, status, body)
 
     async def afetch_credential(self) -> TemporaryCredential:
-        import httpx  # noqa: PLC0415
+        """The fetch in a worker thread: a refresh every few hours does not need an
+        event-loop HTTP session of its own, and never blocks the loop."""
+        import asyncio  # noqa: PLC0415
 
-        async with httpx.AsyncClient(timeout=self._timeout(), trust_env=False) as http:
-            role = self.role_name
-            if not role:
-                listing = await http.get(self.roles_url)
-                role = self._role_or_error(listing.status_code, listing.text)
-            resp = await http.get(self._credentials_url(role))
-            return self._parse(role, resp.status_code, resp.content)
+        return await asyncio.to_thread(self.fetch_credential)
 
 
 # --------------------------------------------------------------------------- STS AssumeRole

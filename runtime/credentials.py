@@ -81,6 +81,20 @@ def _redacted(value: object) -> str:
     return "None" if value is None else "'***'"
 
 
+def _check_secret(field: str, value: object) -> None:
+    """A credential part goes into a header: printable ASCII without whitespace.
+    The message names the field and the problem, never the value (a trailing newline
+    from a file or a secrets manager is the usual one)."""
+    if not isinstance(value, str) or not value:
+        raise CredentialsError(f"Credential.{field} must be a non-empty string")
+    if not value.isascii() or not value.isprintable() or any(c.isspace() for c in value):
+        where = "at its end" if value.strip() and value != value.rstrip() else "in it"
+        raise CredentialsError(
+            f"Credential.{field} holds whitespace, a control or a non-ASCII character "
+            f"{where}; check how it was read (a trailing newline is the usual cause)"
+        )
+
+
 @attrs.frozen
 class Credential:
     """A SecretId/SecretKey pair, with a token for temporary credentials.
@@ -94,13 +108,16 @@ class Credential:
 
     @secret_id.validator
     def _check_id(self, attribute: attrs.Attribute[str], value: str) -> None:
-        if not isinstance(value, str) or not value.strip():
-            raise CredentialsError("Credential.secret_id must be a non-empty string")
+        _check_secret("secret_id", value)
 
     @secret_key.validator
     def _check_key(self, attribute: attrs.Attribute[str], value: str) -> None:
-        if not isinstance(value, str) or not value.strip():
-            raise CredentialsError("Credential.secret_key must be a non-empty string")
+        _check_secret("secret_key", value)
+
+    @token.validator
+    def _check_token(self, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+        if value is not None:
+            _check_secret("token", value)
 
     def get_credential(self) -> Credential:
         """A Credential is its own (static) provider."""

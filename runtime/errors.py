@@ -125,8 +125,11 @@ class ResponseError(ClientError):
         excerpt: str = "",
         request_id: str | None = None,
     ) -> None:
-        detail = f"{message} (HTTP {status}"
-        detail += f", body starts {excerpt!r})" if excerpt else ", empty body)"
+        if status is None:
+            detail = f"{message} (body starts {excerpt!r})" if excerpt else message
+        else:
+            detail = f"{message} (HTTP {status}"
+            detail += f", body starts {excerpt!r})" if excerpt else ", empty body)"
         super().__init__(detail)
         self.request_id = request_id
         self.status = status

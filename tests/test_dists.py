@@ -31,7 +31,18 @@ VERSION = Project.read().version
 LICENSE = Path(__file__).resolve().parents[1] / "LICENSE"
 # tcapi-core's dependencies and theirs, pinned to this environment's versions, so
 # the venv gets what the suite is tested with (and pip's cache usually has it).
-DEPENDENCIES = ("httpx", "httpcore", "h11", "anyio", "idna", "certifi", "attrs", "sniffio")
+DEPENDENCIES = (
+    "attrs",
+    "urllib3",
+    "aiohttp",
+    "aiohappyeyeballs",
+    "aiosignal",
+    "frozenlist",
+    "multidict",
+    "propcache",
+    "yarl",
+    "idna",
+)
 
 # Run in the fresh venv with -I (no cwd, no PYTHONPATH, no user site): what a user
 # of the installed dists sees. Prints one JSON object.

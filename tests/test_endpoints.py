@@ -62,9 +62,14 @@ def test_regional_inserts_the_region() -> None:
             "not both",
         ),
         ({"region": "ap-guangzhou", "site": "international", "regional": True}, "has none"),
-        ({"region": "ap guangzhou", "regional": True}, "needs a region"),
+        ({"region": "ap guangzhou", "regional": True}, "does not look like a Tencent"),
     ],
 )
 def test_host_options_that_name_no_host_are_refused(options: dict[str, object], match: str) -> None:
     with pytest.raises(ConfigurationError, match=match):
         CvmClient(credential=CRED, **options)  # type: ignore[arg-type]
+
+
+def test_regional_without_a_region_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="regional=True needs a region"):
+        CommonClient("vpc", "2017-03-12", credential=CRED, regional=True)

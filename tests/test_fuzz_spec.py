@@ -363,7 +363,7 @@ def check_package(
         for m in members:
             if m.get("sensitive") and getattr(obj, member_py(m, members)) is not None:
                 assert f"{member_py(m, members)}='***'" in repr(obj), (name, m["name"])
-    client = pkg.FzClient(credential=object(), region="r")
+    client = pkg.FzClient(credential=object(), region="ap-guangzhou")
     sent: list[Any] = []
     client._invoke = lambda op, request, *rest: sent.append((op, request))
     for a in actions:
@@ -587,7 +587,7 @@ def test_hostile_descriptions_are_inert_docstrings_and_black_stable(tmp_path: Pa
     source = (tmp_path / "gen/fz/v20200101/models/thing.py").read_text()
     assert "{{ 7*7 }}" in source and "{% raw %}" in source and "49" not in source
     # The waiter really waits for those (odd) values.
-    client = pkg.FzClient(credential=object(), region="r")
+    client = pkg.FzClient(credential=object(), region="ap-guangzhou")
     answers = iter([{"State": "pending"}, {"State": waiter_states[0]}])
     client._invoke = lambda *a: pkg.models.DescribeThingResponse.from_dict(next(answers))
     done = client.wait_until_odd(thing=thing(), delay=0)
@@ -645,7 +645,7 @@ def test_keyword_builtin_and_own_names_get_distinct_safe_python_names(tmp_path: 
                 "class_": 1,
             }
         ).validate()
-    client = pkg.FzClient(credential=object(), region="r")
+    client = pkg.FzClient(credential=object(), region="ap-guangzhou")
     assert pkg.FzClient.close is not pkg.FzClient.close_ and callable(client.close_)
     client.close()  # still the base client's close()
 
@@ -808,7 +808,7 @@ def test_generated_module_level_names_never_collide(tmp_path: Path) -> None:
     actions.append({"action": "Importlib", "output": [mem("X")]})  # models/importlib.py
     folder = write_spec(tmp_path, service=service, actions=actions)
     pkg = generate(tmp_path, folder, formatted=True)
-    client = pkg.FzClient(credential=object(), region="r")
+    client = pkg.FzClient(credential=object(), region="ap-guangzhou")
     calls: list[str] = []
     pages = iter([{"Items": ["a", "b"], "Total": 3}, {"Items": ["c"], "Total": 3}])
 
@@ -863,7 +863,7 @@ def test_recursive_structures_generate_import_and_parse(tmp_path: Path) -> None:
     wire = {"Root": {"Kids": [{"Leaf": {"Back": {"Kids": []}, "V": 1.5}}], "Leaf": {"V": 2.0}}}
     resp = pkg.models.GetTreeResponse.from_dict(wire)
     assert resp.to_dict() == wire and resp.root.kids[0].leaf.back.kids == []
-    client = pkg.FzClient(credential=object(), region="r")
+    client = pkg.FzClient(credential=object(), region="ap-guangzhou")
     op: list[Any] = []
     client._invoke = lambda o, r, *rest: op.append(o)
     client.get_tree(root=resp.root)
@@ -887,7 +887,7 @@ def test_recursive_structures_generate_import_and_parse(tmp_path: Path) -> None:
     with pytest.raises(ResponseError, match=r"does not match the model \(RecursionError\)"):
         client._parse(op[0]._replace(parse=too_deep), 200, b'{"Response": {}}')
     odd = b'{"Response": {"Root": {"Kids": [{"Leaf": {"V": "x"}}]}}}'
-    strict = pkg.FzClient(credential=object(), region="r", strict_responses=True)
+    strict = pkg.FzClient(credential=object(), region="ap-guangzhou", strict_responses=True)
     with pytest.raises(ResponseError, match=r"member Root\.Kids\[0\]\.Leaf\.V: expected float"):
         strict._parse(op[0], 200, odd)
     kept = client._parse(op[0], 200, odd)  # tolerant by default: kept, listed, round-trips
@@ -968,7 +968,7 @@ def test_a_service_named_like_a_keyword_gets_a_package_with_an_underscore(
     folder = write_spec(tmp_path, service={"service": "class"}, actions=[{"action": "Get"}])
     pkg = generate(tmp_path, folder, package="class_", formatted=True)
     assert pkg.__name__ == "class_"
-    client = pkg.FzClient(credential=object(), region="r")
+    client = pkg.FzClient(credential=object(), region="ap-guangzhou")
     assert client.SERVICE.service == "class" and client.SERVICE.schema.package == "class_.v20200101"
 
 

@@ -11,7 +11,17 @@ import sys
 
 import tcapi
 
-HEAVY = ["attr", "attrs", "httpx", "ssl", "tcapi.credentials", "tcapi.retry", "logging.handlers"]
+HEAVY = [
+    "attr",
+    "attrs",
+    "urllib3",
+    "aiohttp",
+    "httpx",
+    "ssl",
+    "tcapi.credentials",
+    "tcapi.retry",
+    "logging.handlers",
+]
 
 
 def loaded_after(code: str) -> list[str]:
@@ -37,7 +47,10 @@ def test_the_first_client_loads_what_it_needs() -> None:
         "CvmClient(credential=Credential('AKIDx', 'k'), region='ap-guangzhou')"
     )
     modules = loaded_after(code)
-    assert {"attrs", "tcapi.credentials", "tcapi.retry", "httpx"} <= set(modules)
+    assert {"attrs", "tcapi.credentials", "tcapi.retry", "urllib3"} <= set(modules)
+    # The other transports' libraries stay unloaded (aiohttp loads with the first
+    # async request, httpx only for a caller's http_client).
+    assert [m for m in ("aiohttp", "httpx") if m in modules] == []
 
 
 def test_every_public_name_and_module_resolves_lazily() -> None:
