@@ -53,6 +53,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import _constants as C
 from ._fork import fork_safe_lock
+from ._tls import check_ca_bundle, ssl_context
 from ._transport import EVENT_STREAM, Timeouts, TransportSettings, is_event_stream
 from .errors import (
     ConfigurationError,
@@ -86,56 +87,6 @@ _SKIP_AUTO_HEADERS: Final = ("User-Agent", "Accept-Encoding")
 
 
 # --------------------------------------------------------------------------- TLS
-
-_SSL_CONTEXTS: dict[bool | str, ssl.SSLContext] = {}
-
-
-def ssl_context(verify: bool | str) -> ssl.SSLContext:
-    """The one shared client SSL context for a ``verify`` value (True: certifi's
-    CAs if certifi is installed, else the system store; a path: that CA bundle or
-    directory), built on first use and kept for the process. Building one costs
-    15-20 ms and ~0.8 MiB; every transport with the same ``verify`` reuses it.
-    ``verify=False`` has no context here (aiohttp's unverified one is used).
-
-    A missing or unreadable CA bundle is a :class:`ConfigurationError` naming it.
-    Not aiohttp-specific: the urllib3 transport could share this cache."""
-    context = _SSL_CONTEXTS.get(verify)
-    if context is not None:
-        return context
-    import ssl  # noqa: PLC0415
-
-    if verify is False:
-        raise ValueError("verify=False needs no SSL context (aiohttp's unverified one is used)")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, checks the hostname
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.set_alpn_protocols(["http/1.1"])
-    if verify is True:
-        try:
-            import certifi  # noqa: PLC0415
-        except ImportError:
-            context.load_default_certs()
-        else:
-            context.load_verify_locations(cafile=certifi.where())
-    else:
-        check_ca_bundle(verify)
-        try:
-            if os.path.isdir(verify):
-                context.load_verify_locations(capath=verify)
-            else:
-                context.load_verify_locations(cafile=verify)
-        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
-            raise ConfigurationError(
-                f"verify: could not load the CA bundle {verify!r} ({type(exc).__name__})"
-            ) from None
-    # Two tasks may build one at once: both are equal, the first one stays.
-    return _SSL_CONTEXTS.setdefault(verify, context)
-
-
-def check_ca_bundle(verify: bool | str) -> None:
-    """A ``verify=<path>`` that does not exist is a ConfigurationError naming it."""
-    if isinstance(verify, str) and not os.path.exists(verify):
-        raise ConfigurationError(f"verify: the CA bundle {verify!r} does not exist")
-
 
 # --------------------------------------------------------------------------- proxies
 

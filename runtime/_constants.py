@@ -24,8 +24,6 @@ DEFAULT_READ_TIMEOUT: Final = 30.0
 DEFAULT_WRITE_TIMEOUT: Final = 30.0
 DEFAULT_POOL_TIMEOUT: Final = 10.0
 DEFAULT_MAX_CONNECTIONS: Final = 100
-# httpcore rescans every idle connection on each request: keeping more alive is slower.
-DEFAULT_MAX_KEEPALIVE: Final = 20
 
 # Retries: attempts include the first try; delays are full-jitter exponential.
 DEFAULT_MAX_ATTEMPTS: Final = 3

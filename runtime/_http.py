@@ -7,15 +7,12 @@ Imported only when such a client is given: the default transports are urllib3
 
 from __future__ import annotations
 
-import os
-from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator
 from typing import Generic, TypeVar
 
 import httpx
 
 from . import _constants as C
-from ._fork import fork_safe_lock
 from ._transport import Timeouts, TransportSettings
 from .errors import (
     ConnectError,
@@ -27,13 +24,6 @@ from .errors import (
 def timeouts(connect: float, read: float) -> httpx.Timeout:
     return httpx.Timeout(
         connect=connect, read=read, write=C.DEFAULT_WRITE_TIMEOUT, pool=C.DEFAULT_POOL_TIMEOUT
-    )
-
-
-def limits() -> httpx.Limits:
-    return httpx.Limits(
-        max_connections=C.DEFAULT_MAX_CONNECTIONS,
-        max_keepalive_connections=C.DEFAULT_MAX_KEEPALIVE,
     )
 
 
@@ -141,78 +131,43 @@ class AsyncAnswer:
         await self._response.aclose()
 
 
-PoolT = TypeVar("PoolT", bound="httpx.HTTPTransport | httpx.AsyncHTTPTransport")
 ClientT = TypeVar("ClientT", bound="httpx.Client | httpx.AsyncClient")
 
 
-class _Transport(ABC, Generic[PoolT, ClientT]):
-    """What both transports share: the parsed URL, per-request timeouts and the
-    fork check.
+class _Transport(Generic[ClientT]):
+    """What both httpx transports share: the caller's client, the URL, and the
+    request they build (the client's own settings and hooks apply; a per-call
+    ``timeout`` overrides its timeouts). The caller's client is the caller's to
+    manage, across a fork too: ``close()`` leaves it open."""
 
-    A pool is tied to the process that opened it: a child of ``os.fork()`` that
-    wrote to an inherited keep-alive connection would share it with its parent
-    and read (or steal) the parent's answers. So each transport remembers the
-    pid that opened its pool and, in a child, opens a fresh one on first use,
-    leaving the inherited connections untouched for the parent. A caller-supplied
-    httpx client is the caller's to manage across a fork.
-    """
-
-    def __init__(self, settings: TransportSettings, client: ClientT | None = None) -> None:
+    def __init__(self, settings: TransportSettings, client: ClientT) -> None:
         self._settings = settings
         self._url = httpx.URL(settings.url)
-        timeout = timeouts(settings.connect_timeout, settings.read_timeout)
-        self._extensions = {"timeout": timeout.as_dict()}
-        self._pid = os.getpid()
-        self._lock = fork_safe_lock(self)
-        self._inherited: object = None  # the parent's pool, kept (not closed) in a child
-        self.is_closed = False
         self._client = client
-        self._pool: PoolT | None = None if client is not None else self._open()
-
-    @abstractmethod
-    def _open(self) -> PoolT:
-        """A new connection pool of this transport's kind."""
-
-    def _pool_after_fork(self) -> PoolT:
-        with self._lock:
-            if self._pid != os.getpid():
-                self._inherited, self._pool = self._pool, self._open()
-                self._pid = os.getpid()
-            assert self._pool is not None
-            return self._pool
+        self.is_closed = False
 
     def _request(
         self, headers: dict[str, str], body: bytes, timeout: Timeouts | None
     ) -> httpx.Request:
-        extensions = (
-            self._extensions
-            if timeout is None
-            else {"timeout": timeouts(timeout.connect, timeout.read).as_dict()}
+        if timeout is None:
+            return self._client.build_request("POST", self._url, content=body, headers=headers)
+        return self._client.build_request(
+            "POST",
+            self._url,
+            content=body,
+            headers=headers,
+            timeout=timeouts(timeout.connect, timeout.read),
         )
-        return httpx.Request(
-            "POST", self._url, headers=headers, content=body, extensions=extensions
-        )
 
 
-class SyncTransport(_Transport[httpx.HTTPTransport, httpx.Client]):
-    """POST a body, get (status, body back), over one keep-alive connection pool.
-
-    By default the pool is an ``httpx.HTTPTransport`` driven directly: a
-    Tencent Cloud call needs none of ``httpx.Client``'s cookies, redirects,
-    auth flows or header merging, and skipping them halves the client's CPU
-    per call. A caller-supplied ``httpx.Client`` is used as it is (its own
-    settings and hooks apply; ``timeout`` overrides its timeouts for a call).
-    """
-
-    def _open(self) -> httpx.HTTPTransport:
-        s = self._settings
-        return httpx.HTTPTransport(verify=s.verify, proxy=s.proxy, limits=limits())
+class SyncTransport(_Transport[httpx.Client]):
+    """POST a body with a caller's ``httpx.Client``, get (status, body) back."""
 
     def post(
         self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
     ) -> tuple[int, bytes | None]:
         """(status, body); the body is None, unread, when the answer is an event stream."""
-        response = self._send(headers, body, timeout)
+        response = self._client.send(self._request(headers, body, timeout), stream=True)
         try:
             if _is_event_stream(response):
                 return response.status_code, None
@@ -222,54 +177,22 @@ class SyncTransport(_Transport[httpx.HTTPTransport, httpx.Client]):
 
     def open(self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None) -> Answer:
         """Send, and return once the answer's headers are in (its body unread)."""
-        return Answer(self._send(headers, body, timeout), self._settings.url)
-
-    def _send(
-        self, headers: dict[str, str], body: bytes, timeout: Timeouts | None
-    ) -> httpx.Response:
-        pool = self._pool
-        if pool is None:
-            assert self._client is not None
-            client = self._client
-            if timeout is None:
-                request = client.build_request("POST", self._url, content=body, headers=headers)
-            else:
-                request = client.build_request(
-                    "POST",
-                    self._url,
-                    content=body,
-                    headers=headers,
-                    timeout=timeouts(timeout.connect, timeout.read),
-                )
-            return client.send(request, stream=True)
-        if self._pid != os.getpid():
-            pool = self._pool_after_fork()
-        return pool.handle_request(self._request(headers, body, timeout))
+        response = self._client.send(self._request(headers, body, timeout), stream=True)
+        return Answer(response, self._settings.url)
 
     def close(self) -> None:
-        """Close the pool this transport created (a caller's client stays open;
-        a forked child leaves the parent's pool alone)."""
-        if self._pool is not None and self._pid == os.getpid():
-            self._pool.close()
+        """Mark the transport closed; the caller's client stays open."""
         self.is_closed = True
 
 
-class AsyncTransport(_Transport[httpx.AsyncHTTPTransport, httpx.AsyncClient]):
-    """The asyncio twin of :class:`SyncTransport` (``httpx.AsyncHTTPTransport``).
-
-    After a fork it opens a fresh pool too: use the client from a new event
-    loop in the child (``asyncio.run``), never from the parent's.
-    """
-
-    def _open(self) -> httpx.AsyncHTTPTransport:
-        s = self._settings
-        return httpx.AsyncHTTPTransport(verify=s.verify, proxy=s.proxy, limits=limits())
+class AsyncTransport(_Transport[httpx.AsyncClient]):
+    """The asyncio twin of :class:`SyncTransport`, with a caller's ``httpx.AsyncClient``."""
 
     async def post(
         self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
     ) -> tuple[int, bytes | None]:
         """(status, body); the body is None, unread, when the answer is an event stream."""
-        response = await self._send(headers, body, timeout)
+        response = await self._client.send(self._request(headers, body, timeout), stream=True)
         try:
             if _is_event_stream(response):
                 return response.status_code, None
@@ -281,33 +204,9 @@ class AsyncTransport(_Transport[httpx.AsyncHTTPTransport, httpx.AsyncClient]):
         self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
     ) -> AsyncAnswer:
         """Send, and return once the answer's headers are in (its body unread)."""
-        return AsyncAnswer(await self._send(headers, body, timeout), self._settings.url)
-
-    async def _send(
-        self, headers: dict[str, str], body: bytes, timeout: Timeouts | None
-    ) -> httpx.Response:
-        pool = self._pool
-        if pool is None:
-            assert self._client is not None
-            client = self._client
-            if timeout is None:
-                request = client.build_request("POST", self._url, content=body, headers=headers)
-            else:
-                request = client.build_request(
-                    "POST",
-                    self._url,
-                    content=body,
-                    headers=headers,
-                    timeout=timeouts(timeout.connect, timeout.read),
-                )
-            return await client.send(request, stream=True)
-        if self._pid != os.getpid():
-            pool = self._pool_after_fork()
-        return await pool.handle_async_request(self._request(headers, body, timeout))
+        response = await self._client.send(self._request(headers, body, timeout), stream=True)
+        return AsyncAnswer(response, self._settings.url)
 
     async def aclose(self) -> None:
-        """Close the pool this transport created (a caller's client stays open;
-        a forked child leaves the parent's pool alone)."""
-        if self._pool is not None and self._pid == os.getpid():
-            await self._pool.aclose()
+        """Mark the transport closed; the caller's client stays open."""
         self.is_closed = True

@@ -63,6 +63,7 @@ from urllib3.connection import ProxyConfig as _ProxyConfig
 
 from . import _constants as C
 from ._fork import fork_safe_lock
+from ._tls import check_ca_bundle, ssl_context
 from ._transport import Timeouts, TransportSettings, is_event_stream
 from .errors import (
     ConfigurationError,
@@ -97,55 +98,6 @@ _STATUS_IN = re.compile(r"\b([1-5]\d\d)\b").search
 
 
 # --------------------------------------------------------------------------- TLS
-
-
-_contexts: dict[bool | str, ssl.SSLContext] = {}
-
-
-def ssl_context(verify: bool | str) -> ssl.SSLContext:
-    """The SSL context for ``verify``, built on first use and shared by every
-    transport with the same setting (a context costs ~15 ms and ~0.8 MiB)."""
-    context = _contexts.get(verify)
-    if context is None:
-        # Two threads may build one each at once; both are valid, one is kept.
-        context = _contexts.setdefault(verify, _build_context(verify))
-    return context
-
-
-def _build_context(verify: bool | str) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.set_alpn_protocols(["http/1.1"])
-    if verify is False:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    if verify is True:
-        try:
-            import certifi  # noqa: PLC0415 - only for the first https connection
-        except ImportError:
-            context.load_default_certs()
-        else:
-            context.load_verify_locations(cafile=certifi.where())
-        return context
-    _check_ca_path(verify)
-    try:
-        if os.path.isdir(verify):
-            context.load_verify_locations(capath=verify)
-        else:
-            context.load_verify_locations(cafile=verify)
-    except (OSError, ssl.SSLError) as exc:
-        error = ConfigurationError(
-            f"verify={verify!r}: the CA bundle could not be loaded ({_describe(exc)})"
-        )
-    else:
-        return context
-    raise error
-
-
-def _check_ca_path(verify: str) -> None:
-    if not os.path.exists(verify):
-        raise ConfigurationError(f"verify={verify!r}: no CA bundle (file or directory) there")
 
 
 # --------------------------------------------------------------------------- proxies
@@ -642,7 +594,7 @@ class Urllib3Transport:
         if isinstance(settings.verify, str) and (
             self._tls or (self._proxy is not None and self._proxy.scheme == "https")
         ):
-            _check_ca_path(settings.verify)
+            check_ca_bundle(settings.verify)
         forwarding = self._proxy is not None and not self._tls
         target = f"{scheme}://{self._authority}{path}" if forwarding else path
         if _CONTROL(target):

@@ -930,7 +930,7 @@ async def test_a_tls_handshake_failure_is_a_connect_error() -> None:
 
 
 def test_an_http_endpoint_builds_no_ssl_context() -> None:
-    import tcapi._aiohttp as module
+    import tcapi._tls as module  # the contexts both transports share
 
     with keep_alive_server() as server:
         before = dict(module._SSL_CONTEXTS)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from tcapi import _urllib3
+from tcapi import _tls, _urllib3
 from tcapi._transport import Timeouts, TransportSettings
 from tcapi._urllib3 import Urllib3Transport
 from tcapi.errors import (
@@ -890,13 +890,13 @@ def test_tls_with_a_ca_bundle_works_and_the_context_is_shared(cert: Cert, tmp_pa
     with scripted_tls_server(cert.server_context()) as (url, _):
         first = transport(url + "/", verify=bundle)
         second = transport(url + "/", verify=bundle)
-        assert bundle not in _urllib3._contexts  # no SSL work before the first connection
+        assert bundle not in _tls._SSL_CONTEXTS  # no SSL work before the first connection
         assert post(first, url + "/")[0] == 200
-        context = _urllib3._contexts[bundle]
+        context = _tls._SSL_CONTEXTS[bundle]
         assert post(second, url + "/")[0] == 200
         first.close()
         second.close()
-    assert _urllib3._contexts[bundle] is context
+    assert _tls._SSL_CONTEXTS[bundle] is context
 
 
 def test_tls_with_a_ca_directory_works(cert: Cert, tmp_path: Path) -> None:
@@ -935,7 +935,7 @@ def test_http_endpoints_build_no_ssl_context(tmp_path: Path) -> None:
         t = transport(url + "/", verify=unique)
         assert post(t, url + "/")[0] == 200
         t.close()
-    assert unique not in _urllib3._contexts
+    assert unique not in _tls._SSL_CONTEXTS
 
 
 def test_tls_handshake_failure_is_a_connect_error() -> None:
