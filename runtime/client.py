@@ -847,7 +847,9 @@ class _ClientCore:
             warnings.warn(f"{action} is deprecated by the API", DeprecationWarning, stacklevel=4)
         if request is None:
             assert op.request is not None
-            request = op.request(**params)
+            from ._kwargs import build_request  # noqa: PLC0415
+
+            request = build_request(action, op.request, params)
         elif params:
             raise TypeError(f"{action}: pass a request object or keyword arguments, not both")
         return op, request
