@@ -54,7 +54,7 @@ from urllib.parse import unquote, urlsplit
 from . import _constants as C
 from ._fork import fork_safe_lock
 from ._tls import check_ca_bundle, ssl_context
-from ._transport import EVENT_STREAM, Timeouts, TransportSettings, is_event_stream
+from ._transport import EVENT_STREAM, Reply, Timeouts, TransportSettings, is_event_stream
 from .errors import (
     ConfigurationError,
     ConnectError,
@@ -256,10 +256,13 @@ class _Attempt:
         "read",
         "task",
         "undone",
+        "until",
     )
 
-    def __init__(self, read: float, task: asyncio.Task[Any]) -> None:
+    def __init__(self, read: float, task: asyncio.Task[Any], until: float | None = None) -> None:
         self.read = read
+        self.until = until
+        """The call's deadline (``time.monotonic()``, the loop's clock), if any."""
         self.task = task
         self.cancelling = task.cancelling()
         self.connected = False
@@ -270,7 +273,11 @@ class _Attempt:
 
     def arm(self, loop: asyncio.AbstractEventLoop) -> None:
         self.connected = True
-        self.deadline = deadline = loop.time() + self.read
+        deadline = loop.time() + self.read
+        until = self.until
+        if until is not None and until < deadline:
+            deadline = until
+        self.deadline = deadline
         self.handle = loop.call_at(deadline, self._expire)
 
     def _expire(self) -> None:
@@ -402,7 +409,7 @@ class AiohttpTransport:
                     }
                 else:  # sent to the proxy with the request itself
                     self._plain_proxy_auth = proxy.authorization
-        self._timeouts: dict[tuple[Timeouts | None, bool], aiohttp.ClientTimeout] = {}
+        self._timeouts: dict[tuple[tuple[float, float] | None, bool], aiohttp.ClientTimeout] = {}
         self._read_timeout = settings.read_timeout
         self._loop: asyncio.AbstractEventLoop | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -482,12 +489,12 @@ class AiohttpTransport:
         connect (with a proxy's CONNECT and the TLS handshake), ``sock_connect``
         each connect attempt; the answer's wall-clock bound is tcapi's own deadline,
         and a stream's body (not bounded in total) gets ``sock_read`` per read."""
-        key = (timeout, stream)
+        key = (None if timeout is None else (timeout.connect, timeout.read), stream)
         found = self._timeouts.get(key)
         if found is None:
             import aiohttp  # noqa: PLC0415
 
-            connect, read = timeout or self._settings.timeouts
+            connect, read = (timeout or self._settings.timeouts)[:2]
             found = aiohttp.ClientTimeout(
                 total=None,
                 connect=connect,
@@ -503,8 +510,9 @@ class AiohttpTransport:
 
     async def post(
         self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
-    ) -> tuple[int, bytes | None]:
-        """(status, body); the body is None, unread, when the answer is an event stream."""
+    ) -> Reply:
+        """(status, body, Retry-After); the body is None, unread, when the answer is
+        an event stream."""
         task = asyncio.current_task()
         assert task is not None, "call it from a task"
         loop = task.get_loop()
@@ -513,7 +521,11 @@ class AiohttpTransport:
             session = self._session_for(loop)
         if self._plain_proxy_auth is not None:
             headers = {**headers, "Proxy-Authorization": self._plain_proxy_auth}
-        attempt = _Attempt(self._read_timeout if timeout is None else timeout.read, task)
+        attempt = (
+            _Attempt(self._read_timeout, task)
+            if timeout is None
+            else _Attempt(timeout.read, task, timeout.deadline)
+        )
         token = _ATTEMPT.set(attempt)
         try:
             response = await session.request(
@@ -526,10 +538,11 @@ class AiohttpTransport:
             )
             try:
                 status = response.status
-                content_type = response.headers.get("Content-Type")
+                fields = response.headers
+                content_type = fields.get("Content-Type")
                 if content_type is not None and content_type.startswith(EVENT_STREAM):
-                    return status, None
-                return status, await self._read(response)
+                    return status, None, fields.get("Retry-After")
+                return status, await self._read(response), fields.get("Retry-After")
             finally:
                 response.release()
         except TencentCloudError:
@@ -559,7 +572,11 @@ class AiohttpTransport:
             session = self._session_for(loop)
         if self._plain_proxy_auth is not None:
             headers = {**headers, "Proxy-Authorization": self._plain_proxy_auth}
-        attempt = _Attempt(self._read_timeout if timeout is None else timeout.read, task)
+        attempt = (
+            _Attempt(self._read_timeout, task)
+            if timeout is None
+            else _Attempt(timeout.read, task, timeout.deadline)
+        )
         token = _ATTEMPT.set(attempt)
         try:
             response = await session.request(

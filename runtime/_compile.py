@@ -27,6 +27,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from .errors import InvalidParameterError
 from .model import (
     INT64_MAX,
     INT64_MIN,
@@ -94,6 +95,7 @@ def _namespace(schema: ServiceSchema, model: ModelSchema) -> dict[str, Any]:
         "Mapping": Mapping,
         "NotAnObject": NotAnObject,
         "_as_object": _as_object,
+        "_wrong_structure": _wrong_structure,
         "_null": _null,
         "_fix": _fix,
         "_fix_shape": _fix_shape,
@@ -124,7 +126,7 @@ def _check(m: Member, i: int, v: str, field: str) -> list[str]:
     if m.is_structure:
         return [
             f"if not isinstance({v}, C{i}):",
-            f"    raise wrong_type({field}, {t!r}, {v})",
+            f"    raise _wrong_structure({field}, {t!r}, {v})",
             f"{v}.validate({field} + '.')",
         ]
     if t == "binary":  # a file part of a multipart request: bytes, or text sent as UTF-8
@@ -349,6 +351,18 @@ def _source(model: ModelSchema, response: bool) -> str:
 
 
 # --------------------------------------------------------------------------- rare paths
+
+
+def _wrong_structure(field: str, name: str, value: object) -> InvalidParameterError:
+    """A structure member holding something else; for a mapping, how to build the
+    model (a generated method's keyword arguments take mappings, a model does not)."""
+    if not isinstance(value, Mapping):
+        return wrong_type(field, name, value)
+    return InvalidParameterError(
+        f"parameter {field}: expected {name}, got {type(value).__name__} (build it with "
+        f"models.{name}(...) or models.{name}.from_dict(...))",
+        field=field,
+    )
 
 
 def _as_object(data: object) -> Mapping[str, Any]:

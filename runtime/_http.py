@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 import httpx
 
 from . import _constants as C
-from ._transport import Timeouts, TransportSettings
+from ._transport import Reply, Timeouts, TransportSettings
 from .errors import (
     ConnectError,
     RequestTimeoutError,
@@ -163,15 +163,15 @@ class _Transport(Generic[ClientT]):
 class SyncTransport(_Transport[httpx.Client]):
     """POST a body with a caller's ``httpx.Client``, get (status, body) back."""
 
-    def post(
-        self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
-    ) -> tuple[int, bytes | None]:
-        """(status, body); the body is None, unread, when the answer is an event stream."""
+    def post(self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None) -> Reply:
+        """(status, body, Retry-After); the body is None, unread, when the answer is
+        an event stream."""
         response = self._client.send(self._request(headers, body, timeout), stream=True)
         try:
+            retry_after = response.headers.get("retry-after")
             if _is_event_stream(response):
-                return response.status_code, None
-            return response.status_code, response.read()
+                return response.status_code, None, retry_after
+            return response.status_code, response.read(), retry_after
         finally:
             response.close()
 
@@ -190,13 +190,15 @@ class AsyncTransport(_Transport[httpx.AsyncClient]):
 
     async def post(
         self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
-    ) -> tuple[int, bytes | None]:
-        """(status, body); the body is None, unread, when the answer is an event stream."""
+    ) -> Reply:
+        """(status, body, Retry-After); the body is None, unread, when the answer is
+        an event stream."""
         response = await self._client.send(self._request(headers, body, timeout), stream=True)
         try:
+            retry_after = response.headers.get("retry-after")
             if _is_event_stream(response):
-                return response.status_code, None
-            return response.status_code, await response.aread()
+                return response.status_code, None, retry_after
+            return response.status_code, await response.aread(), retry_after
         finally:
             await response.aclose()
 

@@ -2,9 +2,10 @@
 what it returns, and which typed errors it raises. No HTTP library is imported here.
 
 A transport POSTs one prepared request (headers and body already signed) to the
-client's URL and answers with ``(status, body)``; ``body`` is None, unread, when
-the answer is an event stream (``text/event-stream``), which only ``open()``
-reads. Implementations: ``_urllib3`` (sync default), ``_aiohttp`` (async
+client's URL and answers with ``(status, body, retry_after)``; ``body`` is None,
+unread, when the answer is an event stream (``text/event-stream``), which only
+``open()`` reads; ``retry_after`` is the answer's ``Retry-After`` header as sent
+(None without one). Implementations: ``_urllib3`` (sync default), ``_aiohttp`` (async
 default), ``_http`` (httpx: a caller's own ``http_client=``).
 
 Every failure is one of tcapi's typed errors, never the library's:
@@ -26,7 +27,7 @@ Messages name the URL and the library's exception class, never header values
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Final, NamedTuple, Protocol
+from typing import Final, NamedTuple, Protocol, TypeAlias
 
 EVENT_STREAM: Final = "text/event-stream"
 DEFAULT_MAX_BODY: Final = 64 * 1024 * 1024
@@ -36,10 +37,17 @@ of the catalog are far smaller; configurable per client)."""
 
 class Timeouts(NamedTuple):
     """Seconds: to connect, and to wait for the answer (also a wall-clock bound on
-    reading one answer's headers and body)."""
+    reading one answer's headers and body). ``deadline`` (a ``time.monotonic()``
+    instant) ends the attempt wherever it is, connecting or reading: the call's
+    ``total_timeout``."""
 
     connect: float
     read: float
+    deadline: float | None = None
+
+
+Reply: TypeAlias = tuple[int, bytes | None, str | None]
+"""What ``post()`` returns: (status, body or None for an event stream, Retry-After)."""
 
 
 class TransportSettings(NamedTuple):
@@ -78,6 +86,33 @@ def _without_password(url: str) -> str:
     return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
 
 
+MAX_RETRY_AFTER: Final = 24 * 3600.0
+"""Seconds: a longer ``Retry-After`` is taken as this (the policy's ``max_delay``
+decides anyway)."""
+
+
+def parse_retry_after(value: str) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value: delay-seconds (``"3"``, also
+    ``"1.5"``) or an HTTP-date; None when it is neither (then it is ignored)."""
+    text = value.strip()
+    if not text:
+        return None
+    if text.isascii() and text.replace(".", "", 1).isdigit():
+        seconds = float(text)
+    else:
+        import email.utils  # noqa: PLC0415 - dates are rare
+        import time  # noqa: PLC0415
+
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # RFC 9110: an HTTP-date is always GMT
+            return None
+        seconds = when.timestamp() - time.time()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
 def is_event_stream(content_type: str | None) -> bool:
     return bool(content_type) and str(content_type).startswith(EVENT_STREAM)
 
@@ -114,10 +149,8 @@ class AsyncAnswer(Protocol):
 class SyncTransport(Protocol):
     is_closed: bool
 
-    def post(
-        self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
-    ) -> tuple[int, bytes | None]:
-        """(status, body); None for an event stream's (unread) body."""
+    def post(self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None) -> Reply:
+        """(status, body, Retry-After); None for an event stream's (unread) body."""
 
     def open(self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None) -> Answer:
         """Send, and return once the answer's headers are in."""
@@ -130,7 +163,7 @@ class AsyncTransport(Protocol):
 
     async def post(
         self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
-    ) -> tuple[int, bytes | None]: ...
+    ) -> Reply: ...
 
     async def open(
         self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None

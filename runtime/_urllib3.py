@@ -64,7 +64,7 @@ from urllib3.connection import ProxyConfig as _ProxyConfig
 from . import _constants as C
 from ._fork import fork_safe_lock
 from ._tls import check_ca_bundle, ssl_context
-from ._transport import Timeouts, TransportSettings, is_event_stream
+from ._transport import Reply, Timeouts, TransportSettings, is_event_stream
 from .errors import (
     ConfigurationError,
     ConnectError,
@@ -617,16 +617,15 @@ class Urllib3Transport:
 
     # ------------------------------------------------------------------ the seam
 
-    def post(
-        self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None
-    ) -> tuple[int, bytes | None]:
-        """(status, body); None for an event stream's (unread) body."""
+    def post(self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None) -> Reply:
+        """(status, body, Retry-After); None for an event stream's (unread) body."""
         t = self._timeouts if timeout is None else timeout
         conn, response = self._exchange(headers, body, t)
-        if is_event_stream(response.fields.get("content-type")):
+        fields = response.fields
+        if is_event_stream(fields.get("content-type")):
             conn.close()
-            return response.status, None
-        return response.status, self._read_body(conn, response, None)
+            return response.status, None, fields.get("retry-after")
+        return response.status, self._read_body(conn, response, None), fields.get("retry-after")
 
     def open(self, headers: dict[str, str], body: bytes, timeout: Timeouts | None = None) -> Answer:
         """Send, and return once the answer's headers are in."""
@@ -789,8 +788,9 @@ class Urllib3Transport:
         error: TencentCloudError | None = None
         invalid: TencentCloudError | None = None
         failed_write: str | None = None  # what broke the write (its description only)
+        limit = t.read if t.deadline is None else min(t.read, t.deadline - time.monotonic())
         try:
-            self._write(conn, headers, body, t.read)
+            self._write(conn, headers, body, limit)
         except _Failure as exc:  # a header is not valid HTTP: nothing was written
             invalid = exc.error
         except TimeoutError:
@@ -813,6 +813,8 @@ class Urllib3Transport:
             raise error
         reader = conn.reader
         reader.deadline = time.monotonic() + t.read
+        if t.deadline is not None and t.deadline < reader.deadline:
+            reader.deadline = t.deadline  # the call's total_timeout comes first
         reader.wait = _INFINITY
         reader.budget = _HEAD_BUDGET
         conn.fp = io.BufferedReader(reader, _BUFFER_SIZE)
@@ -843,6 +845,9 @@ class Urllib3Transport:
         else:
             rest = body
         sock = conn.sock
+        if limit <= 0.0:  # the call's deadline passed while connecting
+            conn.unsent = True
+            raise TimeoutError
         sock.settimeout(limit)
         # A failed first send() handed nothing to the kernel; over TLS, nothing the
         # server can decrypt only if the request fitted one record.

@@ -29,7 +29,7 @@ from typing import (
 )
 
 from . import _constants as C
-from ._transport import DEFAULT_MAX_BODY
+from ._transport import DEFAULT_MAX_BODY, Timeouts, parse_retry_after
 from .errors import (
     COMMON_ERRORS,
     ApiError,
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
         AsyncAnswer,
         AsyncTransport,
         SyncTransport,
-        Timeouts,
         TransportSettings,
     )
     from .breaker import CircuitBreaker
@@ -249,6 +248,10 @@ def _log_safe(text: str) -> str:
     printable, bounded, so it cannot forge log records or carry terminal escapes."""
     return _excerpt(text.encode("utf-8", "replace"))
 
+
+_DEADLINE_SLACK = 0.01
+"""Seconds: an attempt that failed this close to the call's deadline was ended by it
+(event loops fire timers up to a clock tick early)."""
 
 _REGION = re.compile(r"[a-z]{2,}(?:-[a-z0-9]+)+")
 """The shape of a region: ``ap-guangzhou``, ``na-siliconvalley``, ``ap-shanghai-fsi``."""
@@ -879,6 +882,15 @@ class _ClientCore:
             raise error
         return wait
 
+    def _bounded(self, call: _Call) -> Timeouts:
+        """This attempt's timeouts under the call's deadline (``total_timeout``):
+        neither the connect nor the answer may outlast it."""
+        deadline = call.deadline
+        assert deadline is not None
+        connect, read = (self._timeout or self._transport_settings.timeouts)[:2]
+        left = max(deadline - time.monotonic(), 0.001)
+        return Timeouts(min(connect, left), min(read, left), deadline)
+
     def _route(self, call: _Call) -> _Route:
         """The endpoint for this attempt: the backup while the breaker is open."""
         breaker = self._breaker
@@ -913,9 +925,33 @@ class _ClientCore:
         if self._throttle is not None and isinstance(error, RequestLimitExceeded):
             self._throttle.throttled(self.SERVICE.service, op.action)
         retry = call.retry
+        if (
+            call.deadline is not None
+            and isinstance(error, TransportError)
+            and time.monotonic() >= call.deadline - _DEADLINE_SLACK
+        ):
+            _note(
+                error,
+                f"the call's total_timeout of {retry.total_timeout:g}s ended attempt "
+                f"{call.attempt} of {op.action}",
+            )
+            self._give_up(call, error)
+            return None
         delay = retry.next_delay(call.attempt, error, op.idempotent)
         if delay is None:
-            if call.attempt > 1 and retry.retry_on(error, op.idempotent):
+            if (
+                error.retry_after is not None
+                and error.retry_after > retry.max_delay
+                and call.attempt < retry.max_attempts
+                and retry.retry_on(error, op.idempotent)
+            ):
+                _note(
+                    error,
+                    f"not retried: the server asked to wait {error.retry_after:g}s "
+                    f"(Retry-After), more than the retry policy's max_delay of "
+                    f"{retry.max_delay:g}s",
+                )
+            elif call.attempt > 1 and retry.retry_on(error, op.idempotent):
                 _note(error, f"gave up on {op.action} after {call.attempt} attempts")
             self._give_up(call, error)
             return None
@@ -1094,16 +1130,18 @@ class SyncClient(_ClientCore):
             route = self._route(call)
             call.started = time.perf_counter()
             status: int | None = None
+            retry_after: str | None = None
             try:
                 cred = None if op.unsigned else self._credentials.get_credential()
                 headers = self._sign(op, body, cred, route, own)
                 transport = self._transports[route.slot]
+                timeout = self._timeout if call.deadline is None else self._bounded(call)
                 try:
                     if stream:
-                        answer = transport.open(headers, body, self._timeout)
+                        answer = transport.open(headers, body, timeout)
                         code = status = answer.status
                     else:
-                        code, content = transport.post(headers, body, self._timeout)
+                        code, content, retry_after = transport.post(headers, body, timeout)
                         status = code
                 except self._http_errors as exc:
                     raise self._translate(exc, route.url) from None
@@ -1112,6 +1150,8 @@ class SyncClient(_ClientCore):
                 else:
                     result = self._parse(op, code, content)
             except TencentCloudError as error:
+                if retry_after is not None:
+                    error.retry_after = parse_retry_after(retry_after)
                 delay = self._failed(call, route, error, status)
                 if delay is None:
                     raise
@@ -1249,16 +1289,18 @@ class AsyncClient(_ClientCore):
             route = self._route(call)
             call.started = time.perf_counter()
             status: int | None = None
+            retry_after: str | None = None
             try:
                 cred = None if op.unsigned else await self._credential_async()
                 headers = self._sign(op, body, cred, route, own)
                 transport = self._transports[route.slot]
+                timeout = self._timeout if call.deadline is None else self._bounded(call)
                 try:
                     if stream:
-                        answer = await transport.open(headers, body, self._timeout)
+                        answer = await transport.open(headers, body, timeout)
                         code = status = answer.status
                     else:
-                        code, content = await transport.post(headers, body, self._timeout)
+                        code, content, retry_after = await transport.post(headers, body, timeout)
                         status = code
                 except self._http_errors as exc:
                     raise self._translate(exc, route.url) from None
@@ -1267,6 +1309,8 @@ class AsyncClient(_ClientCore):
                 else:
                     result = self._parse(op, code, content)
             except TencentCloudError as error:
+                if retry_after is not None:
+                    error.retry_after = parse_retry_after(retry_after)
                 delay = self._failed(call, route, error, status)
                 if delay is None:
                     raise

@@ -30,6 +30,9 @@ class TencentCloudError(Exception):
     (a read timeout, a reset after sending, a 5xx gateway page, ``InternalError``)
     and the action is not idempotent, so the client did not repeat it: check
     whether it took effect before calling it again."""
+    retry_after: float | None = None
+    """Seconds the answer asked the client to wait before trying again (its
+    ``Retry-After`` header), if it said; the retry policy waits at least this long."""
     note: str | None = None
     """What the client adds about the call, e.g. why it was not retried; part of
     ``str()``. ``message`` stays exactly what the server (or transport) said."""

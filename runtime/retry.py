@@ -47,11 +47,13 @@ def not_processed(error: TencentCloudError) -> bool:
 def may_have_been_processed(error: TencentCloudError) -> bool:
     """The request may have reached the server and been acted on, but no answer
     says how it went: a read timeout, a reset or a cut-off body after sending, a
-    5xx or non-JSON gateway page, ``InternalError`` or ``ServiceUnavailable``."""
+    5xx gateway page, a 2xx answer that cannot be read (not JSON, no
+    ``Response``, over ``max_body``), ``InternalError`` or ``ServiceUnavailable``."""
     if isinstance(error, TransportError):
         return error.sent
     if isinstance(error, ResponseError):
-        return error.status is not None and error.status >= 500
+        status = error.status
+        return status is not None and (status >= 500 or 200 <= status < 300)
     return isinstance(error, InternalError | ServiceUnavailable)
 
 
@@ -110,9 +112,11 @@ class RetryPolicy:
     """How a client retries. ``max_attempts=1`` turns retries off.
 
     ``total_timeout`` (seconds, or None for none) is a deadline for the whole
-    call: no retry sleeps or starts past it, and the last error is raised with
-    a note saying so (an attempt already under way is bounded by the read
-    timeout). ``retry_on`` is the retry condition; ``on_retry`` is called with
+    call: no retry sleeps or starts past it, an attempt under way (connecting,
+    sending or reading) ends when it passes, and the last error is raised with a
+    note saying so. A retryable answer's ``Retry-After`` (seconds or an HTTP-date)
+    is waited at least, within ``max_delay``: a server asking for longer is not
+    retried. ``retry_on`` is the retry condition; ``on_retry`` is called with
     a :class:`RetryEvent` before each retry's sleep (an exception it raises
     ends the call).
     """
@@ -145,7 +149,13 @@ class RetryPolicy:
         """
         if attempt >= self.max_attempts or not self.retry_on(error, idempotent):
             return None
-        return backoff_delay(attempt, self.base_delay, self.max_delay)
+        delay = backoff_delay(attempt, self.base_delay, self.max_delay)
+        asked = error.retry_after
+        if asked is not None:
+            if asked > self.max_delay:
+                return None  # the server asks for longer than this policy waits
+            delay = max(delay, asked)
+        return delay
 
 
 NO_RETRY = RetryPolicy(max_attempts=1)

@@ -216,7 +216,10 @@ def test_what_is_sent_decides_what_is_safe() -> None:
         assert is_retryable(err, idempotent=False) is safe
         assert is_retryable(err, idempotent=True) is (safe or maybe)
     assert may_have_been_processed(ResponseError("x", status=502))
-    assert not may_have_been_processed(ResponseError("x", status=200))
+    # a 2xx the client cannot read may be a success; a 4xx page was a refusal
+    assert may_have_been_processed(ResponseError("x", status=200))
+    assert not may_have_been_processed(ResponseError("x", status=403))
+    assert not may_have_been_processed(ResponseError("x"))
     assert not_processed(errors.RequestLimitExceededUinLimitExceeded("x"))
     assert may_have_been_processed(errors.ServiceUnavailable("x"))
     assert not is_retryable(errors.FailedOperation("x"), idempotent=True)

@@ -309,7 +309,7 @@ async def test_answers_and_reuses_the_connection() -> None:
     with keep_alive_server() as server:
         transport = AiohttpTransport(settings(server.url))
         for _ in range(3):
-            status, body = await transport.post(headers(server), b'{"A":1}')
+            status, body, _ = await transport.post(headers(server), b'{"A":1}')
             assert (status, body) == (200, OK_BODY)
         assert server.connections == 1  # keep-alive: one connection for three calls
         request = server.requests[0]
@@ -333,7 +333,7 @@ async def test_32_concurrent_calls_on_one_transport() -> None:
                 results = await asyncio.gather(
                     *(transport.post(headers(server), b"{}") for _ in range(32))
                 )
-                assert results == [(200, OK_BODY)] * 32
+                assert results == [(200, OK_BODY, None)] * 32
             assert server.connections <= 32  # the second round reused the first's
             assert len(server.requests) == 64
         finally:
@@ -360,7 +360,7 @@ async def test_an_event_stream_is_not_read_by_post_and_streams_through_open() ->
     with serve(handler) as server:
         transport = AiohttpTransport(settings(server.url))
         try:
-            assert await transport.post(headers(), b"{}") == (200, None)
+            assert (await transport.post(headers(), b"{}"))[:2] == (200, None)
             answer_ = await transport.open(headers(), b"{}")
             assert answer_.status == 200 and answer_.is_event_stream
             assert answer_.request_id == "rid-stream"
@@ -368,7 +368,7 @@ async def test_an_event_stream_is_not_read_by_post_and_streams_through_open() ->
             assert b"".join(received) == b"".join(events)
             await answer_.close()
             # the stream was read to its end: its connection is reused
-            status, body = await transport.post(headers(), b"{}")
+            status, body, _ = await transport.post(headers(), b"{}")
             assert status == 200 and body is None
         finally:
             await transport.aclose()
@@ -631,7 +631,7 @@ async def test_cancellation_propagates_and_drops_the_connection() -> None:
             assert closed.wait(2)  # the connection was closed, not left in use
             connector = connector_of(transport)
             assert not connector._acquired
-            assert await transport.post(headers(), b"{}") == (200, OK_BODY)
+            assert (await transport.post(headers(), b"{}"))[:2] == (200, OK_BODY)
         finally:
             await transport.aclose()
 
@@ -679,7 +679,7 @@ async def test_the_body_cap(framing: str) -> None:
     with serve(handler) as server:
         transport = AiohttpTransport(settings(server.url, max_body=100_000))
         try:
-            assert await transport.post(headers(), b"small") == (200, b"[1]")
+            assert (await transport.post(headers(), b"small"))[:2] == (200, b"[1]")
             with pytest.raises(ResponseError) as info:
                 await transport.post(headers(), b"big")
             answer_ = await transport.open(headers(), b"big")
@@ -689,7 +689,7 @@ async def test_the_body_cap(framing: str) -> None:
             with pytest.raises(ResponseError):
                 async for _ in answer_.chunks():
                     pass
-            assert await transport.post(headers(), b"small") == (200, b"[1]")
+            assert (await transport.post(headers(), b"small"))[:2] == (200, b"[1]")
         finally:
             await transport.aclose()
     assert "max_body" in str(info.value) and "100000" in str(info.value)
@@ -749,7 +749,7 @@ async def test_a_body_compressed_anyway_is_decoded(encoding: str) -> None:
     with keep_alive_server(reply) as server:
         transport = AiohttpTransport(settings(server.url))
         try:
-            assert await transport.post(headers(), b"{}") == (200, OK_BODY)
+            assert (await transport.post(headers(), b"{}"))[:2] == (200, OK_BODY)
         finally:
             await transport.aclose()
 
@@ -790,7 +790,7 @@ async def test_a_header_value_aiohttp_refuses_is_not_sent_and_not_quoted() -> No
             bad = {**headers(), "X-TC-Token": SECRET_TOKEN + "\r\nX-Injected: 1"}
             with pytest.raises(TransportError) as info:
                 await transport.post(bad, b"{}")
-            assert await transport.post(headers(), b"{}") == (200, OK_BODY)
+            assert (await transport.post(headers(), b"{}"))[:2] == (200, OK_BODY)
         finally:
             await transport.aclose()
     assert info.value.sent is False
@@ -885,7 +885,7 @@ async def test_tls_with_a_self_signed_certificate(
             transport = AiohttpTransport(settings(server.url, verify=verify))
             try:
                 for _ in range(2):
-                    assert await transport.post(headers(), b"{}") == (200, OK_BODY)
+                    assert (await transport.post(headers(), b"{}"))[:2] == (200, OK_BODY)
             finally:
                 await transport.aclose()
     assert server.connections == 3
@@ -1026,7 +1026,7 @@ async def test_the_proxy_environment_is_honoured(
         monkeypatch.setenv(variable, proxy_at.url)
         transport = AiohttpTransport(settings(origin.url))
         try:
-            status, body = await transport.post(headers(origin), b"{}")
+            status, body, _ = await transport.post(headers(origin), b"{}")
         finally:
             await transport.aclose()
     assert status == 200 and body is not None
@@ -1042,7 +1042,7 @@ async def test_no_proxy_goes_direct(monkeypatch: pytest.MonkeyPatch, no_proxy: s
         monkeypatch.setenv("NO_PROXY", no_proxy)
         transport = AiohttpTransport(settings(origin.url))
         try:
-            assert await transport.post(headers(origin), b"{}") == (200, OK_BODY)
+            assert (await transport.post(headers(origin), b"{}"))[:2] == (200, OK_BODY)
         finally:
             await transport.aclose()
 
@@ -1057,14 +1057,14 @@ async def test_an_explicit_proxy_wins_and_trust_env_false_ignores_the_environmen
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # not for an explicit proxy
         transport = AiohttpTransport(settings(origin.url, proxy=proxy_at.url))
         try:
-            status, body = await transport.post(headers(origin), b"{}")
+            status, body, _ = await transport.post(headers(origin), b"{}")
             assert status == 200 and body is not None and b"proxy" in body
         finally:
             await transport.aclose()
         monkeypatch.delenv("NO_PROXY")
         transport = AiohttpTransport(settings(origin.url, trust_env=False))
         try:
-            assert await transport.post(headers(origin), b"{}") == (200, OK_BODY)
+            assert (await transport.post(headers(origin), b"{}"))[:2] == (200, OK_BODY)
         finally:
             await transport.aclose()
 
@@ -1079,7 +1079,7 @@ async def test_proxy_credentials_are_sent_and_never_shown(
         transport = AiohttpTransport(settings(origin.url, proxy=good))
         assert PROXY_PASSWORD not in repr(transport)
         try:
-            status, _ = await transport.post(headers(origin), b"{}")
+            status, _, _ = await transport.post(headers(origin), b"{}")
         finally:
             await transport.aclose()
         assert status == 200 and proxy.seen[-1][2] == basic("user", PROXY_PASSWORD)
@@ -1114,7 +1114,7 @@ async def test_https_through_a_connect_proxy(
         transport = AiohttpTransport(settings(origin.url, verify=str(certificate[0])))
         try:
             for _ in range(2):
-                assert await transport.post(headers(origin), b"{}") == (200, OK_BODY)
+                assert (await transport.post(headers(origin), b"{}"))[:2] == (200, OK_BODY)
         finally:
             await transport.aclose()
         assert proxy.seen == [("CONNECT", f"127.0.0.1:{origin.port}", auth)]
@@ -1192,7 +1192,7 @@ def test_built_outside_a_loop_and_used_in_two_asyncio_runs() -> None:
         transport = AiohttpTransport(settings(server.url))  # no loop running here
 
         async def call() -> int:
-            status, _ = await transport.post(headers(), b"{}")
+            status, _, _ = await transport.post(headers(), b"{}")
             return status
 
         assert asyncio.run(call()) == 200
@@ -1216,7 +1216,7 @@ def test_a_forked_child_opens_its_own_connections() -> None:
         transport = AiohttpTransport(settings(server.url))
 
         async def call() -> int:
-            status, _ = await transport.post(headers(), b"{}")
+            status, _, _ = await transport.post(headers(), b"{}")
             return status
 
         async def parent_calls() -> None:

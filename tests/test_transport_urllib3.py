@@ -86,7 +86,8 @@ def host_of(url: str) -> str:
 
 
 def post(t: Urllib3Transport, url: str, body: bytes = b"{}") -> tuple[int, bytes | None]:
-    return t.post(headers(host_of(url)), body)
+    status, content, _ = t.post(headers(host_of(url)), body)
+    return status, content
 
 
 def failure(call: Callable[[], object]) -> TencentCloudError:
