@@ -106,6 +106,10 @@ class MqttClient(SyncClient):
 
         Takes a ``models.ActivateCaCertificateRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            ca_sn (str, required): CA证书的SN序列号，可以从 DescribeCaCertificates接口、控制台、证书文件中获得。
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -131,6 +135,10 @@ class MqttClient(SyncClient):
         """生效设备证书
 
         Takes a ``models.ActivateDeviceCertificateRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            device_certificate_sn (str, required): 设备证书的SN序列号，可以从…
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -160,6 +168,12 @@ class MqttClient(SyncClient):
 
         Takes a ``models.AddClientSubscriptionRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Instance ID.
+            client_id (str, required): Client ID.
+            topic_filter (str, required): Specifies the subscription.
+            qos (str, optional): Service quality. valid values: 0, 1, 2.
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -184,6 +198,9 @@ class MqttClient(SyncClient):
         """申请ca注册码
 
         Takes a ``models.ApplyRegistrationCodeRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -222,6 +239,21 @@ class MqttClient(SyncClient):
 
         Takes a ``models.CreateAuthorizationPolicyRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            policy_name (str, required): Policy name, which cannot be empty, contains 3…
+            policy_version (int, required): Policy version, defaults to 1. currently…
+            priority (int, required): Policy priority. a smaller value indicates higher…
+            effect (str, required): Specifies the decision. allow specifies permission…
+            actions (str, required): Operation, supports multiple selections separated…
+            retain (int, required): Condition - message retention. refer to the data…
+            qos (str, required): Condition: specifies the service quality. 0: at most…
+            resources (str, optional): Specifies the resource and subscription to…
+            username (str, optional): Specifies the condition-username.
+            client_id (str, optional): Client ID. supports regular expressions.
+            ip (str, optional): Specifies the client IP address, supporting IP or CIDR.…
+            remark (str, optional): Specifies the remark information with a maximum…
+
         Raises:
             errors.FailedOperationDuplicatePolicy: ``FailedOperation.DuplicatePolicy``
             errors.FailedOperationDuplicatePriority: ``FailedOperation.DuplicatePriority``
@@ -255,6 +287,15 @@ class MqttClient(SyncClient):
 
         Takes a ``models.CreateBlockRuleRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            name (str, required): 封禁规则名，不可重复，只支持数字字母中划线
+            type (int, optional): 封禁规则类型 CLIENT_ID(1), 默认值 USERNAME(2), IP_ADDRESS(3);
+            include (str, optional): 包含表达式支持*（多个字符）和？（一个字符）
+            excludes (list[str], optional): 排除表达式支持*（多个字符）和？（一个字符），最多三条。
+            expire_time (int, optional): 过期时间，毫秒级时间戳
+            remark (str, optional): 备注，最长 128 字符
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -287,7 +328,16 @@ class MqttClient(SyncClient):
     ) -> models.CreateDeviceIdentityResponse:
         """Create a device signature for per-device secret
 
-        Takes a ``models.CreateDeviceIdentityRequest`` or its members as keyword arguments.
+        Takes a ``models.CreateDeviceIdentityRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
+            device_id (str, required): Device ID
+            status (str, optional): 1:ENABLED - Available (default) 2: DISABLED -…
+            primary_key (str, optional): Primary signature key. Automatically generated…
+            secondary_key (str, optional): Secondary signature key. Automatically…
+            propagating_properties (list[models.PropagatingProperty], optional): Device id propagating properties setting
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -324,7 +374,23 @@ class MqttClient(SyncClient):
     ) -> models.CreateHttpAuthenticatorResponse:
         """创建一个HTTP的认证器
 
-        Takes a ``models.CreateHttpAuthenticatorRequest`` or its members as keyword arguments.
+        Takes a ``models.CreateHttpAuthenticatorRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            endpoint (str, required): jwks服务地址
+            concurrency (int, optional): 最大并发连接数，默认8，范围：1-10
+            method (str, optional): 网络请求方法 GET 或 POST，默认POST
+            status (str, optional): 认证器是否开启：open-启用；close-关闭，默认open-启用
+            remark (str, optional): 说明，最多支持128个字符。
+            connect_timeout (int, optional): 连接超时时间，单位：秒，范围：1-30
+            read_timeout (int, optional): 请求超时时间，单位：秒，范围：1-30
+            header (list[models.HeaderItem], optional): 转发请求header
+            body (list[models.BodyItem], optional): 转发请求body
+            including_user_properties (bool, optional): 连接UserProperty作为Header转发，默认false
+            vpc_svc_id (str, optional): vpcsvcId HTTP认证需要通过vpc网络访问时需要配置
+            network_type (str, optional): 网络连接类型 vpc：vpc网络 public：公网…
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -353,7 +419,13 @@ class MqttClient(SyncClient):
     ) -> models.CreateInsPublicEndpointResponse:
         """为MQTT实例创建公网接入点，未开启公网的集群可调用。
 
-        Takes a ``models.CreateInsPublicEndpointRequest`` or its members as keyword arguments.
+        Takes a ``models.CreateInsPublicEndpointRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            bandwidth (int, required): 带宽,单位Mbps
+            rules (list[models.PublicAccessRule], optional): 公网访问规则
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -391,7 +463,22 @@ class MqttClient(SyncClient):
     ) -> models.CreateInstanceResponse:
         """This API is used to purchase a new MQTT instance.
 
-        Takes a ``models.CreateInstanceRequest`` or its members as keyword arguments.
+        Takes a ``models.CreateInstanceRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_type (str, required): Instance type, which needs to correspond to…
+            name (str, required): Specifies the cluster name, cannot be empty, 3-64…
+            sku_code (str, required): Product specification, which must correspond to…
+            remark (str, optional): Specifies the remark information with a maximum…
+            tag_list (list[models.Tag], optional): Tag list
+            vpc_list (list[models.VpcInfo], optional): Specifies the VPC information…
+            enable_public (bool, optional): Whether public network access is enabled.…
+            bandwidth (int, optional): Public network bandwidth (unit: Mbps). this…
+            ip_rules (list[models.IpRule], optional): Public network access allowlist. if…
+            renew_flag (int, optional): Whether the instance is automatically renewed…
+            time_span (int, optional): Specifies the purchase duration (measurement…
+            pay_mode (int, optional): Payment mode (0: postpaid; 1: prepaid). default:…
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -427,6 +514,15 @@ class MqttClient(SyncClient):
 
         Takes a ``models.CreateJWKSAuthenticatorRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            endpoint (str, optional): JWKS服务地址，（Text字段和Endpoint字段必须选择一个填写）
+            refresh_interval (int, optional): 认证文本刷新间隔时间，单位：秒，最小值60，默认值60，最大值1000。填写认证服务…
+            text (str, optional): jwks文本，（Text字段和Endpoint字段必须选择一个填写）
+            status (str, optional): 认证器是否开启：open-启用；close-关闭，默认open-启用
+            remark (str, optional): 说明，不能超过 128 个字符
+            from_ (str, optional): 认证字段； username-对应 MQTT CONNECT Packet 中 username 字段，…
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -459,6 +555,15 @@ class MqttClient(SyncClient):
         """创建一个jwks的认证
 
         Takes a ``models.CreateJWTAuthenticatorRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            algorithm (str, required): 签名方式：hmac-based，public-key
+            from_ (str, required): 认证字段 password：对应 MQTT CONNECT Packet 中 password 字段，…
+            secret (str, optional): 密钥，Algorithm为hmac-based需要传递该字段。
+            public_key (str, optional): 公钥，Algorithm为public-key时需要传递该字段。
+            status (str, optional): 认证器是否开启：open-启用；close-关闭，默认：open-启用
+            remark (str, optional): 说明，不能超过 128 个字符。
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -494,6 +599,15 @@ class MqttClient(SyncClient):
 
         Takes a ``models.CreateMessageEnrichmentRuleRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            rule_name (str, required): Rule name
+            condition (str, required): Rule matching conditions in JSON format, Base64…
+            actions (str, required): Specifies the action of rule execution in JSON…
+            priority (int, required): Rule priority. a smaller number indicates a…
+            status (int, optional): Rule status. valid values: 0 (undefined), 1…
+            remark (str, optional): Specifies the remark with length not exceeding 128…
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
         """
@@ -517,6 +631,11 @@ class MqttClient(SyncClient):
         """创建主题
 
         Takes a ``models.CreateTopicRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            topic (str, required): 主题，不能为空，只能包含字母、数字、“-”及“_”，3-100 字符。
+            remark (str, optional): 备注，最长 128 字符
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -548,6 +667,12 @@ class MqttClient(SyncClient):
 
         Takes a ``models.CreateUserRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Instance ID, obtained from the…
+            username (str, required): Specifies the username, which cannot be empty,…
+            password (str, optional): Specifies the password. if this field is empty,…
+            remark (str, optional): Specifies the remark with length not exceeding 128…
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -578,6 +703,10 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DeactivateCaCertificateRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 实例ID，从 DescribeInstanceList接口或控制台获得。
+            ca_sn (str, required): 证书序列号，可以从 DescribeCaCertificates接口、控制台、证书文件中获得。
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -604,6 +733,10 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DeactivateDeviceCertificateRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            device_certificate_sn (str, required): 设备证书的SN序列号，可以从…
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -629,6 +762,10 @@ class MqttClient(SyncClient):
         """根据认证器类型删除一个MQTT认证器
 
         Takes a ``models.DeleteAuthenticatorRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            type (str, required): 认证器类型: JWT：JWT认证器 JWKS：JWKS认证器 HTTP：HTTP认证器
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -658,6 +795,10 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DeleteAuthorizationPolicyRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            id (int, required): Specifies the authorization policy rule id, which can…
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundAuthorizationPolicy: ``ResourceNotFound.AuthorizationPolicy``
@@ -685,6 +826,10 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DeleteBlockRuleRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 实例ID
+            block_rule_name (str, required): 封禁规则名
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
         """
@@ -709,6 +854,10 @@ class MqttClient(SyncClient):
         """删除Ca证书
 
         Takes a ``models.DeleteCaCertificateRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 实例ID，从 DescribeInstanceList接口或控制台获得。
+            ca_sn (str, required): CA证书序列号，可以从 DescribeCaCertificates接口、控制台、证书文件中获得。
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -739,6 +888,11 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DeleteClientSubscriptionRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Instance ID.
+            client_id (str, optional): Client ID.
+            topic_filter (str, optional): Specifies the subscription.
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.FailedOperationRelatedDeviceCertificateExists: ``FailedOperation.RelatedDeviceCertificateExists``
@@ -767,6 +921,10 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DeleteDeviceCertificateRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 集群id
+            device_certificate_sn (str, required): 设备证书序列号
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -793,6 +951,10 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DeleteDeviceIdentityRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Cluster ID.
+            device_id (str, required): Device ID
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
@@ -818,6 +980,9 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DeleteInsPublicEndpointRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
@@ -842,6 +1007,9 @@ class MqttClient(SyncClient):
         """This API is used to delete an MQTT instance.
 
         Takes a ``models.DeleteInstanceRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -871,6 +1039,10 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DeleteMessageEnrichmentRuleRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            id (int, required): Message enrichment rule id.
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -895,6 +1067,10 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DeleteTopicRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Instance ID.
+            topic (str, required): Topic.
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.ResourceNotFoundTopic: ``ResourceNotFound.Topic``
@@ -918,6 +1094,10 @@ class MqttClient(SyncClient):
         """This API is used to delete an MQTT user.
 
         Takes a ``models.DeleteUserRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Instance ID.
+            username (str, required): Username.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -947,6 +1127,10 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeAuthenticatorRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            type (str, optional): 认证器类型: JWT：JWT认证器 JWKS：JWKS认证器 HTTP：HTTP认证器
+
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
         """
@@ -971,6 +1155,9 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeAuthorizationPoliciesRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, optional): tencent cloud MQTT instance ID, obtained from…
+
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
         """
@@ -994,6 +1181,9 @@ class MqttClient(SyncClient):
         """封禁规则列表
 
         Takes a ``models.DescribeBlockRuleListRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 实例ID，从 DescribeInstanceList接口或控制台获得。
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -1021,6 +1211,10 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeCaCertificateRequest`` or its members as keyword arguments.
 
+        Args:
+            ca_sn (str, required): CA证书的SN序列号，可以从 DescribeCaCertificates接口、控制台、证书文件中获得。
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -1045,6 +1239,9 @@ class MqttClient(SyncClient):
         """查询集群下的ca证书信息
 
         Takes a ``models.DescribeCaCertificatesRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 实例ID，从 DescribeInstanceList接口或控制台获得。
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -1073,6 +1270,12 @@ class MqttClient(SyncClient):
         """查询轨迹
 
         Takes a ``models.DescribeClientEventsRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 集群id
+            start_time (int, required): 开始时间
+            end_time (int, required): 结束时间
+            client_id (str, required): 客户端id
         """
         return self._call("DescribeClientEvents", request, params)
 
@@ -1099,6 +1302,13 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeClientListRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            client_id (str, optional): Client ID
+            number (str, optional): Limit on the number of clients. Maximum value:…
+            online_status (int, optional): 0:查询在线和离线客户端（默认值） 1:查询在线客户端 2:查询离线客户端
+            max_timestamp (int, optional): 在线连接：表示最后的连接时间 离线连接：表示最后的断开连接时间
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -1124,6 +1334,10 @@ class MqttClient(SyncClient):
         """This API is used to query device certificate details.
 
         Takes a ``models.DescribeDeviceCertificateRequest`` or its members as keyword arguments.
+
+        Args:
+            device_certificate_sn (str, required): The SN serial number of the device…
+            instance_id (str, required): The instance ID of the TDMQ MQTT can be…
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -1158,6 +1372,15 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeDeviceCertificateBackupHistoryRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            destination (str, required): 目标集群的集群ID
+            ca_sn (str, optional): CA证书的SN
+            device_certificate_sn (str, optional): 设备证书的SN
+            modification_time_start (int, optional): 同步发生开始时间（毫秒级时间戳）
+            modification_time_end (int, optional): 同步结束时间（毫秒级时间戳）
+            limit (int, optional): 查询条数，默认20，最大1024
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
         """
@@ -1184,7 +1407,15 @@ class MqttClient(SyncClient):
     ) -> models.DescribeDeviceCertificatesResponse:
         """Query device certificates with paging
 
-        Takes a ``models.DescribeDeviceCertificatesRequest`` or its members as keyword arguments.
+        Takes a ``models.DescribeDeviceCertificatesRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
+            filters (list[models.Filter], optional): Support search parameter Client id:…
+            limit (int, optional): Pagination limit. Default 20. Maximum 100.
+            offset (int, optional): Pagination offset, default 0
+            order_by (str, optional): Sorting rule CREATE_TIME_DESC, descending order…
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -1215,9 +1446,23 @@ class MqttClient(SyncClient):
         Takes the same arguments as :meth:`describe_device_certificates`; ``offset`` is
         where to start and ``limit`` the page size. Pages are fetched
         as the iterator advances.
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
+            filters (list[models.Filter], optional): Support search parameter Client id:…
+            limit (int, optional): Pagination limit. Default 20. Maximum 100.
+            offset (int, optional): Pagination offset, default 0
+            order_by (str, optional): Sorting rule CREATE_TIME_DESC, descending order…
         """
         if request is None:
-            request = models.DescribeDeviceCertificatesRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeDeviceCertificates",
+                models.DescribeDeviceCertificatesRequest,
+                params,
+                "paginate_describe_device_certificates",
+            )
         elif params:
             raise TypeError(
                 "paginate_describe_device_certificates() takes a request object or keyword arguments, not both"
@@ -1248,6 +1493,11 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeDeviceIdentitiesRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Cluster ID.
+            offset (int, optional): Query start position
+            limit (int, optional): Query result limit count
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
         """
@@ -1275,9 +1525,21 @@ class MqttClient(SyncClient):
         Takes the same arguments as :meth:`describe_device_identities`; ``offset`` is
         where to start and ``limit`` the page size. Pages are fetched
         as the iterator advances.
+
+        Args:
+            instance_id (str, required): Cluster ID.
+            offset (int, optional): Query start position
+            limit (int, optional): Query result limit count
         """
         if request is None:
-            request = models.DescribeDeviceIdentitiesRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeDeviceIdentities",
+                models.DescribeDeviceIdentitiesRequest,
+                params,
+                "paginate_describe_device_identities",
+            )
         elif params:
             raise TypeError(
                 "paginate_describe_device_identities() takes a request object or keyword arguments, not both"
@@ -1306,6 +1568,10 @@ class MqttClient(SyncClient):
         """Query device identification
 
         Takes a ``models.DescribeDeviceIdentityRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Cluster ID.
+            device_id (str, required): Device ID
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -1339,6 +1605,14 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeDeviceIdentityBackupHistoryRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 集群id
+            destination (str, required): 灾备集群的集群ID
+            device_id (str, optional): 设备ID
+            modification_time_start (int, optional): 同步发生的开始时间
+            modification_time_end (int, optional): 同步发生的结束时间
+            limit (int, optional): 查询条数
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
         """
@@ -1362,6 +1636,9 @@ class MqttClient(SyncClient):
         """查询MQTT实例公网接入点
 
         Takes a ``models.DescribeInsPublicEndpointsRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -1387,6 +1664,9 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeInsVPCEndpointsRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
         """
@@ -1410,6 +1690,9 @@ class MqttClient(SyncClient):
         """This API is used to query instance information.
 
         Takes a ``models.DescribeInstanceRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -1442,7 +1725,14 @@ class MqttClient(SyncClient):
         When using the TagFilters parameter for search, the filters parameter is
         invalid.
 
-        Takes a ``models.DescribeInstanceListRequest`` or its members as keyword arguments.
+        Takes a ``models.DescribeInstanceListRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            filters (list[models.Filter], optional): Query criteria list, support the…
+            offset (int, optional): Query start position, default 0
+            limit (int, optional): Query result limit count. Default 20. Maximum 100.
+            tag_filters (list[models.TagFilter], optional): Tag filter
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -1472,9 +1762,22 @@ class MqttClient(SyncClient):
         Takes the same arguments as :meth:`describe_instance_list`; ``offset`` is
         where to start and ``limit`` the page size. Pages are fetched
         as the iterator advances.
+
+        Args:
+            filters (list[models.Filter], optional): Query criteria list, support the…
+            offset (int, optional): Query start position, default 0
+            limit (int, optional): Query result limit count. Default 20. Maximum 100.
+            tag_filters (list[models.TagFilter], optional): Tag filter
         """
         if request is None:
-            request = models.DescribeInstanceListRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeInstanceList",
+                models.DescribeInstanceListRequest,
+                params,
+                "paginate_describe_instance_list",
+            )
         elif params:
             raise TypeError(
                 "paginate_describe_instance_list() takes a request object or keyword arguments, not both"
@@ -1505,6 +1808,13 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeMessageByTopicRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            topic (str, required): home/room
+            start_time (int, required): Start time. millisecond-level timestamp.
+            max_number (int, optional): Specifies the number of query messages. value…
+            filter_expression (str, optional): 消息 body 过滤表达式（Base64 编码），jq 1.6 语法 枚举值：…
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -1532,6 +1842,11 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeMessageDetailsRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            message_id (str, required): Message ID.
+            subscription (str, optional): Subscription expression.
+
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.ResourceNotFoundMessage: ``ResourceNotFound.Message``
@@ -1556,6 +1871,9 @@ class MqttClient(SyncClient):
         """This API is used to query message enrichment rules.
 
         Takes a ``models.DescribeMessageEnrichmentRulesRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Tencent cloud MQTT instance ID, obtained from…
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -1589,6 +1907,15 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeMessageListRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            topic (str, required): 要查询的一级Topic，可从 查询MQTT主题列表 获取。
+            start_time (int, required): 开始时间，毫秒级时间戳 。
+            end_time (int, required): 结束时间，毫秒级时间戳 。
+            task_request_id (str, required): 请求任务id，用于相同查询参数下查询加速，第一次查询时无需传递，第一次查询会根据本次查…
+            offset (int, optional): 查询起始位置，默认0
+            limit (int, optional): 查询结果限制数量，默认20，最大50
+
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
         """
@@ -1620,9 +1947,25 @@ class MqttClient(SyncClient):
         Takes the same arguments as :meth:`describe_message_list`; ``offset`` is
         where to start and ``limit`` the page size. Pages are fetched
         as the iterator advances.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            topic (str, required): 要查询的一级Topic，可从 查询MQTT主题列表 获取。
+            start_time (int, required): 开始时间，毫秒级时间戳 。
+            end_time (int, required): 结束时间，毫秒级时间戳 。
+            task_request_id (str, required): 请求任务id，用于相同查询参数下查询加速，第一次查询时无需传递，第一次查询会根据本次查…
+            offset (int, optional): 查询起始位置，默认0
+            limit (int, optional): 查询结果限制数量，默认20，最大50
         """
         if request is None:
-            request = models.DescribeMessageListRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeMessageList",
+                models.DescribeMessageListRequest,
+                params,
+                "paginate_describe_message_list",
+            )
         elif params:
             raise TypeError(
                 "paginate_describe_message_list() takes a request object or keyword arguments, not both"
@@ -1673,6 +2016,11 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeSharedSubscriptionClientRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
+            shared_name (str, required): Shared subscription group name
+            topic_filter (str, required): Subscription expression.
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
@@ -1698,6 +2046,9 @@ class MqttClient(SyncClient):
         """This API is used to query the subscription group list shared within the cluster.
 
         Takes a ``models.DescribeSharedSubscriptionGroupsRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -1727,6 +2078,9 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
@@ -1754,6 +2108,10 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeSharedSubscriptionLagRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 集群id
+            shared_subscription (str, required): 共享订阅表达式
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -1779,6 +2137,10 @@ class MqttClient(SyncClient):
         """Query the subscription list of a shared subscription group
 
         Takes a ``models.DescribeSharedSubscriptionsRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
+            shared_name (str, required): Shared subscription group name
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -1806,6 +2168,10 @@ class MqttClient(SyncClient):
         """This API is used to query the MQTT topic details.
 
         Takes a ``models.DescribeTopicRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Instance ID.
+            topic (str, required): Topic.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -1836,7 +2202,14 @@ class MqttClient(SyncClient):
         1. TopicName，主题名称模糊搜索
         2. TopicType，主题类型查询，支持多选，可选值：Normal,Order,Transaction,DelayScheduled
 
-        Takes a ``models.DescribeTopicListRequest`` or its members as keyword arguments.
+        Takes a ``models.DescribeTopicListRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            filters (list[models.Filter], optional): 查询条件列表: 支持TopicName模糊查询
+            offset (int, optional): 查询起始位置，默认0。
+            limit (int, optional): 查询结果限制数量，默认20，最大20
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -1866,9 +2239,22 @@ class MqttClient(SyncClient):
         Takes the same arguments as :meth:`describe_topic_list`; ``offset`` is
         where to start and ``limit`` the page size. Pages are fetched
         as the iterator advances.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            filters (list[models.Filter], optional): 查询条件列表: 支持TopicName模糊查询
+            offset (int, optional): 查询起始位置，默认0。
+            limit (int, optional): 查询结果限制数量，默认20，最大20
         """
         if request is None:
-            request = models.DescribeTopicListRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeTopicList",
+                models.DescribeTopicListRequest,
+                params,
+                "paginate_describe_topic_list",
+            )
         elif params:
             raise TypeError(
                 "paginate_describe_topic_list() takes a request object or keyword arguments, not both"
@@ -1899,7 +2285,14 @@ class MqttClient(SyncClient):
 
         This API is used to perform Username fuzzy search.
 
-        Takes a ``models.DescribeUserListRequest`` or its members as keyword arguments.
+        Takes a ``models.DescribeUserListRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): Instance ID, obtained from the…
+            filters (list[models.Filter], optional): Specifies the supported fields in the…
+            offset (int, optional): Query start position. default value: 0.
+            limit (int, optional): Specifies the query result limit count. default…
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -1929,9 +2322,22 @@ class MqttClient(SyncClient):
         Takes the same arguments as :meth:`describe_user_list`; ``offset`` is
         where to start and ``limit`` the page size. Pages are fetched
         as the iterator advances.
+
+        Args:
+            instance_id (str, required): Instance ID, obtained from the…
+            filters (list[models.Filter], optional): Specifies the supported fields in the…
+            offset (int, optional): Query start position. default value: 0.
+            limit (int, optional): Specifies the query result limit count. default…
         """
         if request is None:
-            request = models.DescribeUserListRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeUserList",
+                models.DescribeUserListRequest,
+                params,
+                "paginate_describe_user_list",
+            )
         elif params:
             raise TypeError(
                 "paginate_describe_user_list() takes a request object or keyword arguments, not both"
@@ -1959,6 +2365,10 @@ class MqttClient(SyncClient):
 
         Takes a ``models.DescribeWillMessageRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 实例ID，从 DescribeInstanceList接口或控制台获得。
+            client_id (str, required): 客户端id
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
@@ -1985,6 +2395,11 @@ class MqttClient(SyncClient):
         """This API is used to kick out a client.
 
         Takes a ``models.KickOutClientRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Cluster ID.
+            client_id (str, required): Client ID.
+            delete_session (bool, optional): 是否清理session，默认false
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -2025,6 +2440,22 @@ class MqttClient(SyncClient):
 
         Takes a ``models.ModifyAuthorizationPolicyRequest`` or its members as keyword arguments.
 
+        Args:
+            id (int, required): Specifies the authorization policy ID, which can be…
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            policy_name (str, optional): Policy name, which cannot be empty, contains 3…
+            policy_version (int, optional): Policy version, defaults to 1. currently…
+            priority (int, optional): Policy priority. a smaller value indicates a…
+            effect (str, optional): Specifies the decision. allow. specifies the…
+            actions (str, optional): Operation, supports multiple selections separated…
+            resources (str, optional): Specifies the resource and subscription to…
+            username (str, optional): Specifies the condition-username.
+            retain (int, optional): Condition - message retention. Matches message…
+            client_id (str, optional): Client ID. supports regular expressions.
+            ip (str, optional): Condition: client IP address. supports IP or CIDR.
+            qos (str, optional): Condition: specifies the service quality. 0: at most…
+            remark (str, optional): Specifies the remark information with a maximum…
+
         Raises:
             errors.FailedOperationDuplicatePolicy: ``FailedOperation.DuplicatePolicy``
             errors.FailedOperationDuplicatePriority: ``FailedOperation.DuplicatePriority``
@@ -2056,6 +2487,14 @@ class MqttClient(SyncClient):
 
         Takes a ``models.ModifyBlockRuleRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            name (str, required): 待修改的封禁规则名
+            include (str, optional): 包含表达式支持*（多个字符）和？（一个字符）
+            excludes (list[str], optional): 排除表达式支持*（多个字符）和？（一个字符），最多三条。
+            expire_time (int, optional): 过期时间，毫秒级时间戳
+            remark (str, optional): 备注，最长 128 字符
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -2084,7 +2523,16 @@ class MqttClient(SyncClient):
     ) -> models.ModifyDeviceIdentityResponse:
         """Modify the device signature
 
-        Takes a ``models.ModifyDeviceIdentityRequest`` or its members as keyword arguments.
+        Takes a ``models.ModifyDeviceIdentityRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
+            device_id (str, required): Device ID
+            status (str, optional): 1:ENABLED-Available 2: DISABLED - Unavailable
+            primary_key (str, optional): Primary signature key, Base64 encode is…
+            secondary_key (str, optional): Secondary signature key, must be Base64…
+            propagating_properties (list[models.PropagatingProperty], optional): Device id spread attribute setting
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -2119,7 +2567,21 @@ class MqttClient(SyncClient):
     ) -> models.ModifyHttpAuthenticatorResponse:
         """修改MQTT HTTP 认证器
 
-        Takes a ``models.ModifyHttpAuthenticatorRequest`` or its members as keyword arguments.
+        Takes a ``models.ModifyHttpAuthenticatorRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            endpoint (str, optional): 服务地址
+            status (str, optional): 认证器状态：open-启用；close-关闭
+            concurrency (int, optional): 最大并发连接数，默认8，范围：1-10
+            connect_timeout (int, optional): 连接超时时间，单位：秒，范围：1-30
+            read_timeout (int, optional): 请求超时时间，单位：秒，范围：1-30
+            remark (str, optional): 说明，最多支持128个字符。
+            method (str, optional): 请求方法，GET 或者 POST
+            header (list[models.HeaderItem], optional): 请求header
+            body (list[models.BodyItem], optional): 请求body
+            including_user_properties (bool, optional): 连接UserProperty作为Header转发，默认false
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -2145,7 +2607,13 @@ class MqttClient(SyncClient):
     ) -> models.ModifyInsPublicEndpointResponse:
         """更新MQTT实例公网接入点
 
-        Takes a ``models.ModifyInsPublicEndpointRequest`` or its members as keyword arguments.
+        Takes a ``models.ModifyInsPublicEndpointRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            bandwidth (int, required): 带宽，单位：Mbps
+            rules (list[models.PublicAccessRule], required): 公网访问规则
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -2181,6 +2649,18 @@ class MqttClient(SyncClient):
 
         Takes a ``models.ModifyInstanceRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            name (str, optional): Specifies the instance name to be modified, cannot be…
+            remark (str, optional): Specifies the remark information to be modified,…
+            sku_code (str, optional): Specifies the configuration specification to be…
+            device_certificate_provision_type (str, optional): Specifies the registration method for…
+            automatic_activation (bool, optional): Specifies whether to automatically…
+            authorization_policy (bool, optional): Authorization policy switch.
+            use_default_server_cert (bool, optional): Specifies whether to use the default…
+            x509_mode (str, optional): TLS: one-way authentication. mTLS. specifies…
+            message_rate (int, optional): Specifies the speed limit unit for client…
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationCallTrade: ``FailedOperation.CallTrade``
@@ -2214,6 +2694,14 @@ class MqttClient(SyncClient):
         参数传空，则为删除证书
 
         Takes a ``models.ModifyInstanceCertBindingRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            x509_mode (str, required): 加密通信方式 TLS：单向证书认证 mTLS：双向证书认证 BYOC：一设备一证书认证
+            ssl_server_cert_id (str, optional): 服务端证书id，从 获取证书列表…
+            ssl_ca_cert_id (str, optional): CA证书id，从 获取证书列表…
+            device_certificate_provision_type (str, optional): 设备证书注册类型： JITP：自动注册； API：手动注册 默认值：API
+            automatic_activation (bool, optional): 是否自动激活，默认为false
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -2249,6 +2737,15 @@ class MqttClient(SyncClient):
 
         Takes a ``models.ModifyJWKSAuthenticatorRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            endpoint (str, optional): JWKS服务器地址，（Text字段和Endpoint字段必须选择一个填写）
+            status (str, optional): 认证器状态：open-启用（默认）；close-关闭
+            refresh_interval (int, optional): 认证文本刷新间隔时间，单位：秒，最小值60，默认值60，最大值1000。填写认证服务…
+            text (str, optional): JWKS文本，认证服务器地址为空时生效。（Text字段和Endpoint字段必须选择一个填写）
+            from_ (str, optional): 认证字段； username-对应 MQTT CONNECT Packet 中 username 字段，…
+            remark (str, optional): 说明，不能超过 128 个字符
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
         """
@@ -2279,6 +2776,16 @@ class MqttClient(SyncClient):
         """修改MQTT JWKS 认证器
 
         Takes a ``models.ModifyJWTAuthenticatorRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            algorithm (str, optional): 签名方式：hmac-based，public-key
+            from_ (str, optional): 认证字段 password：对应 MQTT CONNECT Packet 中 password 字段，…
+            secret (str, optional): 密钥，Algorithm为hmac-based需要传递该字段。
+            public_key (str, optional): 公钥，Algorithm为public-key时需要传递该字段。
+            status (str, optional): 认证器是否开启：open-启用；close-关闭
+            remark (str, optional): 说明，不能超过 128 个字符
+            text (str, optional): JSKS文本 Not in the public documentation (the…
 
         Raises:
             errors.FailedOperationPublicKeyVerifyFailed: ``FailedOperation.PublicKeyVerifyFailed``
@@ -2314,6 +2821,16 @@ class MqttClient(SyncClient):
 
         Takes a ``models.ModifyMessageEnrichmentRuleRequest`` or its members as keyword arguments.
 
+        Args:
+            id (int, required): Message enrichment rule ID.
+            instance_id (str, required): Tencent cloud MQTT instance ID, obtained from…
+            rule_name (str, optional): Rule name, which cannot be empty, contains 3 to…
+            condition (str, optional): Rule matching conditions in JSON format, Base64…
+            actions (str, optional): Specifies the action of rule execution in JSON…
+            priority (int, optional): Rule priority. a smaller number indicates a…
+            status (int, optional): Rule status. valid values: 0 (undefined), 1…
+            remark (str, optional): Specifies the remark information with a maximum…
+
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
         """
@@ -2338,6 +2855,11 @@ class MqttClient(SyncClient):
 
         Takes a ``models.ModifyTopicRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            topic (str, required): 主题，不能为空，只能包含字母、数字、“-”及“_”，3-100 字符。
+            remark (str, optional): 备注信息，最长 128 字符
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
         """
@@ -2361,6 +2883,11 @@ class MqttClient(SyncClient):
         """This API is used to modify an MQTT role.
 
         Takes a ``models.ModifyUserRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Instance ID, obtained from the…
+            username (str, required): Username.
+            remark (str, optional): Specifies the remark with length not exceeding 128…
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -2388,6 +2915,12 @@ class MqttClient(SyncClient):
         """修改集群X509配置
 
         Takes a ``models.ModifyX509ConfigRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            x509_mode (str, optional): 证书验证模式 枚举值： - TLS： 单向认证 - mTLS： 双向认证 - BYOC： 一机一证
+            device_certificate_provision_type (str, optional): 证书注册方式 枚举值： - JITP： 自动注册 - API： 手工注册
+            automatic_activation (bool, optional): 证书自动后激活状态 枚举值： - true： 自动激活 - false： 不激活
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -2419,6 +2952,15 @@ class MqttClient(SyncClient):
 
         Takes a ``models.PublishMessageRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            payload (str, required): 消息负载 Payload，是消息的实际内容，需要按 encoding 指定的编码方式进行编码
+            target_topic (str, optional): 消息目的主题，该参数与 TargetClientId 二选一
+            target_client_id (str, optional): 消息目的客户端 ID，该参数与 TargetTopic 二选一
+            encoding (str, optional): 消息 payload 编码，可选 plain 或 base64，默认为 plain（即不编码）
+            qos (int, optional): 消息的服务质量等级，默认为 1 QoS 0（至多一次）消息发送后，不保证接收方一定收到，也不要求接收方确认。…
+            retain (bool, optional): 是否为保留消息，默认为 false，且仅支持发布到主题的消息设置为 true
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
         """
@@ -2447,6 +2989,13 @@ class MqttClient(SyncClient):
         “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
 
         Takes a ``models.RegisterCaCertificateRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            ca_certificate (str, required): CA证书内容，自签CA可参考 自定义 X.509 证书实现 “一机一证” 签发自签CA
+            verification_certificate (str, optional): 验证证书内容，可参考 自定义 X.509 证书实现 “一机一证”…
+            format (str, optional): 证书格式，不传默认PEM格式，当前仅支持PEM格式
+            status (str, optional): 证书状态，不传默认ACTIVE状态 ACTIVE：激活 INACTIVE：未激活
 
         Raises:
             errors.FailedOperationCertificateVerificationFailed: ``FailedOperation.CertificateVerificationFailed``
@@ -2482,6 +3031,14 @@ class MqttClient(SyncClient):
 
         Takes a ``models.RegisterDeviceCertificateRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            device_certificate (str, required): 设备证书内容，可参考 使用 CA 证书生成服务端/客户端证书 生成
+            ca_sn (str, required): 关联的CA证书SN
+            client_id (str, optional): 客户端ID，需要关联该证书的客户端ID。根据实际业务使用填写
+            format (str, optional): 证书格式，默认为PEM，当前仅支持PEM格式
+            status (str, optional): 客户端证书状态，默认激活状态（ACTIVE） ACTIVE：激活 INACTIVE：未激活
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundCa: ``ResourceNotFound.Ca``
@@ -2509,6 +3066,10 @@ class MqttClient(SyncClient):
 
         Takes a ``models.RevokedDeviceCertificateRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 集群id
+            device_certificate_sn (str, required): 设备证书序列号
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundCertificate: ``ResourceNotFound.Certificate``
@@ -2534,7 +3095,12 @@ class MqttClient(SyncClient):
     ) -> models.UpdateAuthorizationPolicyPriorityResponse:
         """This API is used to modify policy rule priority.
 
-        Takes a ``models.UpdateAuthorizationPolicyPriorityRequest`` or its members as keyword arguments.
+        Takes a ``models.UpdateAuthorizationPolicyPriorityRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            priorities (list[models.AuthorizationPolicyPriority], optional): Policy ID and priority.
 
         Raises:
             errors.FailedOperationDuplicateAuthorizationIdOrPriority: ``FailedOperation.DuplicateAuthorizationIdOrPriority``
@@ -2563,7 +3129,12 @@ class MqttClient(SyncClient):
     ) -> models.UpdateMessageEnrichmentRulePriorityResponse:
         """This API is used to modify the priority for message enrichment rule.
 
-        Takes a ``models.UpdateMessageEnrichmentRulePriorityRequest`` or its members as keyword arguments.
+        Takes a ``models.UpdateMessageEnrichmentRulePriorityRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            priorities (list[models.MessageEnrichmentRulePriority], optional): Policy ID and priority.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -2606,9 +3177,19 @@ class MqttClient(SyncClient):
         polls, default 2.0) and ``max_attempts`` (default 90).
         Returns the last response. Raises ``tcapi.waiters.WaiterFailedError`` on
         'ABNORMAL' or 'CREATE_FAILURE' or 'MODIFY_FAILURE' or 'DESTROYED' or 'OVERDUE', ``tcapi.waiters.WaiterTimeoutError`` when attempts run out.
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
         """
         if request is None:
-            request = models.DescribeInstanceRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeInstance",
+                models.DescribeInstanceRequest,
+                params,
+                "wait_until_instance_ready",
+            )
         elif params:
             raise TypeError(
                 "wait_until_instance_ready() takes a request object or keyword arguments, not both"
@@ -2652,6 +3233,10 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.ActivateCaCertificateRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            ca_sn (str, required): CA证书的SN序列号，可以从 DescribeCaCertificates接口、控制台、证书文件中获得。
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -2677,6 +3262,10 @@ class AsyncMqttClient(AsyncClient):
         """生效设备证书
 
         Takes a ``models.ActivateDeviceCertificateRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            device_certificate_sn (str, required): 设备证书的SN序列号，可以从…
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -2706,6 +3295,12 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.AddClientSubscriptionRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Instance ID.
+            client_id (str, required): Client ID.
+            topic_filter (str, required): Specifies the subscription.
+            qos (str, optional): Service quality. valid values: 0, 1, 2.
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -2730,6 +3325,9 @@ class AsyncMqttClient(AsyncClient):
         """申请ca注册码
 
         Takes a ``models.ApplyRegistrationCodeRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -2768,6 +3366,21 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.CreateAuthorizationPolicyRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            policy_name (str, required): Policy name, which cannot be empty, contains 3…
+            policy_version (int, required): Policy version, defaults to 1. currently…
+            priority (int, required): Policy priority. a smaller value indicates higher…
+            effect (str, required): Specifies the decision. allow specifies permission…
+            actions (str, required): Operation, supports multiple selections separated…
+            retain (int, required): Condition - message retention. refer to the data…
+            qos (str, required): Condition: specifies the service quality. 0: at most…
+            resources (str, optional): Specifies the resource and subscription to…
+            username (str, optional): Specifies the condition-username.
+            client_id (str, optional): Client ID. supports regular expressions.
+            ip (str, optional): Specifies the client IP address, supporting IP or CIDR.…
+            remark (str, optional): Specifies the remark information with a maximum…
+
         Raises:
             errors.FailedOperationDuplicatePolicy: ``FailedOperation.DuplicatePolicy``
             errors.FailedOperationDuplicatePriority: ``FailedOperation.DuplicatePriority``
@@ -2801,6 +3414,15 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.CreateBlockRuleRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            name (str, required): 封禁规则名，不可重复，只支持数字字母中划线
+            type (int, optional): 封禁规则类型 CLIENT_ID(1), 默认值 USERNAME(2), IP_ADDRESS(3);
+            include (str, optional): 包含表达式支持*（多个字符）和？（一个字符）
+            excludes (list[str], optional): 排除表达式支持*（多个字符）和？（一个字符），最多三条。
+            expire_time (int, optional): 过期时间，毫秒级时间戳
+            remark (str, optional): 备注，最长 128 字符
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -2833,7 +3455,16 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateDeviceIdentityResponse:
         """Create a device signature for per-device secret
 
-        Takes a ``models.CreateDeviceIdentityRequest`` or its members as keyword arguments.
+        Takes a ``models.CreateDeviceIdentityRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
+            device_id (str, required): Device ID
+            status (str, optional): 1:ENABLED - Available (default) 2: DISABLED -…
+            primary_key (str, optional): Primary signature key. Automatically generated…
+            secondary_key (str, optional): Secondary signature key. Automatically…
+            propagating_properties (list[models.PropagatingProperty], optional): Device id propagating properties setting
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -2870,7 +3501,23 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateHttpAuthenticatorResponse:
         """创建一个HTTP的认证器
 
-        Takes a ``models.CreateHttpAuthenticatorRequest`` or its members as keyword arguments.
+        Takes a ``models.CreateHttpAuthenticatorRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            endpoint (str, required): jwks服务地址
+            concurrency (int, optional): 最大并发连接数，默认8，范围：1-10
+            method (str, optional): 网络请求方法 GET 或 POST，默认POST
+            status (str, optional): 认证器是否开启：open-启用；close-关闭，默认open-启用
+            remark (str, optional): 说明，最多支持128个字符。
+            connect_timeout (int, optional): 连接超时时间，单位：秒，范围：1-30
+            read_timeout (int, optional): 请求超时时间，单位：秒，范围：1-30
+            header (list[models.HeaderItem], optional): 转发请求header
+            body (list[models.BodyItem], optional): 转发请求body
+            including_user_properties (bool, optional): 连接UserProperty作为Header转发，默认false
+            vpc_svc_id (str, optional): vpcsvcId HTTP认证需要通过vpc网络访问时需要配置
+            network_type (str, optional): 网络连接类型 vpc：vpc网络 public：公网…
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -2899,7 +3546,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateInsPublicEndpointResponse:
         """为MQTT实例创建公网接入点，未开启公网的集群可调用。
 
-        Takes a ``models.CreateInsPublicEndpointRequest`` or its members as keyword arguments.
+        Takes a ``models.CreateInsPublicEndpointRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            bandwidth (int, required): 带宽,单位Mbps
+            rules (list[models.PublicAccessRule], optional): 公网访问规则
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -2937,7 +3590,22 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.CreateInstanceResponse:
         """This API is used to purchase a new MQTT instance.
 
-        Takes a ``models.CreateInstanceRequest`` or its members as keyword arguments.
+        Takes a ``models.CreateInstanceRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_type (str, required): Instance type, which needs to correspond to…
+            name (str, required): Specifies the cluster name, cannot be empty, 3-64…
+            sku_code (str, required): Product specification, which must correspond to…
+            remark (str, optional): Specifies the remark information with a maximum…
+            tag_list (list[models.Tag], optional): Tag list
+            vpc_list (list[models.VpcInfo], optional): Specifies the VPC information…
+            enable_public (bool, optional): Whether public network access is enabled.…
+            bandwidth (int, optional): Public network bandwidth (unit: Mbps). this…
+            ip_rules (list[models.IpRule], optional): Public network access allowlist. if…
+            renew_flag (int, optional): Whether the instance is automatically renewed…
+            time_span (int, optional): Specifies the purchase duration (measurement…
+            pay_mode (int, optional): Payment mode (0: postpaid; 1: prepaid). default:…
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -2973,6 +3641,15 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.CreateJWKSAuthenticatorRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            endpoint (str, optional): JWKS服务地址，（Text字段和Endpoint字段必须选择一个填写）
+            refresh_interval (int, optional): 认证文本刷新间隔时间，单位：秒，最小值60，默认值60，最大值1000。填写认证服务…
+            text (str, optional): jwks文本，（Text字段和Endpoint字段必须选择一个填写）
+            status (str, optional): 认证器是否开启：open-启用；close-关闭，默认open-启用
+            remark (str, optional): 说明，不能超过 128 个字符
+            from_ (str, optional): 认证字段； username-对应 MQTT CONNECT Packet 中 username 字段，…
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -3005,6 +3682,15 @@ class AsyncMqttClient(AsyncClient):
         """创建一个jwks的认证
 
         Takes a ``models.CreateJWTAuthenticatorRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            algorithm (str, required): 签名方式：hmac-based，public-key
+            from_ (str, required): 认证字段 password：对应 MQTT CONNECT Packet 中 password 字段，…
+            secret (str, optional): 密钥，Algorithm为hmac-based需要传递该字段。
+            public_key (str, optional): 公钥，Algorithm为public-key时需要传递该字段。
+            status (str, optional): 认证器是否开启：open-启用；close-关闭，默认：open-启用
+            remark (str, optional): 说明，不能超过 128 个字符。
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -3040,6 +3726,15 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.CreateMessageEnrichmentRuleRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            rule_name (str, required): Rule name
+            condition (str, required): Rule matching conditions in JSON format, Base64…
+            actions (str, required): Specifies the action of rule execution in JSON…
+            priority (int, required): Rule priority. a smaller number indicates a…
+            status (int, optional): Rule status. valid values: 0 (undefined), 1…
+            remark (str, optional): Specifies the remark with length not exceeding 128…
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
         """
@@ -3065,6 +3760,11 @@ class AsyncMqttClient(AsyncClient):
         """创建主题
 
         Takes a ``models.CreateTopicRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            topic (str, required): 主题，不能为空，只能包含字母、数字、“-”及“_”，3-100 字符。
+            remark (str, optional): 备注，最长 128 字符
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -3098,6 +3798,12 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.CreateUserRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Instance ID, obtained from the…
+            username (str, required): Specifies the username, which cannot be empty,…
+            password (str, optional): Specifies the password. if this field is empty,…
+            remark (str, optional): Specifies the remark with length not exceeding 128…
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -3128,6 +3834,10 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DeactivateCaCertificateRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 实例ID，从 DescribeInstanceList接口或控制台获得。
+            ca_sn (str, required): 证书序列号，可以从 DescribeCaCertificates接口、控制台、证书文件中获得。
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -3154,6 +3864,10 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DeactivateDeviceCertificateRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            device_certificate_sn (str, required): 设备证书的SN序列号，可以从…
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -3179,6 +3893,10 @@ class AsyncMqttClient(AsyncClient):
         """根据认证器类型删除一个MQTT认证器
 
         Takes a ``models.DeleteAuthenticatorRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            type (str, required): 认证器类型: JWT：JWT认证器 JWKS：JWKS认证器 HTTP：HTTP认证器
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -3208,6 +3926,10 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DeleteAuthorizationPolicyRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            id (int, required): Specifies the authorization policy rule id, which can…
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundAuthorizationPolicy: ``ResourceNotFound.AuthorizationPolicy``
@@ -3235,6 +3957,10 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DeleteBlockRuleRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 实例ID
+            block_rule_name (str, required): 封禁规则名
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
         """
@@ -3259,6 +3985,10 @@ class AsyncMqttClient(AsyncClient):
         """删除Ca证书
 
         Takes a ``models.DeleteCaCertificateRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 实例ID，从 DescribeInstanceList接口或控制台获得。
+            ca_sn (str, required): CA证书序列号，可以从 DescribeCaCertificates接口、控制台、证书文件中获得。
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -3289,6 +4019,11 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DeleteClientSubscriptionRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Instance ID.
+            client_id (str, optional): Client ID.
+            topic_filter (str, optional): Specifies the subscription.
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.FailedOperationRelatedDeviceCertificateExists: ``FailedOperation.RelatedDeviceCertificateExists``
@@ -3317,6 +4052,10 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DeleteDeviceCertificateRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 集群id
+            device_certificate_sn (str, required): 设备证书序列号
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -3343,6 +4082,10 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DeleteDeviceIdentityRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Cluster ID.
+            device_id (str, required): Device ID
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
@@ -3368,6 +4111,9 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DeleteInsPublicEndpointRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.UnsupportedOperationResourceAlreadyExists: ``UnsupportedOperation.ResourceAlreadyExists``
@@ -3392,6 +4138,9 @@ class AsyncMqttClient(AsyncClient):
         """This API is used to delete an MQTT instance.
 
         Takes a ``models.DeleteInstanceRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -3421,6 +4170,10 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DeleteMessageEnrichmentRuleRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            id (int, required): Message enrichment rule id.
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -3447,6 +4200,10 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DeleteTopicRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Instance ID.
+            topic (str, required): Topic.
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.ResourceNotFoundTopic: ``ResourceNotFound.Topic``
@@ -3472,6 +4229,10 @@ class AsyncMqttClient(AsyncClient):
         """This API is used to delete an MQTT user.
 
         Takes a ``models.DeleteUserRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Instance ID.
+            username (str, required): Username.
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -3501,6 +4262,10 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DescribeAuthenticatorRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            type (str, optional): 认证器类型: JWT：JWT认证器 JWKS：JWKS认证器 HTTP：HTTP认证器
+
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
         """
@@ -3525,6 +4290,9 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DescribeAuthorizationPoliciesRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, optional): tencent cloud MQTT instance ID, obtained from…
+
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
         """
@@ -3548,6 +4316,9 @@ class AsyncMqttClient(AsyncClient):
         """封禁规则列表
 
         Takes a ``models.DescribeBlockRuleListRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 实例ID，从 DescribeInstanceList接口或控制台获得。
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -3575,6 +4346,10 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DescribeCaCertificateRequest`` or its members as keyword arguments.
 
+        Args:
+            ca_sn (str, required): CA证书的SN序列号，可以从 DescribeCaCertificates接口、控制台、证书文件中获得。
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -3599,6 +4374,9 @@ class AsyncMqttClient(AsyncClient):
         """查询集群下的ca证书信息
 
         Takes a ``models.DescribeCaCertificatesRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 实例ID，从 DescribeInstanceList接口或控制台获得。
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -3627,6 +4405,12 @@ class AsyncMqttClient(AsyncClient):
         """查询轨迹
 
         Takes a ``models.DescribeClientEventsRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 集群id
+            start_time (int, required): 开始时间
+            end_time (int, required): 结束时间
+            client_id (str, required): 客户端id
         """
         return await self._call("DescribeClientEvents", request, params)
 
@@ -3653,6 +4437,13 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DescribeClientListRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            client_id (str, optional): Client ID
+            number (str, optional): Limit on the number of clients. Maximum value:…
+            online_status (int, optional): 0:查询在线和离线客户端（默认值） 1:查询在线客户端 2:查询离线客户端
+            max_timestamp (int, optional): 在线连接：表示最后的连接时间 离线连接：表示最后的断开连接时间
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -3678,6 +4469,10 @@ class AsyncMqttClient(AsyncClient):
         """This API is used to query device certificate details.
 
         Takes a ``models.DescribeDeviceCertificateRequest`` or its members as keyword arguments.
+
+        Args:
+            device_certificate_sn (str, required): The SN serial number of the device…
+            instance_id (str, required): The instance ID of the TDMQ MQTT can be…
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -3712,6 +4507,15 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DescribeDeviceCertificateBackupHistoryRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            destination (str, required): 目标集群的集群ID
+            ca_sn (str, optional): CA证书的SN
+            device_certificate_sn (str, optional): 设备证书的SN
+            modification_time_start (int, optional): 同步发生开始时间（毫秒级时间戳）
+            modification_time_end (int, optional): 同步结束时间（毫秒级时间戳）
+            limit (int, optional): 查询条数，默认20，最大1024
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
         """
@@ -3738,7 +4542,15 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.DescribeDeviceCertificatesResponse:
         """Query device certificates with paging
 
-        Takes a ``models.DescribeDeviceCertificatesRequest`` or its members as keyword arguments.
+        Takes a ``models.DescribeDeviceCertificatesRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
+            filters (list[models.Filter], optional): Support search parameter Client id:…
+            limit (int, optional): Pagination limit. Default 20. Maximum 100.
+            offset (int, optional): Pagination offset, default 0
+            order_by (str, optional): Sorting rule CREATE_TIME_DESC, descending order…
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -3769,9 +4581,23 @@ class AsyncMqttClient(AsyncClient):
         Takes the same arguments as :meth:`describe_device_certificates`; ``offset`` is
         where to start and ``limit`` the page size. Pages are fetched
         as the iterator (``async for``) advances.
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
+            filters (list[models.Filter], optional): Support search parameter Client id:…
+            limit (int, optional): Pagination limit. Default 20. Maximum 100.
+            offset (int, optional): Pagination offset, default 0
+            order_by (str, optional): Sorting rule CREATE_TIME_DESC, descending order…
         """
         if request is None:
-            request = models.DescribeDeviceCertificatesRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeDeviceCertificates",
+                models.DescribeDeviceCertificatesRequest,
+                params,
+                "paginate_describe_device_certificates",
+            )
         elif params:
             raise TypeError(
                 "paginate_describe_device_certificates() takes a request object or keyword arguments, not both"
@@ -3802,6 +4628,11 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DescribeDeviceIdentitiesRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Cluster ID.
+            offset (int, optional): Query start position
+            limit (int, optional): Query result limit count
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
         """
@@ -3829,9 +4660,21 @@ class AsyncMqttClient(AsyncClient):
         Takes the same arguments as :meth:`describe_device_identities`; ``offset`` is
         where to start and ``limit`` the page size. Pages are fetched
         as the iterator (``async for``) advances.
+
+        Args:
+            instance_id (str, required): Cluster ID.
+            offset (int, optional): Query start position
+            limit (int, optional): Query result limit count
         """
         if request is None:
-            request = models.DescribeDeviceIdentitiesRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeDeviceIdentities",
+                models.DescribeDeviceIdentitiesRequest,
+                params,
+                "paginate_describe_device_identities",
+            )
         elif params:
             raise TypeError(
                 "paginate_describe_device_identities() takes a request object or keyword arguments, not both"
@@ -3860,6 +4703,10 @@ class AsyncMqttClient(AsyncClient):
         """Query device identification
 
         Takes a ``models.DescribeDeviceIdentityRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Cluster ID.
+            device_id (str, required): Device ID
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -3893,6 +4740,14 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DescribeDeviceIdentityBackupHistoryRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 集群id
+            destination (str, required): 灾备集群的集群ID
+            device_id (str, optional): 设备ID
+            modification_time_start (int, optional): 同步发生的开始时间
+            modification_time_end (int, optional): 同步发生的结束时间
+            limit (int, optional): 查询条数
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
         """
@@ -3916,6 +4771,9 @@ class AsyncMqttClient(AsyncClient):
         """查询MQTT实例公网接入点
 
         Takes a ``models.DescribeInsPublicEndpointsRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -3941,6 +4799,9 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DescribeInsVPCEndpointsRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
         """
@@ -3964,6 +4825,9 @@ class AsyncMqttClient(AsyncClient):
         """This API is used to query instance information.
 
         Takes a ``models.DescribeInstanceRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -3996,7 +4860,14 @@ class AsyncMqttClient(AsyncClient):
         When using the TagFilters parameter for search, the filters parameter is
         invalid.
 
-        Takes a ``models.DescribeInstanceListRequest`` or its members as keyword arguments.
+        Takes a ``models.DescribeInstanceListRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            filters (list[models.Filter], optional): Query criteria list, support the…
+            offset (int, optional): Query start position, default 0
+            limit (int, optional): Query result limit count. Default 20. Maximum 100.
+            tag_filters (list[models.TagFilter], optional): Tag filter
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -4026,9 +4897,22 @@ class AsyncMqttClient(AsyncClient):
         Takes the same arguments as :meth:`describe_instance_list`; ``offset`` is
         where to start and ``limit`` the page size. Pages are fetched
         as the iterator (``async for``) advances.
+
+        Args:
+            filters (list[models.Filter], optional): Query criteria list, support the…
+            offset (int, optional): Query start position, default 0
+            limit (int, optional): Query result limit count. Default 20. Maximum 100.
+            tag_filters (list[models.TagFilter], optional): Tag filter
         """
         if request is None:
-            request = models.DescribeInstanceListRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeInstanceList",
+                models.DescribeInstanceListRequest,
+                params,
+                "paginate_describe_instance_list",
+            )
         elif params:
             raise TypeError(
                 "paginate_describe_instance_list() takes a request object or keyword arguments, not both"
@@ -4059,6 +4943,13 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DescribeMessageByTopicRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            topic (str, required): home/room
+            start_time (int, required): Start time. millisecond-level timestamp.
+            max_number (int, optional): Specifies the number of query messages. value…
+            filter_expression (str, optional): 消息 body 过滤表达式（Base64 编码），jq 1.6 语法 枚举值：…
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -4086,6 +4977,11 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DescribeMessageDetailsRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            message_id (str, required): Message ID.
+            subscription (str, optional): Subscription expression.
+
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
             errors.ResourceNotFoundMessage: ``ResourceNotFound.Message``
@@ -4110,6 +5006,9 @@ class AsyncMqttClient(AsyncClient):
         """This API is used to query message enrichment rules.
 
         Takes a ``models.DescribeMessageEnrichmentRulesRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Tencent cloud MQTT instance ID, obtained from…
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -4143,6 +5042,15 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DescribeMessageListRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            topic (str, required): 要查询的一级Topic，可从 查询MQTT主题列表 获取。
+            start_time (int, required): 开始时间，毫秒级时间戳 。
+            end_time (int, required): 结束时间，毫秒级时间戳 。
+            task_request_id (str, required): 请求任务id，用于相同查询参数下查询加速，第一次查询时无需传递，第一次查询会根据本次查…
+            offset (int, optional): 查询起始位置，默认0
+            limit (int, optional): 查询结果限制数量，默认20，最大50
+
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
         """
@@ -4174,9 +5082,25 @@ class AsyncMqttClient(AsyncClient):
         Takes the same arguments as :meth:`describe_message_list`; ``offset`` is
         where to start and ``limit`` the page size. Pages are fetched
         as the iterator (``async for``) advances.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            topic (str, required): 要查询的一级Topic，可从 查询MQTT主题列表 获取。
+            start_time (int, required): 开始时间，毫秒级时间戳 。
+            end_time (int, required): 结束时间，毫秒级时间戳 。
+            task_request_id (str, required): 请求任务id，用于相同查询参数下查询加速，第一次查询时无需传递，第一次查询会根据本次查…
+            offset (int, optional): 查询起始位置，默认0
+            limit (int, optional): 查询结果限制数量，默认20，最大50
         """
         if request is None:
-            request = models.DescribeMessageListRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeMessageList",
+                models.DescribeMessageListRequest,
+                params,
+                "paginate_describe_message_list",
+            )
         elif params:
             raise TypeError(
                 "paginate_describe_message_list() takes a request object or keyword arguments, not both"
@@ -4227,6 +5151,11 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DescribeSharedSubscriptionClientRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
+            shared_name (str, required): Shared subscription group name
+            topic_filter (str, required): Subscription expression.
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
@@ -4252,6 +5181,9 @@ class AsyncMqttClient(AsyncClient):
         """This API is used to query the subscription group list shared within the cluster.
 
         Takes a ``models.DescribeSharedSubscriptionGroupsRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -4280,6 +5212,9 @@ class AsyncMqttClient(AsyncClient):
         """查询集群下共享订阅组列表
 
         Takes a ``models.DescribeSharedSubscriptionGroupsWithSubscriptionsRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -4310,6 +5245,10 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DescribeSharedSubscriptionLagRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 集群id
+            shared_subscription (str, required): 共享订阅表达式
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -4335,6 +5274,10 @@ class AsyncMqttClient(AsyncClient):
         """Query the subscription list of a shared subscription group
 
         Takes a ``models.DescribeSharedSubscriptionsRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
+            shared_name (str, required): Shared subscription group name
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -4362,6 +5305,10 @@ class AsyncMqttClient(AsyncClient):
         """This API is used to query the MQTT topic details.
 
         Takes a ``models.DescribeTopicRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Instance ID.
+            topic (str, required): Topic.
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -4392,7 +5339,14 @@ class AsyncMqttClient(AsyncClient):
         1. TopicName，主题名称模糊搜索
         2. TopicType，主题类型查询，支持多选，可选值：Normal,Order,Transaction,DelayScheduled
 
-        Takes a ``models.DescribeTopicListRequest`` or its members as keyword arguments.
+        Takes a ``models.DescribeTopicListRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            filters (list[models.Filter], optional): 查询条件列表: 支持TopicName模糊查询
+            offset (int, optional): 查询起始位置，默认0。
+            limit (int, optional): 查询结果限制数量，默认20，最大20
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -4422,9 +5376,22 @@ class AsyncMqttClient(AsyncClient):
         Takes the same arguments as :meth:`describe_topic_list`; ``offset`` is
         where to start and ``limit`` the page size. Pages are fetched
         as the iterator (``async for``) advances.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            filters (list[models.Filter], optional): 查询条件列表: 支持TopicName模糊查询
+            offset (int, optional): 查询起始位置，默认0。
+            limit (int, optional): 查询结果限制数量，默认20，最大20
         """
         if request is None:
-            request = models.DescribeTopicListRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeTopicList",
+                models.DescribeTopicListRequest,
+                params,
+                "paginate_describe_topic_list",
+            )
         elif params:
             raise TypeError(
                 "paginate_describe_topic_list() takes a request object or keyword arguments, not both"
@@ -4455,7 +5422,14 @@ class AsyncMqttClient(AsyncClient):
 
         This API is used to perform Username fuzzy search.
 
-        Takes a ``models.DescribeUserListRequest`` or its members as keyword arguments.
+        Takes a ``models.DescribeUserListRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): Instance ID, obtained from the…
+            filters (list[models.Filter], optional): Specifies the supported fields in the…
+            offset (int, optional): Query start position. default value: 0.
+            limit (int, optional): Specifies the query result limit count. default…
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -4485,9 +5459,22 @@ class AsyncMqttClient(AsyncClient):
         Takes the same arguments as :meth:`describe_user_list`; ``offset`` is
         where to start and ``limit`` the page size. Pages are fetched
         as the iterator (``async for``) advances.
+
+        Args:
+            instance_id (str, required): Instance ID, obtained from the…
+            filters (list[models.Filter], optional): Specifies the supported fields in the…
+            offset (int, optional): Query start position. default value: 0.
+            limit (int, optional): Specifies the query result limit count. default…
         """
         if request is None:
-            request = models.DescribeUserListRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeUserList",
+                models.DescribeUserListRequest,
+                params,
+                "paginate_describe_user_list",
+            )
         elif params:
             raise TypeError(
                 "paginate_describe_user_list() takes a request object or keyword arguments, not both"
@@ -4515,6 +5502,10 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.DescribeWillMessageRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 实例ID，从 DescribeInstanceList接口或控制台获得。
+            client_id (str, required): 客户端id
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFound: ``ResourceNotFound``
@@ -4541,6 +5532,11 @@ class AsyncMqttClient(AsyncClient):
         """This API is used to kick out a client.
 
         Takes a ``models.KickOutClientRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): Cluster ID.
+            client_id (str, required): Client ID.
+            delete_session (bool, optional): 是否清理session，默认false
 
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -4581,6 +5577,22 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.ModifyAuthorizationPolicyRequest`` or its members as keyword arguments.
 
+        Args:
+            id (int, required): Specifies the authorization policy ID, which can be…
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            policy_name (str, optional): Policy name, which cannot be empty, contains 3…
+            policy_version (int, optional): Policy version, defaults to 1. currently…
+            priority (int, optional): Policy priority. a smaller value indicates a…
+            effect (str, optional): Specifies the decision. allow. specifies the…
+            actions (str, optional): Operation, supports multiple selections separated…
+            resources (str, optional): Specifies the resource and subscription to…
+            username (str, optional): Specifies the condition-username.
+            retain (int, optional): Condition - message retention. Matches message…
+            client_id (str, optional): Client ID. supports regular expressions.
+            ip (str, optional): Condition: client IP address. supports IP or CIDR.
+            qos (str, optional): Condition: specifies the service quality. 0: at most…
+            remark (str, optional): Specifies the remark information with a maximum…
+
         Raises:
             errors.FailedOperationDuplicatePolicy: ``FailedOperation.DuplicatePolicy``
             errors.FailedOperationDuplicatePriority: ``FailedOperation.DuplicatePriority``
@@ -4612,6 +5624,14 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.ModifyBlockRuleRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            name (str, required): 待修改的封禁规则名
+            include (str, optional): 包含表达式支持*（多个字符）和？（一个字符）
+            excludes (list[str], optional): 排除表达式支持*（多个字符）和？（一个字符），最多三条。
+            expire_time (int, optional): 过期时间，毫秒级时间戳
+            remark (str, optional): 备注，最长 128 字符
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
@@ -4640,7 +5660,16 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ModifyDeviceIdentityResponse:
         """Modify the device signature
 
-        Takes a ``models.ModifyDeviceIdentityRequest`` or its members as keyword arguments.
+        Takes a ``models.ModifyDeviceIdentityRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
+            device_id (str, required): Device ID
+            status (str, optional): 1:ENABLED-Available 2: DISABLED - Unavailable
+            primary_key (str, optional): Primary signature key, Base64 encode is…
+            secondary_key (str, optional): Secondary signature key, must be Base64…
+            propagating_properties (list[models.PropagatingProperty], optional): Device id spread attribute setting
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -4675,7 +5704,21 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ModifyHttpAuthenticatorResponse:
         """修改MQTT HTTP 认证器
 
-        Takes a ``models.ModifyHttpAuthenticatorRequest`` or its members as keyword arguments.
+        Takes a ``models.ModifyHttpAuthenticatorRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            endpoint (str, optional): 服务地址
+            status (str, optional): 认证器状态：open-启用；close-关闭
+            concurrency (int, optional): 最大并发连接数，默认8，范围：1-10
+            connect_timeout (int, optional): 连接超时时间，单位：秒，范围：1-30
+            read_timeout (int, optional): 请求超时时间，单位：秒，范围：1-30
+            remark (str, optional): 说明，最多支持128个字符。
+            method (str, optional): 请求方法，GET 或者 POST
+            header (list[models.HeaderItem], optional): 请求header
+            body (list[models.BodyItem], optional): 请求body
+            including_user_properties (bool, optional): 连接UserProperty作为Header转发，默认false
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -4701,7 +5744,13 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.ModifyInsPublicEndpointResponse:
         """更新MQTT实例公网接入点
 
-        Takes a ``models.ModifyInsPublicEndpointRequest`` or its members as keyword arguments.
+        Takes a ``models.ModifyInsPublicEndpointRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            bandwidth (int, required): 带宽，单位：Mbps
+            rules (list[models.PublicAccessRule], required): 公网访问规则
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -4737,6 +5786,18 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.ModifyInstanceRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            name (str, optional): Specifies the instance name to be modified, cannot be…
+            remark (str, optional): Specifies the remark information to be modified,…
+            sku_code (str, optional): Specifies the configuration specification to be…
+            device_certificate_provision_type (str, optional): Specifies the registration method for…
+            automatic_activation (bool, optional): Specifies whether to automatically…
+            authorization_policy (bool, optional): Authorization policy switch.
+            use_default_server_cert (bool, optional): Specifies whether to use the default…
+            x509_mode (str, optional): TLS: one-way authentication. mTLS. specifies…
+            message_rate (int, optional): Specifies the speed limit unit for client…
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
             errors.FailedOperationCallTrade: ``FailedOperation.CallTrade``
@@ -4770,6 +5831,14 @@ class AsyncMqttClient(AsyncClient):
         参数传空，则为删除证书
 
         Takes a ``models.ModifyInstanceCertBindingRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            x509_mode (str, required): 加密通信方式 TLS：单向证书认证 mTLS：双向证书认证 BYOC：一设备一证书认证
+            ssl_server_cert_id (str, optional): 服务端证书id，从 获取证书列表…
+            ssl_ca_cert_id (str, optional): CA证书id，从 获取证书列表…
+            device_certificate_provision_type (str, optional): 设备证书注册类型： JITP：自动注册； API：手动注册 默认值：API
+            automatic_activation (bool, optional): 是否自动激活，默认为false
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -4805,6 +5874,15 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.ModifyJWKSAuthenticatorRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            endpoint (str, optional): JWKS服务器地址，（Text字段和Endpoint字段必须选择一个填写）
+            status (str, optional): 认证器状态：open-启用（默认）；close-关闭
+            refresh_interval (int, optional): 认证文本刷新间隔时间，单位：秒，最小值60，默认值60，最大值1000。填写认证服务…
+            text (str, optional): JWKS文本，认证服务器地址为空时生效。（Text字段和Endpoint字段必须选择一个填写）
+            from_ (str, optional): 认证字段； username-对应 MQTT CONNECT Packet 中 username 字段，…
+            remark (str, optional): 说明，不能超过 128 个字符
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
         """
@@ -4835,6 +5913,16 @@ class AsyncMqttClient(AsyncClient):
         """修改MQTT JWKS 认证器
 
         Takes a ``models.ModifyJWTAuthenticatorRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            algorithm (str, optional): 签名方式：hmac-based，public-key
+            from_ (str, optional): 认证字段 password：对应 MQTT CONNECT Packet 中 password 字段，…
+            secret (str, optional): 密钥，Algorithm为hmac-based需要传递该字段。
+            public_key (str, optional): 公钥，Algorithm为public-key时需要传递该字段。
+            status (str, optional): 认证器是否开启：open-启用；close-关闭
+            remark (str, optional): 说明，不能超过 128 个字符
+            text (str, optional): JSKS文本 Not in the public documentation (the…
 
         Raises:
             errors.FailedOperationPublicKeyVerifyFailed: ``FailedOperation.PublicKeyVerifyFailed``
@@ -4870,6 +5958,16 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.ModifyMessageEnrichmentRuleRequest`` or its members as keyword arguments.
 
+        Args:
+            id (int, required): Message enrichment rule ID.
+            instance_id (str, required): Tencent cloud MQTT instance ID, obtained from…
+            rule_name (str, optional): Rule name, which cannot be empty, contains 3 to…
+            condition (str, optional): Rule matching conditions in JSON format, Base64…
+            actions (str, optional): Specifies the action of rule execution in JSON…
+            priority (int, optional): Rule priority. a smaller number indicates a…
+            status (int, optional): Rule status. valid values: 0 (undefined), 1…
+            remark (str, optional): Specifies the remark information with a maximum…
+
         Raises:
             errors.ResourceNotFoundInstance: ``ResourceNotFound.Instance``
         """
@@ -4895,6 +5993,11 @@ class AsyncMqttClient(AsyncClient):
         """修改主题属性
 
         Takes a ``models.ModifyTopicRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            topic (str, required): 主题，不能为空，只能包含字母、数字、“-”及“_”，3-100 字符。
+            remark (str, optional): 备注信息，最长 128 字符
 
         Raises:
             errors.FailedOperation: ``FailedOperation``
@@ -4922,6 +6025,11 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.ModifyUserRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): Instance ID, obtained from the…
+            username (str, required): Username.
+            remark (str, optional): Specifies the remark with length not exceeding 128…
+
         Raises:
             errors.FailedOperation: ``FailedOperation``
         """
@@ -4948,6 +6056,12 @@ class AsyncMqttClient(AsyncClient):
         """修改集群X509配置
 
         Takes a ``models.ModifyX509ConfigRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            x509_mode (str, optional): 证书验证模式 枚举值： - TLS： 单向认证 - mTLS： 双向认证 - BYOC： 一机一证
+            device_certificate_provision_type (str, optional): 证书注册方式 枚举值： - JITP： 自动注册 - API： 手工注册
+            automatic_activation (bool, optional): 证书自动后激活状态 枚举值： - true： 自动激活 - false： 不激活
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -4979,6 +6093,15 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.PublishMessageRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            payload (str, required): 消息负载 Payload，是消息的实际内容，需要按 encoding 指定的编码方式进行编码
+            target_topic (str, optional): 消息目的主题，该参数与 TargetClientId 二选一
+            target_client_id (str, optional): 消息目的客户端 ID，该参数与 TargetTopic 二选一
+            encoding (str, optional): 消息 payload 编码，可选 plain 或 base64，默认为 plain（即不编码）
+            qos (int, optional): 消息的服务质量等级，默认为 1 QoS 0（至多一次）消息发送后，不保证接收方一定收到，也不要求接收方确认。…
+            retain (bool, optional): 是否为保留消息，默认为 false，且仅支持发布到主题的消息设置为 true
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
         """
@@ -5007,6 +6130,13 @@ class AsyncMqttClient(AsyncClient):
         “一机一证”](https://cloud.tencent.com/document/product/1778/114817)
 
         Takes a ``models.RegisterCaCertificateRequest`` or its members as keyword arguments.
+
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            ca_certificate (str, required): CA证书内容，自签CA可参考 自定义 X.509 证书实现 “一机一证” 签发自签CA
+            verification_certificate (str, optional): 验证证书内容，可参考 自定义 X.509 证书实现 “一机一证”…
+            format (str, optional): 证书格式，不传默认PEM格式，当前仅支持PEM格式
+            status (str, optional): 证书状态，不传默认ACTIVE状态 ACTIVE：激活 INACTIVE：未激活
 
         Raises:
             errors.FailedOperationCertificateVerificationFailed: ``FailedOperation.CertificateVerificationFailed``
@@ -5042,6 +6172,14 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.RegisterDeviceCertificateRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 腾讯云MQTT实例ID，从 DescribeInstanceList接口或控制台获得。
+            device_certificate (str, required): 设备证书内容，可参考 使用 CA 证书生成服务端/客户端证书 生成
+            ca_sn (str, required): 关联的CA证书SN
+            client_id (str, optional): 客户端ID，需要关联该证书的客户端ID。根据实际业务使用填写
+            format (str, optional): 证书格式，默认为PEM，当前仅支持PEM格式
+            status (str, optional): 客户端证书状态，默认激活状态（ACTIVE） ACTIVE：激活 INACTIVE：未激活
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundCa: ``ResourceNotFound.Ca``
@@ -5069,6 +6207,10 @@ class AsyncMqttClient(AsyncClient):
 
         Takes a ``models.RevokedDeviceCertificateRequest`` or its members as keyword arguments.
 
+        Args:
+            instance_id (str, required): 集群id
+            device_certificate_sn (str, required): 设备证书序列号
+
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
             errors.ResourceNotFoundCertificate: ``ResourceNotFound.Certificate``
@@ -5094,7 +6236,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.UpdateAuthorizationPolicyPriorityResponse:
         """This API is used to modify policy rule priority.
 
-        Takes a ``models.UpdateAuthorizationPolicyPriorityRequest`` or its members as keyword arguments.
+        Takes a ``models.UpdateAuthorizationPolicyPriorityRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            priorities (list[models.AuthorizationPolicyPriority], optional): Policy ID and priority.
 
         Raises:
             errors.FailedOperationDuplicateAuthorizationIdOrPriority: ``FailedOperation.DuplicateAuthorizationIdOrPriority``
@@ -5123,7 +6270,12 @@ class AsyncMqttClient(AsyncClient):
     ) -> models.UpdateMessageEnrichmentRulePriorityResponse:
         """This API is used to modify the priority for message enrichment rule.
 
-        Takes a ``models.UpdateMessageEnrichmentRulePriorityRequest`` or its members as keyword arguments.
+        Takes a ``models.UpdateMessageEnrichmentRulePriorityRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            instance_id (str, required): tencent cloud MQTT instance ID, obtained from…
+            priorities (list[models.MessageEnrichmentRulePriority], optional): Policy ID and priority.
 
         Raises:
             errors.FailedOperationInstanceNotReady: ``FailedOperation.InstanceNotReady``
@@ -5166,9 +6318,19 @@ class AsyncMqttClient(AsyncClient):
         polls, default 2.0) and ``max_attempts`` (default 90).
         Returns the last response. Raises ``tcapi.waiters.WaiterFailedError`` on
         'ABNORMAL' or 'CREATE_FAILURE' or 'MODIFY_FAILURE' or 'DESTROYED' or 'OVERDUE', ``tcapi.waiters.WaiterTimeoutError`` when attempts run out.
+
+        Args:
+            instance_id (str, required): Tencent Cloud MQTT instance ID can be obtained…
         """
         if request is None:
-            request = models.DescribeInstanceRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeInstance",
+                models.DescribeInstanceRequest,
+                params,
+                "wait_until_instance_ready",
+            )
         elif params:
             raise TypeError(
                 "wait_until_instance_ready() takes a request object or keyword arguments, not both"

@@ -66,7 +66,19 @@ class StsClient(SyncClient):
         of calling this API often, which may be throttled; grant least privilege in the
         policies; do not call this API with the root account's permanent keys.
 
-        Takes a ``models.AssumeRoleRequest`` or its members as keyword arguments.
+        Takes a ``models.AssumeRoleRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            role_arn (str, required): Resource descriptions of a role, which can be…
+            role_session_name (str, required): User-defined temporary session name. It…
+            duration_seconds (int, optional): Specifies the validity period of the…
+            policy (str, optional): Policy description. Notes: 1. The policy must be…
+            external_id (str, optional): External role ID, which can be obtained by…
+            tags (list[models.Tag], optional): List of session tags. Up to 50 tags are…
+            source_identity (str, optional): UIN of the initiator
+            serial_number (str, optional): Serial number of the MFA device associated…
+            token_code (str, optional): MFA verification code.
         """
         return self._call("AssumeRole", request, params)
 
@@ -96,6 +108,13 @@ class StsClient(SyncClient):
         ignored, and `Authorization` should be SKIP.
 
         Takes a ``models.AssumeRoleWithSAMLRequest`` or its members as keyword arguments.
+
+        Args:
+            saml_assertion (str, required): Base64-encoded SAML assertion
+            principal_arn (str, required): Principal access description name
+            role_arn (str, required): Role access description name
+            role_session_name (str, required): Session name
+            duration_seconds (int, optional): Specifies the validity period of the…
         """
         return self._call("AssumeRoleWithSAML", request, params)
 
@@ -124,6 +143,13 @@ class StsClient(SyncClient):
         ignored, and `Authorization` should be SKIP.
 
         Takes a ``models.AssumeRoleWithWebIdentityRequest`` or its members as keyword arguments.
+
+        Args:
+            provider_id (str, required): Identity provider name
+            web_identity_token (str, required): OIDC token issued by the IdP
+            role_arn (str, required): Role access description name
+            role_session_name (str, required): Session name
+            duration_seconds (int, optional): Specifies the validity period of the…
         """
         return self._call("AssumeRoleWithWebIdentity", request, params)
 
@@ -186,6 +212,11 @@ class StsClient(SyncClient):
         policy; do not call this API with the root account's permanent keys.
 
         Takes a ``models.GetFederationTokenRequest`` or its members as keyword arguments.
+
+        Args:
+            name (str, required): The customizable name of the caller, consisting of…
+            policy (str, required): Note: The policy syntax refers to CAM's Syntax…
+            duration_seconds (int, optional): The validity period of temporary…
         """
         return self._call("GetFederationToken", request, params)
 
@@ -210,6 +241,11 @@ class StsClient(SyncClient):
         after verifying a code from the user's MFA device.
 
         Takes a ``models.GetSessionTokenRequest`` or its members as keyword arguments.
+
+        Args:
+            serial_number (str, required): Serial number of the MFA device associated…
+            token_code (str, required): MFA verification code.
+            duration_seconds (int, optional): Validity period of the temporary…
         """
         return self._call("GetSessionToken", request, params)
 
@@ -232,6 +268,9 @@ class StsClient(SyncClient):
         status, never the secret keys).
 
         Takes a ``models.QueryApiKeyRequest`` or its members as keyword arguments.
+
+        Args:
+            target_uin (int, optional): UIN of the account to query. Defaults to the…
         """
         return self._call("QueryApiKey", request, params)
 
@@ -287,7 +326,19 @@ class AsyncStsClient(AsyncClient):
         of calling this API often, which may be throttled; grant least privilege in the
         policies; do not call this API with the root account's permanent keys.
 
-        Takes a ``models.AssumeRoleRequest`` or its members as keyword arguments.
+        Takes a ``models.AssumeRoleRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            role_arn (str, required): Resource descriptions of a role, which can be…
+            role_session_name (str, required): User-defined temporary session name. It…
+            duration_seconds (int, optional): Specifies the validity period of the…
+            policy (str, optional): Policy description. Notes: 1. The policy must be…
+            external_id (str, optional): External role ID, which can be obtained by…
+            tags (list[models.Tag], optional): List of session tags. Up to 50 tags are…
+            source_identity (str, optional): UIN of the initiator
+            serial_number (str, optional): Serial number of the MFA device associated…
+            token_code (str, optional): MFA verification code.
         """
         return await self._call("AssumeRole", request, params)
 
@@ -317,6 +368,13 @@ class AsyncStsClient(AsyncClient):
         ignored, and `Authorization` should be SKIP.
 
         Takes a ``models.AssumeRoleWithSAMLRequest`` or its members as keyword arguments.
+
+        Args:
+            saml_assertion (str, required): Base64-encoded SAML assertion
+            principal_arn (str, required): Principal access description name
+            role_arn (str, required): Role access description name
+            role_session_name (str, required): Session name
+            duration_seconds (int, optional): Specifies the validity period of the…
         """
         return await self._call("AssumeRoleWithSAML", request, params)
 
@@ -345,6 +403,13 @@ class AsyncStsClient(AsyncClient):
         ignored, and `Authorization` should be SKIP.
 
         Takes a ``models.AssumeRoleWithWebIdentityRequest`` or its members as keyword arguments.
+
+        Args:
+            provider_id (str, required): Identity provider name
+            web_identity_token (str, required): OIDC token issued by the IdP
+            role_arn (str, required): Role access description name
+            role_session_name (str, required): Session name
+            duration_seconds (int, optional): Specifies the validity period of the…
         """
         return await self._call("AssumeRoleWithWebIdentity", request, params)
 
@@ -407,6 +472,11 @@ class AsyncStsClient(AsyncClient):
         policy; do not call this API with the root account's permanent keys.
 
         Takes a ``models.GetFederationTokenRequest`` or its members as keyword arguments.
+
+        Args:
+            name (str, required): The customizable name of the caller, consisting of…
+            policy (str, required): Note: The policy syntax refers to CAM's Syntax…
+            duration_seconds (int, optional): The validity period of temporary…
         """
         return await self._call("GetFederationToken", request, params)
 
@@ -431,6 +501,11 @@ class AsyncStsClient(AsyncClient):
         after verifying a code from the user's MFA device.
 
         Takes a ``models.GetSessionTokenRequest`` or its members as keyword arguments.
+
+        Args:
+            serial_number (str, required): Serial number of the MFA device associated…
+            token_code (str, required): MFA verification code.
+            duration_seconds (int, optional): Validity period of the temporary…
         """
         return await self._call("GetSessionToken", request, params)
 
@@ -453,5 +528,8 @@ class AsyncStsClient(AsyncClient):
         status, never the secret keys).
 
         Takes a ``models.QueryApiKeyRequest`` or its members as keyword arguments.
+
+        Args:
+            target_uin (int, optional): UIN of the account to query. Defaults to the…
         """
         return await self._call("QueryApiKey", request, params)

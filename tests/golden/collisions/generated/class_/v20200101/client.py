@@ -54,7 +54,11 @@ class KwClient(SyncClient):
     def tag(self, request: models.TagRequest | None = None, **params: Any) -> models.TagResponse:
         """An action named like a structure.
 
-        Takes a ``models.TagRequest`` or its members as keyword arguments.
+        Takes a ``models.TagRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            port (models.PortInfo, optional): (no description)
         """
         return self._call("Tag", request, params)
 
@@ -100,6 +104,10 @@ class AsyncKwClient(AsyncClient):
     ) -> models.TagResponse:
         """An action named like a structure.
 
-        Takes a ``models.TagRequest`` or its members as keyword arguments.
+        Takes a ``models.TagRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            port (models.PortInfo, optional): (no description)
         """
         return await self._call("Tag", request, params)

@@ -43,6 +43,9 @@ class GoldClient(SyncClient):
 
         Takes a ``models.DeleteThingRequest`` or its members as keyword arguments.
 
+        Args:
+            id (str, required): (no description)
+
         Raises:
             errors.FailedOperationBusy: ``FailedOperation.Busy``
             errors.ResourceNotFoundThingGone: ``ResourceNotFound.Thing.Gone``
@@ -78,6 +81,9 @@ class AsyncGoldClient(AsyncClient):
         """Errors follow the dotted code.
 
         Takes a ``models.DeleteThingRequest`` or its members as keyword arguments.
+
+        Args:
+            id (str, required): (no description)
 
         Raises:
             errors.FailedOperationBusy: ``FailedOperation.Busy``

@@ -64,6 +64,9 @@ class GoldClient(SyncClient):
         """One thing.
 
         Takes a ``models.DescribeThingRequest`` or its members as keyword arguments.
+
+        Args:
+            id (str, required): (no description)
         """
         return self._call("DescribeThing", request, params)
 
@@ -86,6 +89,10 @@ class GoldClient(SyncClient):
         """Pages with Offset/Limit.
 
         Takes a ``models.DescribeThingsRequest`` or its members as keyword arguments.
+
+        Args:
+            offset (int, optional): (no description)
+            limit (int, optional): (no description)
         """
         return self._call("DescribeThings", request, params)
 
@@ -110,9 +117,17 @@ class GoldClient(SyncClient):
         Takes the same arguments as :meth:`describe_things`; ``offset`` is
         where to start and ``limit`` the page size. Pages are fetched
         as the iterator advances.
+
+        Args:
+            offset (int, optional): (no description)
+            limit (int, optional): (no description)
         """
         if request is None:
-            request = models.DescribeThingsRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeThings", models.DescribeThingsRequest, params, "paginate_describe_things"
+            )
         elif params:
             raise TypeError(
                 "paginate_describe_things() takes a request object or keyword arguments, not both"
@@ -155,9 +170,16 @@ class GoldClient(SyncClient):
         polls, default 1.0) and ``max_attempts`` (default 5).
         Returns the last response. Raises ``tcapi.waiters.WaiterFailedError`` on
         'FAILED', ``tcapi.waiters.WaiterTimeoutError`` when attempts run out.
+
+        Args:
+            id (str, required): (no description)
         """
         if request is None:
-            request = models.DescribeThingRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeThing", models.DescribeThingRequest, params, "wait_until_thing_ready"
+            )
         elif params:
             raise TypeError(
                 "wait_until_thing_ready() takes a request object or keyword arguments, not both"
@@ -195,6 +217,9 @@ class AsyncGoldClient(AsyncClient):
         """One thing.
 
         Takes a ``models.DescribeThingRequest`` or its members as keyword arguments.
+
+        Args:
+            id (str, required): (no description)
         """
         return await self._call("DescribeThing", request, params)
 
@@ -217,6 +242,10 @@ class AsyncGoldClient(AsyncClient):
         """Pages with Offset/Limit.
 
         Takes a ``models.DescribeThingsRequest`` or its members as keyword arguments.
+
+        Args:
+            offset (int, optional): (no description)
+            limit (int, optional): (no description)
         """
         return await self._call("DescribeThings", request, params)
 
@@ -241,9 +270,17 @@ class AsyncGoldClient(AsyncClient):
         Takes the same arguments as :meth:`describe_things`; ``offset`` is
         where to start and ``limit`` the page size. Pages are fetched
         as the iterator (``async for``) advances.
+
+        Args:
+            offset (int, optional): (no description)
+            limit (int, optional): (no description)
         """
         if request is None:
-            request = models.DescribeThingsRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeThings", models.DescribeThingsRequest, params, "paginate_describe_things"
+            )
         elif params:
             raise TypeError(
                 "paginate_describe_things() takes a request object or keyword arguments, not both"
@@ -286,9 +323,16 @@ class AsyncGoldClient(AsyncClient):
         polls, default 1.0) and ``max_attempts`` (default 5).
         Returns the last response. Raises ``tcapi.waiters.WaiterFailedError`` on
         'FAILED', ``tcapi.waiters.WaiterTimeoutError`` when attempts run out.
+
+        Args:
+            id (str, required): (no description)
         """
         if request is None:
-            request = models.DescribeThingRequest(**params)
+            from tcapi._kwargs import build_request
+
+            request = build_request(
+                "DescribeThing", models.DescribeThingRequest, params, "wait_until_thing_ready"
+            )
         elif params:
             raise TypeError(
                 "wait_until_thing_ready() takes a request object or keyword arguments, not both"

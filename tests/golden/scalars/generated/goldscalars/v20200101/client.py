@@ -55,6 +55,20 @@ class GoldClient(SyncClient):
         """Every scalar type, as request and response members.
 
         Takes a ``models.DescribeScalarsRequest`` or its members as keyword arguments.
+
+        Args:
+            name (str, required): A required string.
+            count (int, optional): (no description)
+            big (int, optional): (no description)
+            ratio (float, optional): (no description)
+            enabled (bool, optional): (no description)
+            day (str, optional): (no description)
+            at (str, optional): (no description)
+            at_iso (str, optional): (no description)
+            blob (bytes | str, optional): (no description)
+            secret (str, optional): Never in a repr.
+            tags (list[str], optional): (no description)
+            old (str, optional): Going away. Deprecated.
         """
         return self._call("DescribeScalars", request, params)
 
@@ -97,5 +111,19 @@ class AsyncGoldClient(AsyncClient):
         """Every scalar type, as request and response members.
 
         Takes a ``models.DescribeScalarsRequest`` or its members as keyword arguments.
+
+        Args:
+            name (str, required): A required string.
+            count (int, optional): (no description)
+            big (int, optional): (no description)
+            ratio (float, optional): (no description)
+            enabled (bool, optional): (no description)
+            day (str, optional): (no description)
+            at (str, optional): (no description)
+            at_iso (str, optional): (no description)
+            blob (bytes | str, optional): (no description)
+            secret (str, optional): Never in a repr.
+            tags (list[str], optional): (no description)
+            old (str, optional): Going away. Deprecated.
         """
         return await self._call("DescribeScalars", request, params)

@@ -49,6 +49,10 @@ class GoldClient(SyncClient):
         Takes a ``models.ChatCompletionsRequest`` or its members as keyword arguments.
         When the server answers with server-sent events this raises ResponseError:
         use :meth:`chat_completions_stream`, which takes the same arguments.
+
+        Args:
+            prompt (str, required): (no description)
+            stream (bool, optional): (no description)
         """
         return self._call("ChatCompletions", request, params)
 
@@ -74,6 +78,10 @@ class GoldClient(SyncClient):
         request (retried like any call until the answer starts) and raises the API's
         error; the result is iterated with ``for`` and closed by ``with``
         or at its end. An answer that is not an event stream comes as one event.
+
+        Args:
+            prompt (str, required): (no description)
+            stream (bool, optional): (no description)
         """
         return self._stream("ChatCompletions", request, params)
 
@@ -97,8 +105,12 @@ class GoldClient(SyncClient):
         """Takes raw bytes as the request body; the members travel in X-Gold- headers.
 
         Takes a ``models.UploadLogRequest`` or its members as keyword arguments.
-        ``body`` is sent as the request body (``application/octet-stream``); the
-        members travel in headers.
+
+        Args:
+            body (bytes, required): the request body (``application/octet-stream``); the
+                members travel in headers.
+            topic_id (str, required): (no description)
+            compress_type (str, optional): (no description)
         """
         return self._call("UploadLog", request, params, body)
 
@@ -134,6 +146,10 @@ class AsyncGoldClient(AsyncClient):
         Takes a ``models.ChatCompletionsRequest`` or its members as keyword arguments.
         When the server answers with server-sent events this raises ResponseError:
         use :meth:`chat_completions_stream`, which takes the same arguments.
+
+        Args:
+            prompt (str, required): (no description)
+            stream (bool, optional): (no description)
         """
         return await self._call("ChatCompletions", request, params)
 
@@ -159,6 +175,10 @@ class AsyncGoldClient(AsyncClient):
         request (retried like any call until the answer starts) and raises the API's
         error; the result is iterated with ``async for`` and closed by ``async with``
         or at its end. An answer that is not an event stream comes as one event.
+
+        Args:
+            prompt (str, required): (no description)
+            stream (bool, optional): (no description)
         """
         return await self._stream("ChatCompletions", request, params)
 
@@ -182,7 +202,11 @@ class AsyncGoldClient(AsyncClient):
         """Takes raw bytes as the request body; the members travel in X-Gold- headers.
 
         Takes a ``models.UploadLogRequest`` or its members as keyword arguments.
-        ``body`` is sent as the request body (``application/octet-stream``); the
-        members travel in headers.
+
+        Args:
+            body (bytes, required): the request body (``application/octet-stream``); the
+                members travel in headers.
+            topic_id (str, required): (no description)
+            compress_type (str, optional): (no description)
         """
         return await self._call("UploadLog", request, params, body)

@@ -42,7 +42,12 @@ class GoldClient(SyncClient):
     ) -> models.GetTreeResponse:
         """Nested, listed and recursive structures.
 
-        Takes a ``models.GetTreeRequest`` or its members as keyword arguments.
+        Takes a ``models.GetTreeRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            root (models.Node, required): (no description)
+            filters (list[models.Filter], optional): (no description)
         """
         return self._call("GetTree", request, params)
 
@@ -72,6 +77,11 @@ class AsyncGoldClient(AsyncClient):
     ) -> models.GetTreeResponse:
         """Nested, listed and recursive structures.
 
-        Takes a ``models.GetTreeRequest`` or its members as keyword arguments.
+        Takes a ``models.GetTreeRequest`` or its members as keyword arguments;
+        a structure also as a dict of its members (wire or python names).
+
+        Args:
+            root (models.Node, required): (no description)
+            filters (list[models.Filter], optional): (no description)
         """
         return await self._call("GetTree", request, params)
