@@ -53,6 +53,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import _constants as C
 from ._fork import fork_safe_lock
+from ._redact import Redacted
 from ._tls import check_ca_bundle, ssl_context
 from ._transport import EVENT_STREAM, Reply, Timeouts, TransportSettings, is_event_stream
 from .errors import (
@@ -408,7 +409,7 @@ class AiohttpTransport:
                         "Proxy-Authorization": proxy.authorization
                     }
                 else:  # sent to the proxy with the request itself
-                    self._plain_proxy_auth = proxy.authorization
+                    self._plain_proxy_auth = Redacted(proxy.authorization)
         self._timeouts: dict[tuple[tuple[float, float] | None, bool], aiohttp.ClientTimeout] = {}
         self._read_timeout = settings.read_timeout
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -29,6 +29,7 @@ from typing import (
 )
 
 from . import _constants as C
+from ._redact import Redacted, RedactedBody
 from ._transport import DEFAULT_MAX_BODY, Timeouts, parse_retry_after
 from .errors import (
     COMMON_ERRORS,
@@ -609,10 +610,13 @@ class _ClientCore:
     def _serialize(self, op: Operation[Any], request: RequestModel) -> bytes:
         """Validate and encode once per call; raises before anything is sent."""
         request.validate()
-        body = json.dumps(
-            request.to_dict(), ensure_ascii=False, separators=(",", ":"), default=_base64
+        # One expression: no local ever holds the body's text (its sensitive members)
+        # unhidden, for an error tracker's view of this frame.
+        data = RedactedBody(
+            json.dumps(
+                request.to_dict(), ensure_ascii=False, separators=(",", ":"), default=_base64
+            ).encode("utf-8")
         )
-        data = body.encode("utf-8")
         if len(data) > C.MAX_POST_BODY:
             raise InvalidParameterError(
                 f"{op.action}: request body is {len(data)} bytes; the API accepts at most "
@@ -679,13 +683,15 @@ class _ClientCore:
             headers["Authorization"] = "SKIP"
             return headers
         if cred.token:
-            headers["X-TC-Token"] = cred.token
-        headers["Authorization"] = self._signer.authorization(
-            secret_id=cred.secret_id,
-            secret_key=cred.secret_key,
-            timestamp=ts,
-            headers=signed,
-            body=body,
+            headers["X-TC-Token"] = Redacted(cred.token)
+        headers["Authorization"] = Redacted(
+            self._signer.authorization(
+                secret_id=cred.secret_id,
+                secret_key=cred.secret_key,
+                timestamp=ts,
+                headers=signed,
+                body=body,
+            )
         )
         return headers
 
@@ -852,7 +858,14 @@ class _ClientCore:
             assert op.request is not None
             from ._kwargs import build_request  # noqa: PLC0415
 
-            request = build_request(action, op.request, params)
+            try:
+                request = build_request(action, op.request, params)
+            finally:
+                # ``params`` is the generated method's own ``**params`` dict: emptied,
+                # so no frame's locals show its values (sensitive members among
+                # them) once they are in the request, whose repr hides them.
+                if type(params) is dict:
+                    params.clear()
         elif params:
             raise TypeError(f"{action}: pass a request object or keyword arguments, not both")
         return op, request

@@ -216,3 +216,89 @@ def test_every_tcapi_error_exposes_code_message_request_id() -> None:
     assert errors.UnsupportedOperationResourceAlreadyExists("m").code == (
         "UnsupportedOperation.ResourceAlreadyExists"
     )
+
+
+# --------------------------------------------------------------------------- frame locals
+
+LOCALS_SECRET_ID = "AKIDlocalsscan000000000000000000000"
+LOCALS_KEY = "LocalsScanSecretKey-5e2c7d1b9a0f4e3d"
+LOCALS_TOKEN = "LocalsScanToken-77aa88bb99cc00dd"
+LOCALS_PRIMARY = "TG9jYWxzU2NhblByaW1hcnlLZXk="  # a member the spec marks sensitive
+
+
+def locals_text(exc: BaseException) -> str:
+    """The traceback as error trackers record it (Sentry, rich: every frame's
+    locals, through the chain of causes and contexts)."""
+    te = traceback.TracebackException.from_exception(exc, capture_locals=True)
+    return "".join(te.format())
+
+
+def _failing_server(kind: str) -> Reply:
+    return {
+        "api-error": Reply.error("FailedOperation.Boom", "no", "rid-x"),
+        "not-json": Reply(status=200, body=b"<html>", content_type="text/html"),
+        "gateway": Reply(status=502, body=b"bad gateway", content_type="text/plain"),
+        "cut": Reply(status=200, body=b'{"Response": {"RequestId": "r"}}', truncate_to=5),
+        "reset": Reply(reset=True),
+        "slow": Reply(delay=1.0),
+        "too-big": Reply(status=200, body=b"x" * 5000),
+    }[kind]
+
+
+@pytest.mark.parametrize("transport", ["urllib3", "aiohttp", "httpx", "httpx-async"])
+@pytest.mark.parametrize(
+    "failure", ["api-error", "not-json", "gateway", "cut", "reset", "slow", "too-big", "refused"]
+)
+def test_tracebacks_with_locals_never_show_the_authorization(transport: str, failure: str) -> None:
+    import asyncio
+    import socket
+
+    import httpx
+
+    from tcapi.mqtt import AsyncMqttClient
+
+    options = {
+        "credential": Credential(LOCALS_SECRET_ID, LOCALS_KEY, LOCALS_TOKEN),
+        "region": "ap-guangzhou",
+        "retry": RetryPolicy(max_attempts=1),
+        "throttle": False,
+        "read_timeout": 0.3,
+        "max_body": 1000,
+    }
+
+    def call(url: str) -> BaseException:
+        options["endpoint"] = url
+        try:
+            if transport in ("urllib3", "httpx"):
+                http = httpx.Client() if transport == "httpx" else None
+                with MqttClient(http_client=http, **options) as client:  # type: ignore[arg-type]
+                    client.create_device_identity(
+                        instance_id="mqtt-1", device_id="d1", primary_key=LOCALS_PRIMARY
+                    )
+            else:
+
+                async def main() -> None:
+                    http = httpx.AsyncClient() if transport == "httpx-async" else None
+                    async with AsyncMqttClient(http_client=http, **options) as client:  # type: ignore[arg-type]
+                        await client.create_device_identity(
+                            instance_id="mqtt-1", device_id="d1", primary_key=LOCALS_PRIMARY
+                        )
+
+                asyncio.run(main())
+        except TencentCloudError as exc:
+            return exc
+        raise AssertionError("the call did not fail")
+
+    if failure == "refused":
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        error = call(f"http://127.0.0.1:{port}")
+    else:
+        with scripted_server(_failing_server(failure)) as (url, _):
+            error = call(url)
+    text = locals_text(error) + chain_text(error)
+    assert "Signature=" not in text
+    assert "TC3-HMAC-SHA256 Credential" not in text
+    assert LOCALS_KEY not in text and LOCALS_TOKEN not in text
+    assert LOCALS_PRIMARY not in text
