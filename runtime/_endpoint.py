@@ -27,19 +27,31 @@ def resolve_endpoint(endpoint: str | None, default_host: str) -> Endpoint:
     if not isinstance(endpoint, str) or not endpoint.strip():
         raise ConfigurationError("endpoint must be a non-empty string")
     text = endpoint.strip()
+    shown = _shown(text)
+    if not text.isascii() or not text.isprintable() or any(c.isspace() for c in text):
+        raise ConfigurationError(
+            f"endpoint {shown!r} has whitespace, control or non-ASCII characters "
+            "(an IDN host goes in its xn-- form)"
+        )
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https"):
-        raise ConfigurationError(f"endpoint {endpoint!r}: scheme must be http or https")
-    if not parts.hostname:
-        raise ConfigurationError(f"endpoint {endpoint!r} has no host")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ConfigurationError(f"endpoint {endpoint!r}: API 3.0 requests always go to '/'")
     try:
+        parts = urlsplit(text)
         port = parts.port
-    except ValueError:
-        raise ConfigurationError(f"endpoint {endpoint!r} has an invalid port") from None
+    except ValueError as exc:  # a bad IPv6 literal or port: say which, never the URL's password
+        what = "an invalid port" if "port" in str(exc).lower() else "an invalid host"
+        raise ConfigurationError(f"endpoint {shown!r} has {what}") from None
+    if parts.scheme not in ("http", "https"):
+        raise ConfigurationError(f"endpoint {shown!r}: scheme must be http or https")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigurationError(
+            f"endpoint {shown!r} has user information (user:password@): API 3.0 "
+            "endpoints take none (a proxy's credentials go in proxy=)"
+        )
+    if not parts.hostname:
+        raise ConfigurationError(f"endpoint {shown!r} has no host")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigurationError(f"endpoint {shown!r}: API 3.0 requests always go to '/'")
     host = parts.hostname.lower()
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
@@ -47,3 +59,14 @@ def resolve_endpoint(endpoint: str | None, default_host: str) -> Endpoint:
     if port is not None and port != default_port:
         host = f"{host}:{port}"
     return Endpoint(f"{parts.scheme}://{host}/", host)
+
+
+def _shown(url: str) -> str:
+    """``url`` fit for a message: a password in it becomes ``***``."""
+    scheme, sep, rest = url.rpartition("://")
+    authority = rest.split("/", 1)[0]
+    userinfo, at, _ = authority.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{rest[len(userinfo) + 1 :]}"

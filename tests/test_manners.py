@@ -77,3 +77,25 @@ def test_a_call_on_a_closed_client_says_so(emulator: Emulator) -> None:
     client.close()
     with pytest.raises(ConfigurationError, match="the client is closed"):
         client.call("DescribeInstanceList", {})
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "says"),
+    [
+        ("http://user:hunter2@127.0.0.1:9/", "has user information"),
+        ("u:hunter2@mqtt.tencentcloudapi.com", "has user information"),
+        ("ftp://u:hunter2@example.com/", "scheme must be http or https"),
+        ("http://u:hunter2@[::1", "has an invalid host"),
+        ("http://u:hunter2@h:99999/", "has an invalid port"),
+        ("http://u:hunter2@ho st/", "whitespace, control or non-ASCII"),
+        ("https://mqtt.腾讯云.com", "whitespace, control or non-ASCII"),
+    ],
+)
+def test_a_bad_endpoint_is_named_without_its_password(endpoint: str, says: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        MqttClient(credential=Credential("AKIDx", SECRET), region="ap-guangzhou", endpoint=endpoint)
+    text = "".join(traceback.format_exception(info.value)) + repr(info.value)
+    assert says in str(info.value)
+    assert "hunter2" not in text
+    if "hunter2" in endpoint:
+        assert ":***@" in str(info.value)
