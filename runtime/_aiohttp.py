@@ -301,6 +301,19 @@ class _Attempt:
             self.undo()
 
 
+_library: str | None = None
+
+
+def library() -> str:
+    """``aiohttp/<version>`` for the User-Agent, without importing aiohttp."""
+    global _library  # noqa: PLW0603
+    if _library is None:
+        from importlib.metadata import version  # noqa: PLC0415
+
+        _library = f"aiohttp/{version('aiohttp')}"
+    return _library
+
+
 _ATTEMPT: Final[contextvars.ContextVar[_Attempt | None]] = contextvars.ContextVar(
     "tcapi_aiohttp_attempt", default=None
 )

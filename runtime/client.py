@@ -29,6 +29,7 @@ from typing import (
 )
 
 from . import _constants as C
+from ._fork import fork_safe_lock
 from ._redact import Redacted, RedactedBody
 from ._transport import DEFAULT_MAX_BODY, Timeouts, parse_retry_after
 from .errors import (
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("tcapi")
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 class RequestModel(Protocol):
@@ -408,6 +410,27 @@ def _make_route(endpoint: Endpoint, slot: int, headers: Mapping[str, str]) -> _R
     return _Route(endpoint.url, base, signed, slot)
 
 
+class _Transports(Generic[T]):
+    """A client's transports (primary, then the breaker's backup), made on the first
+    request: building a client imports no HTTP library and builds no SSL context.
+    Shared by the client's ``with_options`` copies."""
+
+    __slots__ = ("__weakref__", "_lock", "closed", "made", "make")
+
+    def __init__(self, make: Callable[[], tuple[T, ...]] | None, made: tuple[T, ...] = ()) -> None:
+        self.make = make
+        self.made = made
+        self.closed = False
+        self._lock = fork_safe_lock(self)
+
+    def get(self) -> tuple[T, ...]:
+        with self._lock:
+            if not self.made and self.make is not None:
+                self.made = self.make()
+                self.make = None
+            return self.made
+
+
 class _ClientCore:
     """Configuration plus the pure steps of a call: prepare, sign, parse, and
     the bookkeeping between attempts (throttle, circuit breaker, retries)."""
@@ -540,6 +563,12 @@ class _ClientCore:
             agent += " " + self._user_agent_extra
         for route in self._routes:
             route.headers["User-Agent"] = agent  # type: ignore[index]
+
+    def _all_settings(self) -> tuple[TransportSettings, ...]:
+        """The primary endpoint's transport settings, then the backup's (if any)."""
+        if self._backup_settings is None:
+            return (self._transport_settings,)
+        return (self._transport_settings, self._backup_settings)
 
     @property
     def throttle(self) -> Throttle | None:
@@ -1062,25 +1091,23 @@ class SyncClient(_ClientCore):
 
     def __init__(self, *, http_client: httpx.Client | None = None, **options: Any) -> None:
         super().__init__(**options)
-        self._http = self._new_transport(self._transport_settings, http_client)
-        self._transports: tuple[SyncTransport, ...] = (self._http,)
-        if self._backup_settings is not None:
-            self._transports += (self._new_transport(self._backup_settings, http_client),)
-
-    def _new_transport(
-        self, settings: TransportSettings, http_client: httpx.Client | None
-    ) -> SyncTransport:
-        # Imported with the first client: importing tcapi loads no HTTP library.
-        if http_client is not None:
+        self._pool: _Transports[SyncTransport]
+        if http_client is not None:  # the caller has httpx loaded already
             from . import _http  # noqa: PLC0415
 
             self._http_errors, self._translate = _http.HTTP_ERRORS, _http.translate_error
             self._name_transport(_http.LIBRARY)
-            return _http.SyncTransport(settings, http_client)
-        from ._urllib3 import LIBRARY, Urllib3Transport  # noqa: PLC0415
+            self._pool = _Transports(
+                None, tuple(_http.SyncTransport(s, http_client) for s in self._all_settings())
+            )
+        else:
+            self._pool = _Transports(self._urllib3_transports)
+
+    def _urllib3_transports(self) -> tuple[SyncTransport, ...]:
+        from ._urllib3 import LIBRARY, Urllib3Transport  # noqa: PLC0415 - on the first request
 
         self._name_transport(LIBRARY)
-        return Urllib3Transport(settings)
+        return tuple(Urllib3Transport(s) for s in self._all_settings())
 
     def _call(
         self, action: str, request: Any, params: Mapping[str, Any], payload: object = None
@@ -1128,8 +1155,10 @@ class SyncClient(_ClientCore):
     def _invoke(
         self, op: Operation[R], request: RequestModel, payload: object = None, stream: bool = False
     ) -> Any:
-        if self._http.is_closed:
+        pool = self._pool
+        if pool.closed:
             raise ConfigurationError(f"{op.action}: the client is closed; make a new one")
+        transports = pool.made or pool.get()
         own: dict[str, str] | None = None
         if op.body == "json":
             body = self._serialize(op, request)
@@ -1147,7 +1176,7 @@ class SyncClient(_ClientCore):
             try:
                 cred = None if op.unsigned else self._credentials.get_credential()
                 headers = self._sign(op, body, cred, route, own)
-                transport = self._transports[route.slot]
+                transport = transports[route.slot]
                 timeout = self._timeout if call.deadline is None else self._bounded(call)
                 try:
                     if stream:
@@ -1191,7 +1220,9 @@ class SyncClient(_ClientCore):
         """Close the connection pools (a caller-supplied ``http_client`` stays open;
         on a ``with_options`` copy this does nothing)."""
         if self._owns_transports:
-            for transport in self._transports:
+            pool = self._pool
+            pool.closed = True
+            for transport in pool.made:
                 transport.close()
 
     def __enter__(self) -> Self:
@@ -1216,33 +1247,29 @@ class AsyncClient(_ClientCore):
 
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **options: Any) -> None:
         super().__init__(**options)
-        self._http = self._new_transport(self._transport_settings, http_client)
         # Looked up once: a provider that refreshes over the network has an async
         # getter, so that a refresh never blocks the event loop.
         self._aget_credential: Callable[[], Awaitable[Credential]] | None = getattr(
             self._credentials, "aget_credential", None
         )
-        self._transports: tuple[AsyncTransport, ...] = (self._http,)
-        if self._backup_settings is not None:
-            self._transports += (self._new_transport(self._backup_settings, http_client),)
-
-    def _new_transport(
-        self, settings: TransportSettings, http_client: httpx.AsyncClient | None
-    ) -> AsyncTransport:
-        # Imported with the first client: importing tcapi loads no HTTP library.
-        if http_client is not None:
+        self._pool: _Transports[AsyncTransport]
+        if http_client is not None:  # the caller has httpx loaded already
             from . import _http  # noqa: PLC0415
 
             self._http_errors, self._translate = _http.HTTP_ERRORS, _http.translate_error
             self._name_transport(_http.LIBRARY)
-            return _http.AsyncTransport(settings, http_client)
-        from importlib.metadata import version  # noqa: PLC0415
+            self._pool = _Transports(
+                None, tuple(_http.AsyncTransport(s, http_client) for s in self._all_settings())
+            )
+        else:
+            self._pool = _Transports(self._aiohttp_transports)
 
-        from ._aiohttp import AiohttpTransport  # noqa: PLC0415
+    def _aiohttp_transports(self) -> tuple[AsyncTransport, ...]:
+        # On the first request; aiohttp itself loads with the first connection.
+        from ._aiohttp import AiohttpTransport, library  # noqa: PLC0415
 
-        # aiohttp itself loads with the first request (its import costs ~0.2 s).
-        self._name_transport(f"aiohttp/{version('aiohttp')}")
-        return AiohttpTransport(settings)
+        self._name_transport(library())
+        return tuple(AiohttpTransport(s) for s in self._all_settings())
 
     def _call(
         self, action: str, request: Any, params: Mapping[str, Any], payload: object = None
@@ -1287,8 +1314,10 @@ class AsyncClient(_ClientCore):
     async def _invoke(
         self, op: Operation[R], request: RequestModel, payload: object = None, stream: bool = False
     ) -> Any:
-        if self._http.is_closed:
+        pool = self._pool
+        if pool.closed:
             raise ConfigurationError(f"{op.action}: the client is closed; make a new one")
+        transports = pool.made or pool.get()
         own: dict[str, str] | None = None
         if op.body == "json":
             body = self._serialize(op, request)
@@ -1306,7 +1335,7 @@ class AsyncClient(_ClientCore):
             try:
                 cred = None if op.unsigned else await self._credential_async()
                 headers = self._sign(op, body, cred, route, own)
-                transport = self._transports[route.slot]
+                transport = transports[route.slot]
                 timeout = self._timeout if call.deadline is None else self._bounded(call)
                 try:
                     if stream:
@@ -1355,7 +1384,9 @@ class AsyncClient(_ClientCore):
         """Close the connection pools (a caller-supplied ``http_client`` stays open;
         on a ``with_options`` copy this does nothing)."""
         if self._owns_transports:
-            for transport in self._transports:
+            pool = self._pool
+            pool.closed = True
+            for transport in pool.made:
                 await transport.aclose()
 
     async def __aenter__(self) -> Self:

@@ -232,14 +232,14 @@ def test_no_credentials_says_where_it_looked(
 def test_context_managers_close_their_pools(credential: Credential) -> None:
     with MqttClient(credential=credential, region="ap-guangzhou") as c:
         pass
-    assert c._http.is_closed
+    assert c._pool.closed
 
 
 @pytest.mark.anyio
 async def test_async_context_manager_closes_its_pool(credential: Credential) -> None:
     async with AsyncMqttClient(credential=credential, region="ap-guangzhou") as c:
         pass
-    assert c._http.is_closed
+    assert c._pool.closed
 
 
 def test_retry_policy_does_not_swallow_success(emulator: Emulator, credential: Credential) -> None:

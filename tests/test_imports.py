@@ -40,17 +40,42 @@ def test_importing_service_packages_loads_none_of_the_client_machinery() -> None
     assert not any(m.startswith("tcapi.cvm.v20170312.models.") for m in modules)
 
 
-def test_the_first_client_loads_what_it_needs() -> None:
+NETWORK = ["urllib3", "aiohttp", "httpx", "ssl", "http.client", "tcapi._urllib3", "tcapi._aiohttp"]
+
+
+def test_building_a_client_loads_no_network_library() -> None:
     code = (
-        "from tcapi.cvm import CvmClient\n"
+        "from tcapi.cvm import AsyncCvmClient, CvmClient\n"
         "from tcapi import Credential\n"
-        "CvmClient(credential=Credential('AKIDx', 'k'), region='ap-guangzhou')"
+        "cred = Credential('AKIDx', 'k')\n"
+        "CvmClient(credential=cred, region='ap-guangzhou')\n"
+        "AsyncCvmClient(credential=cred, region='ap-guangzhou')"
     )
     modules = loaded_after(code)
-    assert {"attrs", "tcapi.credentials", "tcapi.retry", "urllib3"} <= set(modules)
-    # The other transports' libraries stay unloaded (aiohttp loads with the first
-    # async request, httpx only for a caller's http_client).
-    assert [m for m in ("aiohttp", "httpx") if m in modules] == []
+    assert {"attrs", "tcapi.credentials", "tcapi.retry"} <= set(modules)
+    assert [m for m in NETWORK if m in modules] == []
+
+
+def test_the_first_request_loads_its_transport_and_no_other() -> None:
+    # An http endpoint nobody listens on: the request fails to connect, after
+    # loading the sync transport's library; no SSL context is ever built for it.
+    code = (
+        "import socket\n"
+        "from tcapi.cvm import CvmClient\n"
+        "from tcapi import ConnectError, Credential, RetryPolicy\n"
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]; s.close()\n"
+        "c = CvmClient(credential=Credential('AKIDx', 'k'), region='ap-guangzhou',\n"
+        "              endpoint=f'http://127.0.0.1:{port}', retry=RetryPolicy(max_attempts=1))\n"
+        "try:\n"
+        "    c.describe_regions()\n"
+        "except ConnectError:\n"
+        "    pass\n"
+        "from tcapi import _tls\n"
+        "assert not _tls._SSL_CONTEXTS\n"
+    )
+    modules = loaded_after(code)
+    assert {"urllib3", "tcapi._urllib3"} <= set(modules)
+    assert [m for m in ("aiohttp", "httpx", "tcapi._aiohttp") if m in modules] == []
 
 
 def test_every_public_name_and_module_resolves_lazily() -> None:
