@@ -159,13 +159,15 @@ class ServiceInfo:
         """The Operation of ``action`` (cached; KeyError if the schema lacks it)."""
         op = self._ops.get(action)
         if op is None:
-            from ._compile import model_class  # noqa: PLC0415
+            from ._compile import install, model_class  # noqa: PLC0415
 
             schema = self.schema
             a = schema.actions[action]
+            response = model_class(schema, a.output)
+            install(response)  # so that ``parse`` is the compiled from_dict, not the stub
             op = Operation(
                 action=action,
-                parse=model_class(schema, a.output).from_dict,
+                parse=response.from_dict,
                 request=model_class(schema, a.input),
                 idempotent=a.idempotent,
                 rate_limit=a.rate_limit,
