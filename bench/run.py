@@ -32,8 +32,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import cProfile
+import functools
 import gc
 import hashlib
 import hmac
@@ -349,9 +351,10 @@ async def measure_async(
 #
 # Each SDK's client comes from a context manager that yields one call (the same
 # CreateDeviceIdentity every time), so the CPU rounds and the memory subprocesses
-# drive exactly the same code. ``port`` is the local server's; both SDKs are used
-# with their default connection pools (100 connections for tcapi's aiohttp
-# connector and for the official async client's httpx.AsyncClient).
+# drive exactly the same code. ``port`` is the local server's. Both SDKs keep their
+# default connection pools: at most 100 connections for tcapi's aiohttp connector,
+# and httpx's defaults for the official async client (100 connections, of which 20
+# are kept alive once idle), so at c=256 tasks queue for a connection in both.
 
 SyncCall = Callable[[], None]
 AsyncCall = Callable[[], Awaitable[None]]
@@ -822,21 +825,24 @@ def check_server_connections(server: ServerProcess, sid: str, skey: str, n: int)
 MEMORY_MODES = ("sync", "async_c32")
 MEMORY_CONCURRENCY = 32
 MEMORY_FLAT_KIB = 1024
-"""Memory is "flat" when RSS grows by less than 1 MiB between the 1,000th and the
-10,000th call. RSS moves in pages as the allocators touch them, not in objects:
-pymalloc takes 1 MiB arenas from the OS (Python 3.10+, 64-bit) and glibc's heap
-grows and trims at its own thresholds, so a few hundred KiB of either sign is
-allocator noise, not a leak. 1 MiB over 9,000 calls is ~116 bytes a call; a leak of
-one small object a call is below that, which is why the Python heap is counted too
-(MEMORY_FLAT_BLOCKS)."""
-MEMORY_FLAT_BLOCKS = 0.1
-"""... and when Python's allocated blocks (sys.getallocatedblocks(), every object and
-buffer the interpreter allocates, pymalloc or not) grow by fewer than 0.1 a call:
-anything a call leaves behind is at least one block a call, while bounded caches and
-free lists filling up stay far below 900 blocks over 9,000 calls."""
+"""Memory is "flat" when RSS grows by less than 1 MiB from the first sample (the
+1,000th call after the warm-up) to the last (the 10,000th). RSS moves in pages as the
+allocators touch them, not in objects: pymalloc maps 1 MiB arenas (Python 3.10+,
+64-bit) and glibc's heap grows and trims at its own thresholds, so steps of a few
+hundred KiB either way are allocator noise (the tcapi async run shows one of
++352 KiB between its 1,000th and 5,000th call, then none). 1 MiB over 9,000 calls is
+~116 bytes a call, so a leak of one small object a call could hide under it: hence
+the second threshold, on the Python heap."""
+MEMORY_FLAT_BLOCKS = 1000
+"""... and when Python's allocated blocks (sys.getallocatedblocks(): every object and
+buffer the interpreter allocates, pymalloc or not, after gc.collect()) grow by fewer
+than 1,000 between the same samples. Anything a call leaves behind is at least one
+block a call, 9,000 over the full run; what moves without a leak (the connections an
+async pool holds and their buffers, free lists) measured within ±600. With --quick
+(900 calls between the samples) only a leak of more than one block a call shows."""
 MEMORY_TIMEOUT = 600.0
 """Seconds one memory subprocess may take (the slowest, the official async client at
-10,000 calls, takes about a minute on 2 cores)."""
+10,000 calls, takes one to two minutes on 2 cores)."""
 
 
 def _rss_kib() -> float:
@@ -865,22 +871,27 @@ def memory_child(sdk: str, mode: str, port: int, calls: int, trace: bool) -> dic
     """Subprocess entry point: warm up, then ``calls`` calls, sampled at 10/50/100 %.
 
     Without ``trace`` nothing else runs in the process (tracemalloc is off: its own
-    traces grow with every allocation and would be counted in RSS). With ``trace``
-    the numbers are only for finding where memory goes: tracemalloc starts after the
-    warm-up, and the sites that grew most between the first and last samples are
-    listed.
+    traces grow with every allocation and would be counted in RSS). ``trace`` is for
+    finding where memory goes: tracemalloc starts after the warm-up, each sample adds
+    the traced total and RSS less tracemalloc's own memory (which the verdict then
+    uses), and the sites that grew most between the first and last samples are listed.
     """
     sid, skey = os.environ[ENV_SID], os.environ[ENV_SKEY]
     checkpoints = [calls // 10, calls // 2, calls]
-    warmup = max(200, calls // 50)
+    warmup = max(100, calls // 50)
     points: list[dict[str, float]] = []
     snapshots: list[Any] = []
     failures = Failures()
 
     def sample(done: int) -> None:
-        points.append(_memory_point(done))
+        point = _memory_point(done)
         if trace:
+            # What Python allocated (traced), and RSS less tracemalloc's own traces.
+            point["traced_kib"] = round(tracemalloc.get_traced_memory()[0] / 1024, 1)
+            overhead = tracemalloc.get_tracemalloc_memory() / 1024
+            point["rss_less_tracemalloc_kib"] = round(point["rss_kib"] - overhead, 1)
             snapshots.append(tracemalloc.take_snapshot())
+        points.append(point)
 
     def start() -> None:
         failures.check(f"{sdk} {mode} memory (warm-up)")
@@ -931,8 +942,8 @@ def memory_child(sdk: str, mode: str, port: int, calls: int, trace: bool) -> dic
 
 def _memory_summary(run: dict[str, Any]) -> dict[str, Any]:
     first, last = run["points"][0], run["points"][-1]
-    calls = last["calls"] - first["calls"]
-    rss = last["rss_kib"] - first["rss_kib"]
+    rss_key = "rss_less_tracemalloc_kib" if "rss_less_tracemalloc_kib" in last else "rss_kib"
+    rss = last[rss_key] - first[rss_key]
     blocks = last["blocks"] - first["blocks"]
     return {
         **run,
@@ -940,63 +951,71 @@ def _memory_summary(run: dict[str, Any]) -> dict[str, Any]:
         "rss_growth_kib": round(rss, 1),
         "blocks_growth": blocks,
         "objects_growth": last["objects"] - first["objects"],
-        "flat": rss < MEMORY_FLAT_KIB and blocks < MEMORY_FLAT_BLOCKS * calls,
+        "flat": rss < MEMORY_FLAT_KIB and blocks < MEMORY_FLAT_BLOCKS,
     }
+
+
+MEMORY_RUNS = ("official_async_c32", "official_sync", "tcapi_async_c32", "tcapi_sync")
+"""The memory subprocesses, slowest first (the official async client at concurrency 32
+spends ~5 ms of CPU a call): with two at a time it has a core to itself while the
+other three run one after another beside it."""
+
+
+def _memory_run(key: str, port: int, calls: int, trace: bool, env: dict[str, str]) -> Any:
+    sdk, mode = key.split("_", 1)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--_memory", f"{sdk}:{mode}"]
+    cmd += ["--_port", str(port), "--_calls", str(calls), *(["--_trace"] if trace else [])]
+    try:
+        proc = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tempfile.gettempdir(),
+            timeout=MEMORY_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"memory {key}: no answer in {MEMORY_TIMEOUT:.0f} s") from None
+    lines = [s for s in proc.stdout.splitlines() if s.startswith("MEMORY ")]
+    if proc.returncode or not lines:
+        raise BenchError(f"memory {key} failed (exit {proc.returncode}):\n{proc.stderr}")
+    return json.loads(lines[-1].removeprefix("MEMORY "))
 
 
 def bench_memory(
     server: ServerProcess, sid: str, skey: str, calls: int, trace: bool
 ) -> dict[str, Any]:
-    """One fresh subprocess per SDK and mode, all four at once.
+    """One fresh subprocess per SDK and mode, two at a time.
 
-    They run side by side because nothing here is timed: RSS and block counts do not
-    depend on how the CPU is shared, and the slowest (the official async client)
-    alone takes most of the time.
+    Side by side is fine here because nothing in them is timed: RSS and block counts
+    do not depend on how the CPU is shared.
     """
     env = {**os.environ, ENV_SID: sid, ENV_SKEY: skey}
     for var in ("PYTHONTRACEMALLOC", "PYTHONMALLOC", "PYTHONMALLOCSTATS", "PYTHONDEVMODE"):
-        env.pop(var, None)  # allocator and tracing as a user gets them
-    procs: dict[str, subprocess.Popen[str]] = {}
-    for sdk in ("tcapi", "official"):
-        for mode in MEMORY_MODES:
-            cmd = [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--_memory",
-                f"{sdk}:{mode}",
-                "--_port",
-                str(server.port),
-                "--_calls",
-                str(calls),
-                *(["--_trace"] if trace else []),
-            ]
-            procs[f"{sdk}_{mode}"] = _spawn(cmd, env)
+        env.pop(var, None)  # the allocator and no tracing, as a user gets them
+    jobs = min(2, os.cpu_count() or 1)
     out: dict[str, Any] = {}
-    deadline = time.monotonic() + MEMORY_TIMEOUT
-    try:
-        for key, proc in procs.items():
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {
+            pool.submit(_memory_run, key, server.port, calls, trace, env): key
+            for key in MEMORY_RUNS
+        }
+        for future in concurrent.futures.as_completed(futures):
+            key = futures[future]
             try:
-                stdout, stderr = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                raise BenchError(f"memory {key}: no answer in {MEMORY_TIMEOUT:.0f} s") from None
-            lines = [s for s in stdout.splitlines() if s.startswith("MEMORY ")]
-            if proc.returncode or not lines:
-                raise BenchError(f"memory {key} failed (exit {proc.returncode}):\n{stderr}")
-            out[key] = _memory_summary(json.loads(lines[-1].removeprefix("MEMORY ")))
+                run = out[key] = _memory_summary(future.result())
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)  # the running ones time out
+                raise
+            a, b = run["between_calls"]
             print(
-                f"  memory {key:<19} RSS {out[key]['rss_growth_kib']:+8.1f} KiB, "
-                f"{out[key]['blocks_growth']:+6d} blocks over calls "
-                f"{out[key]['between_calls'][0]}-{out[key]['between_calls'][1]} "
-                f"({out[key]['wall_s']} s)",
+                f"  memory {key:<19} RSS {run['rss_growth_kib']:+8.1f} KiB, "
+                f"{run['blocks_growth']:+6d} blocks over calls {a}-{b} ({run['wall_s']} s)",
                 file=sys.stderr,
                 flush=True,
             )
-    finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    return out
+    return {key: out[key] for key in sorted(out, key=MEMORY_RUNS.index)}
 
 
 # --------------------------------------------------------------------------------------
@@ -1042,14 +1061,14 @@ def bench_clients(
     awarm = max(64, async_calls // 20)
     cases: dict[str, Callable[[], Sample]] = {}
     for sdk in ("tcapi", "official"):
-        cases[f"{sdk}_sync"] = lambda sdk=sdk: run_sync(sdk, server, sid, skey, calls, warm)
+        cases[f"{sdk}_sync"] = functools.partial(run_sync, sdk, server, sid, skey, calls, warm)
     for c in CONCURRENCIES:
         n = c256_calls if c == 256 else async_calls
         for sdk in ("tcapi", "official"):
-            cases[f"{sdk}_async_c{c}"] = lambda sdk=sdk, c=c, n=n: run_async(
-                sdk, server, sid, skey, n, awarm, c
+            cases[f"{sdk}_async_c{c}"] = functools.partial(
+                run_async, sdk, server, sid, skey, n, awarm, c
             )
-    cases["raw_floor"] = lambda: run_raw_floor(server, sid, skey, calls, warm)
+    cases["raw_floor"] = functools.partial(run_raw_floor, server, sid, skey, calls, warm)
     samples: dict[str, list[Sample]] = {k: [] for k in cases}
     for r in range(rounds):  # interleaved rounds: drift and noise hit everyone alike
         for name, case in cases.items():
@@ -1131,8 +1150,8 @@ def render_table(res: Results) -> str:
             (f"async c={n}, client CPU µs/call", f"async_c{n}") for n in CONCURRENCIES
         ]
         for label, key in cpu_rows:
-            t, o = f"tcapi_{key}", f"official_{key}"
-            pair(label, c.get(t), c.get(o), ".1f", TARGETS[key], (sp.get(t), sp.get(o)))
+            tk, ok = f"tcapi_{key}", f"official_{key}"
+            pair(label, c.get(tk), c.get(ok), ".1f", TARGETS[key], (sp.get(tk), sp.get(ok)))
         wall_rows = [("sync, wall calls/s", "sync")] + [
             (f"async c={n}, wall calls/s", f"async_c{n}") for n in CONCURRENCIES
         ]
@@ -1153,37 +1172,28 @@ def render_table(res: Results) -> str:
     if res.memory:
         m = res.memory
         for mode, label in [("sync", "sync"), ("async_c32", "async c=32")]:
-            t, o = m.get(f"tcapi_{mode}"), m.get(f"official_{mode}")
-            a, b = (t or o)["between_calls"]
-            cells = []
-            for run in (t, o):
-                cells.append("—" if run is None else f"{run['rss_growth_kib']:+.0f}")
-            verdict = " ".join(
-                f"{sdk} {'flat ✓' if run['flat'] else 'grows ✗'}"
-                for sdk, run in (("tcapi", t), ("official", o))
-                if run is not None
-            )
-            rows.append(
-                (
-                    f"memory, {label}: RSS growth KiB, calls {a:,}→{b:,}",
-                    cells[0],
-                    cells[1],
-                    "—",
-                    "—",
-                    f"< {MEMORY_FLAT_KIB} KiB: {verdict}",
+            runs = [m.get(f"{sdk}_{mode}") for sdk in ("tcapi", "official")]
+            a, b = next(r for r in runs if r is not None)["between_calls"]
+            for what, key, limit in [
+                ("RSS growth KiB", "rss_growth_kib", MEMORY_FLAT_KIB),
+                ("Python blocks growth", "blocks_growth", MEMORY_FLAT_BLOCKS),
+            ]:
+                cells = ["—" if r is None else f"{r[key]:+,.0f}" for r in runs]
+                marks = " ".join(
+                    f"{sdk} {'✓' if r[key] < limit else '✗'}"
+                    for sdk, r in zip(("tcapi", "official"), runs, strict=True)
+                    if r is not None
                 )
-            )
-            blocks = ["—" if run is None else f"{run['blocks_growth']:+d}" for run in (t, o)]
-            rows.append(
-                (
-                    f"memory, {label}: Python blocks growth, calls {a:,}→{b:,}",
-                    blocks[0],
-                    blocks[1],
-                    "—",
-                    "—",
-                    f"< {MEMORY_FLAT_BLOCKS * (b - a):.0f} ({MEMORY_FLAT_BLOCKS}/call)",
+                rows.append(
+                    (
+                        f"memory, {label}: {what}, calls {a:,}→{b:,}",
+                        cells[0],
+                        cells[1],
+                        "—",
+                        "—",
+                        f"< {limit:,}: {marks}",
+                    )
                 )
-            )
     if res.imports:
         imp = res.imports
         t = imp["tcapi"]
@@ -1226,18 +1236,20 @@ def render_memory_verdicts(memory: dict[str, Any]) -> str:
     """One line per SDK: "flat" when every mode stayed under both thresholds."""
     out = []
     for sdk in ("tcapi", "official"):
-        runs = [
-            (mode, memory[f"{sdk}_{mode}"]) for mode in MEMORY_MODES if f"{sdk}_{mode}" in memory
-        ]
-        if not runs:
+        runs = [(mode, memory.get(f"{sdk}_{mode}")) for mode in MEMORY_MODES]
+        done = [(mode, run) for mode, run in runs if run is not None]
+        if not done:
             continue
-        a, b = runs[0][1]["between_calls"]
-        verdict = "flat" if all(run["flat"] for _, run in runs) else "NOT flat"
+        verdict = "flat" if all(run["flat"] for _, run in done) else "NOT flat"
         detail = "; ".join(
-            f"{mode} {run['rss_growth_kib']:+.0f} KiB RSS, {run['blocks_growth']:+d} blocks"
-            for mode, run in runs
+            f"{mode}: RSS "
+            + "/".join(f"{p['rss_kib'] / 1024:.1f}" for p in run["points"])
+            + " MiB at "
+            + "/".join(f"{p['calls']:,}" for p in run["points"])
+            + f" calls ({run['rss_growth_kib']:+,.0f} KiB), {run['blocks_growth']:+,d} blocks"
+            for mode, run in done
         )
-        out.append(f"memory {sdk}: {verdict} over calls {a:,}→{b:,} ({detail})")
+        out.append(f"memory {sdk}: {verdict} — {detail}")
     return "\n".join(out)
 
 
@@ -1264,7 +1276,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--server", choices=["emulator", "simple"], default="emulator")
     p.add_argument("--calls", type=int, default=None, help="sync calls per round (default 2000)")
     p.add_argument("--async-calls", type=int, default=None, help="async calls per round")
-    p.add_argument("--c256-calls", type=int, default=None, help="async calls per round at c=256")
+    p.add_argument(
+        "--c256-calls", type=int, default=None, help="async calls per round at c=256 (1000)"
+    )
     p.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 3)")
     p.add_argument(
         "--memory-calls", type=int, default=None, help="calls per memory run (default 10000)"
@@ -1304,7 +1318,10 @@ def main(argv: list[str] | None = None) -> int:
     q = args.quick
     calls = args.calls or (200 if q else 2000)
     async_calls = args.async_calls or (calls if args.calls else (256 if q else 2000))
-    c256_calls = args.c256_calls or async_calls
+    # At c=256 the official async client spends 6-14 ms of CPU a call on 2 cores (about
+    # 70 calls/s when the machine is busy): 1,000 calls keep the run within minutes and
+    # are still ~4 a task, after a warm-up of one a task.
+    c256_calls = args.c256_calls or (async_calls if q or args.async_calls else 1000)
     rounds = args.rounds or (1 if q else 3)
     memory_calls = args.memory_calls or (1000 if q else 10000)
     import_runs = args.import_runs or (3 if q else 9)
@@ -1382,8 +1399,16 @@ def main(argv: list[str] | None = None) -> int:
     if res.memory:
         print(render_memory_verdicts(res.memory))
         for key, run in res.memory.items():
+            if "top_growth" in run:
+                first, last = run["points"][0], run["points"][-1]
+                print(
+                    f"  {key} under tracemalloc: traced {first['traced_kib']:,.0f} -> "
+                    f"{last['traced_kib']:,.0f} KiB, RSS less tracemalloc "
+                    f"{first['rss_less_tracemalloc_kib']:,.0f} -> "
+                    f"{last['rss_less_tracemalloc_kib']:,.0f} KiB"
+                )
             for line in run.get("top_growth", []):
-                print(f"  {key} tracemalloc: {line}")
+                print(f"    {line}")
     if res.server_check:
         print(f"server check: {res.server_check}")
     if profile:
