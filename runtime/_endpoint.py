@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import attrs
+from typing import NamedTuple
 
 from .errors import ConfigurationError
 
 
-@attrs.frozen
-class Endpoint:
+class Endpoint(NamedTuple):
     """Where requests go: ``url`` to post to and the ``host`` that is signed."""
 
     url: str

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from .credentials import Credential, CredentialProvider
     from .retry import RetryPolicy
     from .schema import ServiceSchema
+    from .signing import Tc3Signer
     from .throttle import Throttle, ThrottleOption
 
 # What a client needs beyond this module (credentials, retry, throttle, breaker,
@@ -403,7 +404,7 @@ def _note(error: TencentCloudError, text: str) -> None:
 
 
 def _make_route(endpoint: Endpoint, slot: int, headers: Mapping[str, str]) -> _Route:
-    from .signing import canonical_headers  # noqa: PLC0415 - loaded with the first client
+    from ._canonical import canonical_headers  # noqa: PLC0415 - loaded with the first client
 
     # The signed headers never change for an endpoint: canonicalize them once.
     signed = canonical_headers({"content-type": C.CONTENT_TYPE_JSON, "host": endpoint.host})
@@ -516,9 +517,8 @@ class _ClientCore:
         http_client); translated by ``_translate``. The default transports raise
         tcapi's typed errors themselves."""
         self._translate: Callable[[Any, str], TransportError] = _untranslated
-        from .signing import Tc3Signer  # noqa: PLC0415 - hashlib/hmac load with the first client
-
-        self._signer = Tc3Signer(svc.service)
+        self._signer: Tc3Signer | None = None
+        """Made by the first signed request (hashlib and hmac load then)."""
         if user_agent_extra is not None and (
             not isinstance(user_agent_extra, str)
             or not user_agent_extra.isascii()
@@ -609,8 +609,6 @@ class _ClientCore:
         each attempt. It is cheap to make; closing it does nothing (close the
         client it came from).
         """
-        import attrs  # noqa: PLC0415 - loaded with the first client anyway
-
         from .throttle import make_throttle  # noqa: PLC0415
 
         clone = copy.copy(self)
@@ -618,7 +616,7 @@ class _ClientCore:
         if retry is not None:
             clone.retry = retry
         if total_timeout is not _UNSET:
-            clone.retry = attrs.evolve(clone.retry, total_timeout=total_timeout)
+            clone.retry = clone.retry.replace(total_timeout=total_timeout)
         if throttle is not _UNSET:
             clone._throttle = make_throttle(throttle)
         if connect_timeout is not None or read_timeout is not None:
@@ -702,7 +700,7 @@ class _ClientCore:
         headers = dict(route.headers)
         signed = route.signed
         if own is not None:
-            from .signing import canonical_headers  # noqa: PLC0415
+            from ._canonical import canonical_headers  # noqa: PLC0415
 
             headers.update(own)
             signed = canonical_headers(
@@ -716,7 +714,7 @@ class _ClientCore:
         if cred.token:
             headers["X-TC-Token"] = Redacted(cred.token)
         headers["Authorization"] = Redacted(
-            self._signer.authorization(
+            (self._signer or self._new_signer()).authorization(
                 secret_id=cred.secret_id,
                 secret_key=cred.secret_key,
                 timestamp=ts,
@@ -725,6 +723,12 @@ class _ClientCore:
             )
         )
         return headers
+
+    def _new_signer(self) -> Tc3Signer:
+        from .signing import Tc3Signer  # noqa: PLC0415
+
+        self._signer = signer = Tc3Signer(self.SERVICE.service)
+        return signer
 
     def _parse(self, op: Operation[R], status: int, body: bytes | None) -> R:
         """Turn an HTTP answer into the typed response or a typed error."""

@@ -35,8 +35,7 @@ from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar, runtime_checkable
 
-import attrs
-
+from ._frozen import Frozen
 from .errors import ConfigurationError, CredentialsError, TencentCloudError
 
 if TYPE_CHECKING:
@@ -77,10 +76,6 @@ RETRY_AFTER_FAILURE: Final = 10.0
 before trying again, so a failing source is not hit on every call."""
 
 
-def _redacted(value: object) -> str:
-    return "None" if value is None else "'***'"
-
-
 def _check_secret(field: str, value: object) -> None:
     """A credential part goes into a header: printable ASCII without whitespace.
     The message names the field and the problem, never the value (a trailing newline
@@ -95,41 +90,45 @@ def _check_secret(field: str, value: object) -> None:
         )
 
 
-@attrs.frozen
-class Credential:
+class Credential(Frozen):
     """A SecretId/SecretKey pair, with a token for temporary credentials.
 
-    repr() and str() never show the key or the token.
+    repr() and str() never show the key or the token. Immutable; ``replace()``
+    makes a changed copy.
     """
 
-    secret_id: str = attrs.field()
-    secret_key: str = attrs.field(repr=_redacted)
-    token: str | None = attrs.field(default=None, repr=_redacted)
+    __slots__ = ("secret_id", "secret_key", "token")
+    _hidden = frozenset({"secret_key", "token"})
 
-    @secret_id.validator
-    def _check_id(self, attribute: attrs.Attribute[str], value: str) -> None:
-        _check_secret("secret_id", value)
+    secret_id: str
+    secret_key: str
+    token: str | None
 
-    @secret_key.validator
-    def _check_key(self, attribute: attrs.Attribute[str], value: str) -> None:
-        _check_secret("secret_key", value)
-
-    @token.validator
-    def _check_token(self, attribute: attrs.Attribute[str | None], value: str | None) -> None:
-        if value is not None:
-            _check_secret("token", value)
+    def __init__(self, secret_id: str, secret_key: str, token: str | None = None) -> None:
+        _check_secret("secret_id", secret_id)
+        _check_secret("secret_key", secret_key)
+        if token is not None:
+            _check_secret("token", token)
+        object.__setattr__(self, "secret_id", secret_id)
+        object.__setattr__(self, "secret_key", secret_key)
+        object.__setattr__(self, "token", token)
 
     def get_credential(self) -> Credential:
         """A Credential is its own (static) provider."""
         return self
 
 
-@attrs.frozen
-class TemporaryCredential:
+class TemporaryCredential(Frozen):
     """A credential and when it expires (Unix seconds; None: it does not)."""
+
+    __slots__ = ("credential", "expires_at")
 
     credential: Credential
     expires_at: float | None
+
+    def __init__(self, credential: Credential, expires_at: float | None) -> None:
+        object.__setattr__(self, "credential", credential)
+        object.__setattr__(self, "expires_at", expires_at)
 
 
 @runtime_checkable

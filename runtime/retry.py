@@ -17,12 +17,11 @@ did not act: no connection was made, or it refused the request (throttling).
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
-
-import attrs
+from typing import TYPE_CHECKING
 
 from . import _constants as C
+from ._frozen import Frozen
 from .errors import (
     ConnectError,
     InternalError,
@@ -63,10 +62,18 @@ def is_retryable(error: TencentCloudError, idempotent: bool = False) -> bool:
     return not_processed(error) or (idempotent and may_have_been_processed(error))
 
 
+if TYPE_CHECKING:
+    import random
+
+
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
     """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**(attempt-1)))."""
     ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
-    return (rng or random).uniform(0.0, ceiling)
+    if rng is None:
+        import random  # noqa: PLC0415 - only once a call is retried
+
+        return random.uniform(0.0, ceiling)
+    return rng.uniform(0.0, ceiling)
 
 
 class RetryEvent:
@@ -107,8 +114,7 @@ RetryCondition = Callable[[TencentCloudError, bool], bool]
 """``(error, idempotent) -> bool``: whether a failed attempt may be repeated."""
 
 
-@attrs.frozen
-class RetryPolicy:
+class RetryPolicy(Frozen):
     """How a client retries. ``max_attempts=1`` turns retries off.
 
     ``total_timeout`` (seconds, or None for none) is a deadline for the whole
@@ -118,26 +124,50 @@ class RetryPolicy:
     is waited at least, within ``max_delay``: a server asking for longer is not
     retried. ``retry_on`` is the retry condition; ``on_retry`` is called with
     a :class:`RetryEvent` before each retry's sleep (an exception it raises
-    ends the call).
+    ends the call). Immutable; ``replace()`` makes a changed copy.
     """
 
-    max_attempts: int = C.DEFAULT_MAX_ATTEMPTS
-    base_delay: float = C.DEFAULT_BASE_DELAY
-    max_delay: float = C.DEFAULT_MAX_DELAY
-    total_timeout: float | None = None
-    retry_on: RetryCondition = is_retryable
-    on_retry: Callable[[RetryEvent], object] | None = None
+    __slots__ = (  # noqa: RUF023 - the constructor's order, which Frozen relies on
+        "max_attempts",
+        "base_delay",
+        "max_delay",
+        "total_timeout",
+        "retry_on",
+        "on_retry",
+    )
 
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.max_attempts, int) or self.max_attempts < 1:
+    max_attempts: int
+    base_delay: float
+    max_delay: float
+    total_timeout: float | None
+    retry_on: RetryCondition
+    on_retry: Callable[[RetryEvent], object] | None
+
+    def __init__(  # noqa: PLR0917 - positional, as it always was
+        self,
+        max_attempts: int = C.DEFAULT_MAX_ATTEMPTS,
+        base_delay: float = C.DEFAULT_BASE_DELAY,
+        max_delay: float = C.DEFAULT_MAX_DELAY,
+        total_timeout: float | None = None,
+        retry_on: RetryCondition = is_retryable,
+        on_retry: Callable[[RetryEvent], object] | None = None,
+    ) -> None:
+        if not isinstance(max_attempts, int) or max_attempts < 1:
             raise ValueError("RetryPolicy.max_attempts must be an integer >= 1")
-        for name in ("base_delay", "max_delay"):
-            value = getattr(self, name)
+        for name, value in (("base_delay", base_delay), ("max_delay", max_delay)):
             if not isinstance(value, int | float) or value < 0:
                 raise ValueError(f"RetryPolicy.{name} must be a number >= 0")
-        deadline = self.total_timeout
-        if deadline is not None and (not isinstance(deadline, int | float) or deadline <= 0):
+        if total_timeout is not None and (
+            not isinstance(total_timeout, int | float) or total_timeout <= 0
+        ):
             raise ValueError("RetryPolicy.total_timeout must be a number > 0, or None")
+        put = object.__setattr__
+        put(self, "max_attempts", max_attempts)
+        put(self, "base_delay", base_delay)
+        put(self, "max_delay", max_delay)
+        put(self, "total_timeout", total_timeout)
+        put(self, "retry_on", retry_on)
+        put(self, "on_retry", on_retry)
 
     def next_delay(
         self, attempt: int, error: TencentCloudError, idempotent: bool = False

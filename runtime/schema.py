@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 SCALAR_TYPES = frozenset(
     {"string", "int64", "uint64", "float", "boolean", "date", "datetime", "datetime_iso", "binary"}
@@ -38,9 +36,11 @@ PY_SCALARS: Mapping[str, type] = {
 """Scalar type → the Python class of its value (dates and base64 stay strings)."""
 
 
-@attrs.frozen(slots=True)
-class Member:
-    """One member of a model: a request's or response's parameter or a structure's field."""
+class Member(NamedTuple):
+    """One member of a model: a request's or response's parameter or a structure's field.
+
+    (The schema's classes are NamedTuples: defining them costs a fraction of what an
+    attrs class does, and a client reads the schema when it is built.)"""
 
     wire: str
     py: str
@@ -74,8 +74,7 @@ class Member:
         )
 
 
-@attrs.frozen(slots=True)
-class ModelSchema:
+class ModelSchema(NamedTuple):
     name: str
     side: str
     """``in`` (reached from requests only), ``out`` (from responses only), ``both``,
@@ -89,8 +88,7 @@ class ModelSchema:
         return self.side != "in"
 
 
-@attrs.frozen(slots=True)
-class ActionSchema:
+class ActionSchema(NamedTuple):
     name: str
     input: str
     """The request model's name."""

@@ -12,6 +12,21 @@ import hmac
 import time
 from collections.abc import Mapping
 
+from ._canonical import canonical_headers
+
+__all__ = [
+    "ALGORITHM",
+    "UNSIGNED_PAYLOAD",
+    "Tc3Signer",
+    "canonical_headers",
+    "canonical_request",
+    "derive_signing_key",
+    "parse_authorization",
+    "payload_hash",
+    "string_to_sign",
+    "utc_date",
+]
+
 ALGORITHM = "TC3-HMAC-SHA256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
@@ -30,18 +45,6 @@ def derive_signing_key(secret_key: str, date: str, service: str) -> bytes:
     k_date = _hmac_sha256(("TC3" + secret_key).encode("utf-8"), date)
     k_service = _hmac_sha256(k_date, service)
     return _hmac_sha256(k_service, "tc3_request")
-
-
-def canonical_headers(headers: Mapping[str, str]) -> tuple[str, str]:
-    """Return (CanonicalHeaders, SignedHeaders) for the headers to be signed.
-
-    Names and values are lowercased and trimmed, sorted by name, as the
-    signature v3 documentation specifies.
-    """
-    items = sorted((k.strip().lower(), v.strip().lower()) for k, v in headers.items())
-    canonical = "".join(f"{k}:{v}\n" for k, v in items)
-    signed = ";".join(k for k, _ in items)
-    return canonical, signed
 
 
 def canonical_request(
