@@ -872,3 +872,24 @@ def test_no_credentials_lists_every_place_it_looked(isolated: Path) -> None:
         "TKE OIDC (TKE_REGION, TKE_PROVIDER_ID, TKE_WEB_IDENTITY_TOKEN_FILE, TKE_ROLE_ARN not set)",
     ):
         assert place in text
+
+
+def test_a_credential_is_a_frozen_value() -> None:
+    import pickle
+
+    from tcapi.credentials import TemporaryCredential
+
+    cred = Credential("AKIDvalue", "value-secret-key-0123456789", "tok-0123")
+    same = Credential("AKIDvalue", "value-secret-key-0123456789", "tok-0123")
+    assert cred == same and hash(cred) == hash(same) and len({cred, same}) == 1
+    assert cred != Credential("AKIDvalue", "value-secret-key-0123456789")
+    with pytest.raises(AttributeError, match="cannot be changed"):
+        cred.secret_key = "other"  # type: ignore[misc]
+    assert pickle.loads(pickle.dumps(cred)) == cred
+    rotated = cred.replace(token="tok-4567")
+    assert rotated.token == "tok-4567" and rotated.secret_id == cred.secret_id
+    with pytest.raises(CredentialsError, match=r"Credential\.token"):
+        cred.replace(token="bad token")  # checked like the constructor
+    assert repr(cred) == "Credential(secret_id='AKIDvalue', secret_key='***', token='***')"
+    temp = TemporaryCredential(cred, 12.5)
+    assert temp == TemporaryCredential(same, 12.5) and "value-secret" not in repr(temp)

@@ -371,3 +371,17 @@ def test_retry_policy_checks_its_arguments() -> None:
     assert RetryPolicy(max_attempts=1).next_delay(1, ConnectError("x")) is None
     custom = RetryPolicy(retry_on=lambda error, idempotent: isinstance(error, TencentCloudError))
     assert custom.next_delay(1, errors.FailedOperation("x")) is not None
+
+
+def test_a_retry_policy_is_a_frozen_value_checked_on_every_copy() -> None:
+    policy = RetryPolicy(5, 0.1, 2.0)
+    assert policy == RetryPolicy(max_attempts=5, base_delay=0.1, max_delay=2.0)
+    assert hash(policy) == hash(RetryPolicy(5, 0.1, 2.0))
+    shorter = policy.replace(total_timeout=3)
+    assert (shorter.max_attempts, shorter.total_timeout) == (5, 3)
+    with pytest.raises(ValueError, match="total_timeout must be a number > 0"):
+        policy.replace(total_timeout=0)
+    with pytest.raises(TypeError, match="no field 'attempts'"):
+        policy.replace(attempts=2)
+    with pytest.raises(AttributeError):
+        policy.max_attempts = 9  # type: ignore[misc]
