@@ -25,8 +25,12 @@ class Frozen:
     __slots__ = ()
     _hidden: ClassVar[frozenset[str]] = frozenset()
 
+    def _names(self) -> tuple[str, ...]:
+        names: tuple[str, ...] = self.__slots__
+        return names
+
     def _fields(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
+        return tuple(getattr(self, name) for name in self._names())
 
     def __setattr__(self, name: str, value: object) -> None:
         raise FrozenInstanceError(f"{type(self).__name__}.{name} cannot be changed")
@@ -37,7 +41,7 @@ class Frozen:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._fields() == other._fields()  # type: ignore[attr-defined]
+        return self._fields() == other._fields()
 
     def __hash__(self) -> int:
         return hash((type(self), self._fields()))
@@ -46,13 +50,13 @@ class Frozen:
         hidden = self._hidden
         shown = ", ".join(
             f"{name}={_HIDDEN if name in hidden and value is not None else repr(value)}"
-            for name, value in zip(self.__slots__, self._fields(), strict=True)
+            for name, value in zip(self._names(), self._fields(), strict=True)
         )
         return f"{type(self).__name__}({shown})"
 
     def replace(self, **changes: Any) -> Self:
         """A copy with some fields changed (checked like the constructor's)."""
-        values = dict(zip(self.__slots__, self._fields(), strict=True))
+        values = dict(zip(self._names(), self._fields(), strict=True))
         unknown = set(changes) - set(values)
         if unknown:
             raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")

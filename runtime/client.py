@@ -1184,6 +1184,7 @@ class SyncClient(_ClientCore):
                 headers = self._sign(op, body, cred, route, own)
                 transport = transports[route.slot]
                 timeout = self._timeout if call.deadline is None else self._bounded(call)
+                failure: TransportError | None = None
                 try:
                     if stream:
                         answer = transport.open(headers, body, timeout)
@@ -1192,7 +1193,9 @@ class SyncClient(_ClientCore):
                         code, content, retry_after = transport.post(headers, body, timeout)
                         status = code
                 except self._http_errors as exc:
-                    raise self._translate(exc, route.url) from None
+                    failure = self._translate(exc, route.url)
+                if failure is not None:  # raised here: the library's exception is not its context
+                    raise failure
                 if stream:
                     result: Any = self._stream_answer(op, answer)
                 else:
@@ -1343,6 +1346,7 @@ class AsyncClient(_ClientCore):
                 headers = self._sign(op, body, cred, route, own)
                 transport = transports[route.slot]
                 timeout = self._timeout if call.deadline is None else self._bounded(call)
+                failure: TransportError | None = None
                 try:
                     if stream:
                         answer = await transport.open(headers, body, timeout)
@@ -1351,7 +1355,9 @@ class AsyncClient(_ClientCore):
                         code, content, retry_after = await transport.post(headers, body, timeout)
                         status = code
                 except self._http_errors as exc:
-                    raise self._translate(exc, route.url) from None
+                    failure = self._translate(exc, route.url)
+                if failure is not None:  # raised here: the library's exception is not its context
+                    raise failure
                 if stream:
                     result: Any = await self._stream_answer(op, answer)
                 else:

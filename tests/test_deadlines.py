@@ -133,7 +133,7 @@ def test_total_timeout_ends_a_dripping_answer_in_flight(kind: str) -> None:
     assert served.connections == 1  # not retried past the deadline
 
 
-@pytest.mark.parametrize("kind", ["urllib3", "aiohttp", "httpx-async"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_total_timeout_ends_a_dripping_head_in_flight(kind: str) -> None:
     with dripping(head_first=False) as served:
         started = time.monotonic()

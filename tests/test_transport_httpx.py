@@ -505,10 +505,12 @@ def test_the_watchdog_frees_a_pooled_connection_only_when_its_answer_is_late() -
     # Many quick answers on one keep-alive connection, each armed and disarmed:
     # no shutdown ever reaches a connection back in the pool.
     with raw_server(answering(ok_answer(), keep_alive=True)) as served:
-        with harness("sync", served.url, read=0.05) as h:
+        # 0.5 s: far above a loopback round trip even on a loaded machine (0.05 s
+        # was not), and every armed deadline has passed after the sleep below.
+        with harness("sync", served.url, read=0.5) as h:
             for _ in range(200):
                 assert h.post()[0] == 200
-            time.sleep(0.2)  # every deadline has passed
+            time.sleep(0.7)  # every deadline has passed
             assert h.post()[0] == 200
     assert served.connections == 1
 
