@@ -164,6 +164,20 @@ def translate_error(exc: httpx.HTTPError, url: str) -> TransportError:
     return TransportError(f"HTTP exchange with {url} failed ({what})")
 
 
+def _oversized_head(response: httpx.Response, url: str) -> ResponseError | None:
+    """The error for an answer whose head is over :data:`MAX_HEAD_BYTES`. httpcore's
+    bound holds only while the head is incomplete: a large head that arrives in
+    one read completes at once, so it is measured here as well."""
+    size = sum(len(name) + len(value) + 4 for name, value in response.headers.raw)
+    if size <= MAX_HEAD_BYTES:
+        return None
+    return ResponseError(
+        f"the answer's head from {url} is larger than {MAX_HEAD_BYTES} bytes",
+        status=response.status_code,
+        request_id=response.headers.get("x-tc-requestid"),
+    )
+
+
 def _translate(exc: httpx.HTTPError, url: str, attempt: _Attempt) -> TencentCloudError:
     """:func:`translate_error`, told by the attempt's trace how far the exchange went."""
     error = translate_error(exc, url)
@@ -642,6 +656,11 @@ class SyncTransport(_Transport[httpx.Client]):
         except BaseException:
             _WATCHDOG.disarm(attempt)
             raise
+        oversized = _oversized_head(response, self._display)
+        if oversized is not None:
+            _WATCHDOG.disarm(attempt)
+            _close(response)
+            return oversized
         if not attempt.armed:  # no trace came (not httpcore's transport): bound the body
             attempt.deadline = attempt.bound()
         return response, attempt
@@ -863,6 +882,9 @@ class AsyncTransport(_Transport[httpx.AsyncClient]):
         except httpx.HTTPError as exc:
             return self._error(exc, attempt)
         try:
+            oversized = _oversized_head(response, self._display)
+            if oversized is not None:
+                return oversized
             if not attempt.armed:  # no trace came (not httpcore's transport): bound the body
                 attempt.arm()
             retry_after = response.headers.get("retry-after")
@@ -895,6 +917,10 @@ class AsyncTransport(_Transport[httpx.AsyncClient]):
             attempt.expired = True
             return self._late(attempt)
         attempt.timer = None
+        oversized = _oversized_head(response, self._display)
+        if oversized is not None:
+            await _aclose(response)
+            return oversized
         if not attempt.armed:
             attempt.arm()
         return AsyncAnswer(self, response, attempt, _is_event_stream(response))
