@@ -21,43 +21,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import InvalidParameterError
+from .errors import InvalidParameterError, KeywordArgumentError
 from .model import Model
 
 _Plan = tuple[tuple[str, bool, type], ...]
 _PLANS: dict[type, _Plan] = {}
 """request class → (python name, is a list, class) of each structure member."""
-
-
-class KeywordArgumentError(InvalidParameterError, TypeError):
-    """A generated method was called with unknown keyword arguments, or without
-    required ones. Raised before anything is sent.
-
-    Also a ``TypeError``, as Python's own error for such a call is. ``field`` is
-    the first unknown name as given, else the wire name of the first missing
-    member; ``unknown`` and ``missing`` list the python names given that the
-    request does not have and the ones it requires that were not given (those
-    a suggestion covers left out), ``suggestions`` maps an unknown name to the
-    python name meant.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        field: str | None = None,
-        unknown: Sequence[str] = (),
-        missing: Sequence[str] = (),
-        suggestions: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message, field=field)
-        self.unknown = tuple(unknown)
-        self.missing = tuple(missing)
-        self.suggestions = dict(suggestions or {})
-
-    @classmethod
-    def default_code(cls) -> str:
-        return InvalidParameterError.default_code()
 
 
 def build_request(action: str, cls: Any, params: Mapping[str, Any], method: str = "") -> Any:

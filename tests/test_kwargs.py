@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tcapi import InvalidParameterError
-from tcapi._kwargs import KeywordArgumentError, build_request
+from tcapi import InvalidParameterError, KeywordArgumentError
+from tcapi._kwargs import build_request
 from tcapi.emulator import Emulator
 from tcapi.mqtt import AsyncMqttClient, MqttClient, models
 
