@@ -1087,7 +1087,8 @@ def bench_clients(
         res.rounds_calls_per_s[name] = [round(s.calls_per_s, 1) for s in ss]
         res.cpu_us[name] = statistics.median(cpu)
         res.calls_per_s[name] = statistics.median(s.calls_per_s for s in ss)
-        res.spread[name] = round(_spread(cpu), 4)
+        if len(cpu) > 1:  # one round has no spread (the table shows "—")
+            res.spread[name] = round(_spread(cpu), 4)
     return res
 
 
@@ -1377,7 +1378,7 @@ def main(argv: list[str] | None = None) -> int:
             "rounds": rounds,
             "memory_calls": memory_calls,
             "memory_flat_kib": MEMORY_FLAT_KIB,
-            "memory_flat_blocks_per_call": MEMORY_FLAT_BLOCKS,
+            "memory_flat_blocks": MEMORY_FLAT_BLOCKS,
             "import_runs": import_runs,
             "gen_runs": gen_runs,
             "cpus": os.cpu_count(),
