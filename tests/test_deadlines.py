@@ -27,6 +27,7 @@ from tcapi.errors import (
 )
 from tcapi.mqtt import AsyncMqttClient, MqttClient
 from tests.scripted_server import Reply, scripted_server
+from tests.test_transport_httpx import dripping as drip
 from tests.test_transport_urllib3 import Served, raw_server, read_request
 
 KINDS = ["urllib3", "aiohttp", "httpx", "httpx-async"]
@@ -80,25 +81,9 @@ def create(client: Any) -> Any:
 
 @contextmanager
 def dripping(head_first: bool = True) -> Iterator[Served]:
-    """A server that answers one byte every 0.2 s (for at most 20 s): every read
-    succeeds in time, the answer never completes."""
-
-    def handle(conn: socket.socket, served: Served) -> None:
-        read_request(conn)
-        if head_first:
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
-        else:
-            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Drip: ")
-        for _ in range(100):
-            if served.stop.wait(0.2):
-                break
-            try:
-                conn.sendall(b"x")
-            except OSError:
-                break
-        conn.close()
-
-    with raw_server(handle) as served:
+    """A server that answers one byte every 0.3 s: every read succeeds in time,
+    the answer never completes (the body's, or the head's)."""
+    with raw_server(drip("body" if head_first else "head")) as served:
         yield served
 
 
