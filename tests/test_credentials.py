@@ -884,7 +884,7 @@ def test_a_credential_is_a_frozen_value() -> None:
     assert cred == same and hash(cred) == hash(same) and len({cred, same}) == 1
     assert cred != Credential("AKIDvalue", "value-secret-key-0123456789")
     with pytest.raises(AttributeError, match="cannot be changed"):
-        cred.secret_key = "other"  # type: ignore[misc]
+        cred.secret_key = "other"
     assert pickle.loads(pickle.dumps(cred)) == cred
     rotated = cred.replace(token="tok-4567")
     assert rotated.token == "tok-4567" and rotated.secret_id == cred.secret_id

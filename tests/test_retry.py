@@ -384,4 +384,4 @@ def test_a_retry_policy_is_a_frozen_value_checked_on_every_copy() -> None:
     with pytest.raises(TypeError, match="no field 'attempts'"):
         policy.replace(attempts=2)
     with pytest.raises(AttributeError):
-        policy.max_attempts = 9  # type: ignore[misc]
+        policy.max_attempts = 9

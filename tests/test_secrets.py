@@ -271,7 +271,7 @@ def test_tracebacks_with_locals_never_show_the_authorization(transport: str, fai
         try:
             if transport in ("urllib3", "httpx"):
                 http = httpx.Client() if transport == "httpx" else None
-                with MqttClient(http_client=http, **options) as client:  # type: ignore[arg-type]
+                with MqttClient(http_client=http, **options) as client:
                     client.create_device_identity(
                         instance_id="mqtt-1", device_id="d1", primary_key=LOCALS_PRIMARY
                     )
@@ -279,7 +279,7 @@ def test_tracebacks_with_locals_never_show_the_authorization(transport: str, fai
 
                 async def main() -> None:
                     http = httpx.AsyncClient() if transport == "httpx-async" else None
-                    async with AsyncMqttClient(http_client=http, **options) as client:  # type: ignore[arg-type]
+                    async with AsyncMqttClient(http_client=http, **options) as client:
                         await client.create_device_identity(
                             instance_id="mqtt-1", device_id="d1", primary_key=LOCALS_PRIMARY
                         )
