@@ -4,6 +4,9 @@ The secret key is printed only when it was made up for this run; a key given
 on the command line is never echoed. The admin URL (``/_admin/health``,
 ``/_admin/reset``, ``/_admin/faults``) is printed too, and the fault seed when
 faults are on, so that a failing run can be repeated with ``--seed``.
+``--tls`` serves https with a throwaway CA (``pip install "tcapi[tls]"``) and
+prints the CA file to trust; ``--tls-dir`` keeps it in a directory of your
+choice instead of a temporary one removed on exit.
 
 Example::
 
@@ -63,6 +66,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", type=int, help="seed of the fault generator (default: random, printed)"
     )
+    p.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https with a throwaway local CA (needs trustme: pip install 'tcapi[tls]')",
+    )
+    p.add_argument(
+        "--tls-dir",
+        metavar="DIR",
+        help="write the CA file into DIR and keep it (default: a temporary directory)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log one line per request")
     return p
 
@@ -71,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if (args.secret_id is None) != (args.secret_key is None):
         _parser().error("--secret-id and --secret-key go together")
+    if args.tls_dir is not None and not args.tls:
+        _parser().error("--tls-dir goes with --tls")
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(message)s",
@@ -87,9 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             rate_limit=args.rate_limit,
             faults=args.faults,
             seed=args.seed,
+            tls=args.tls,
+            tls_dir=args.tls_dir,
         )
     except ValueError as exc:
         _parser().error(str(exc))
+    except ImportError as exc:  # --tls without trustme
+        print(f"tcapi-emulator: {exc}", file=sys.stderr)
+        return 1
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -103,6 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tcapi-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
     print(f"endpoint:  {emulator.endpoint}")
+    if emulator.tls:
+        ca = emulator.ca_path
+        print(f"CA:        {ca}")
+        print(f"           tcapi: verify={ca!r}")
+        print(f"           official Python SDK: HttpProfile(certification={ca!r})")
+        print(f"           requests: REQUESTS_CA_BUNDLE={ca}; OpenSSL, curl: SSL_CERT_FILE={ca}")
     for spec in emulator.app.catalog:
         print(f"service:   {spec.service} {spec.version} ({len(spec.actions)} actions)")
     if not len(emulator.app.catalog):

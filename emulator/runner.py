@@ -3,10 +3,22 @@
 Port 0 picks a free port, so parallel test runs never collide; the real port is
 in ``endpoint``. Without credentials a throwaway test pair is made up, so a
 test never needs (or risks) real keys.
+
+``tls=True`` serves https instead, with a throwaway certificate authority made
+by ``trustme`` (``pip install "tcapi[tls]"``) and a certificate for 127.0.0.1,
+localhost and ::1 (and the bound host). The CA's PEM file is ``ca_path``: hand
+it to tcapi as ``verify=<path>``, to the official Python SDK as
+``HttpProfile(certification=<path>)`` (it passes certifi's bundle to requests
+itself, so ``REQUESTS_CA_BUNDLE`` does not reach it), to plain requests as
+``REQUESTS_CA_BUNDLE`` and to OpenSSL-store clients as ``SSL_CERT_FILE``.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import ssl
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +34,10 @@ from .records import RecordedRequest
 from .server import EmulatorHTTPServer
 
 DEFAULT_REGION = "ap-guangzhou"
+CA_FILENAME = "tcapi-emulator-ca.pem"
+TLS_NAMES = ("127.0.0.1", "localhost", "::1")
+"""The names the https certificate is valid for, besides a specific bound host."""
+_WILDCARD_HOSTS = ("", "0.0.0.0", "::")  # noqa: S104 - names, not a bind
 ClientT = TypeVar("ClientT")
 
 
@@ -37,6 +53,10 @@ class Emulator:
     temporary credentials; ``clock`` is the time the app sees (signature
     timestamps, rate-limit windows, token expiry). ``db`` and
     ``instance_ready_delay`` are for the stateful services.
+
+    ``tls`` serves https (see the module docstring); the CA file goes into a
+    temporary directory removed by ``stop()``, or into ``tls_dir`` (created if
+    missing, left in place) when one is given.
     """
 
     def __init__(
@@ -57,9 +77,13 @@ class Emulator:
         seed: int | None = None,
         tokens: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
+        tls: bool = False,
+        tls_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         if (secret_id is None) != (secret_key is None):
             raise ValueError("give both secret_id and secret_key, or neither")
+        if tls_dir is not None and not tls:
+            raise ValueError("tls_dir= is for tls=True")
         if secret_id is None or secret_key is None:
             secret_id, secret_key = make_test_credentials()
         if services is None:
@@ -87,6 +111,14 @@ class Emulator:
         self._address = (host, port)
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.tls = tls
+        self._tls_dir = None if tls_dir is None else os.fspath(tls_dir)
+        self._tls_context: ssl.SSLContext | None = None
+        self._ca_pem = b""
+        if tls:
+            self._tls_context, self._ca_pem = _make_tls(host)
+        self._ca_path: str | None = None
+        self._owned_dir: str | None = None
 
     def __repr__(self) -> str:
         state = self.endpoint if self._server else "stopped"
@@ -98,7 +130,13 @@ class Emulator:
         """Bind the socket and serve on a daemon thread; returns self."""
         if self._server is not None:
             return self
-        server = EmulatorHTTPServer(self._address, self.app)
+        if self.tls:
+            self._write_ca()
+        try:
+            server = EmulatorHTTPServer(self._address, self.app, self._tls_context)
+        except BaseException:
+            self._remove_ca()
+            raise
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
@@ -120,6 +158,24 @@ class Emulator:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        self._remove_ca()
+
+    def _write_ca(self) -> None:
+        if self._tls_dir is None:
+            directory = self._owned_dir = tempfile.mkdtemp(prefix="tcapi-emulator-tls-")
+        else:
+            directory = self._tls_dir
+            os.makedirs(directory, exist_ok=True)
+        path = os.path.join(directory, CA_FILENAME)
+        with open(path, "wb") as f:
+            f.write(self._ca_pem)
+        self._ca_path = path
+
+    def _remove_ca(self) -> None:
+        owned, self._owned_dir = self._owned_dir, None
+        self._ca_path = None
+        if owned is not None:
+            shutil.rmtree(owned, ignore_errors=True)
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -146,9 +202,19 @@ class Emulator:
 
     @property
     def endpoint(self) -> str:
-        """``http://HOST:PORT``, the URL to point a client at."""
+        """``http://HOST:PORT`` (``https://`` with ``tls``), the URL to point a client at."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
+
+    @property
+    def ca_path(self) -> str:
+        """The PEM file of the CA that signed the https certificate (``tls=True``,
+        while running); see the module docstring for how each client takes it."""
+        if not self.tls:
+            raise RuntimeError("the emulator serves plain http; give it tls=True")
+        if self._ca_path is None:
+            raise RuntimeError("the emulator is not running")
+        return self._ca_path
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -207,7 +273,7 @@ class Emulator:
 
     @property
     def admin_url(self) -> str:
-        """``http://HOST:PORT/_admin``: the control endpoints (health, reset, faults)."""
+        """``http(s)://HOST:PORT/_admin``: the control endpoints (health, reset, faults)."""
         return f"{self.endpoint}/_admin"
 
     # -- clients ------------------------------------------------------------------
@@ -227,3 +293,23 @@ class Emulator:
         options.setdefault("region", DEFAULT_REGION)
         options.setdefault("endpoint", self.endpoint)
         return client_class(**options)
+
+
+def _make_tls(host: str) -> tuple[ssl.SSLContext, bytes]:
+    """A server context with a new certificate for ``TLS_NAMES`` (and ``host``), and
+    the PEM of the throwaway CA that signed it."""
+    try:
+        import trustme  # noqa: PLC0415 - an optional dependency, only for tls=True
+    except ImportError:
+        raise ImportError(
+            'Emulator(tls=True) needs the trustme package: pip install "tcapi[tls]"',
+            name="trustme",
+        ) from None
+    names = list(TLS_NAMES)
+    if host not in _WILDCARD_HOSTS and host not in names:
+        names.append(host)
+    ca = trustme.CA(organization_name="tcapi emulator")
+    leaf = ca.issue_cert(*names)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    leaf.configure_cert(context)
+    return context, ca.cert_pem.bytes()

@@ -11,6 +11,12 @@ Injected faults that need the socket are carried out here, as the app's
 and ``reset_after`` reset the connection (SO_LINGER 0, so the peer gets a TCP
 RST rather than a clean close) without writing a byte; ``truncated`` writes the
 headers with the full Content-Length but only half of the body, then closes.
+
+With an ``ssl_context`` the server speaks https. The TLS handshake runs on the
+connection's own thread, bounded by ``tls_handshake_timeout``, so a slow or
+silent client never holds up the accept loop; a client that rejects the
+certificate (or speaks plain http to the https port) only loses its own
+connection.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import contextlib
 import logging
 import socket
 import socketserver
+import ssl
 import struct
 import sys
 import threading
@@ -39,10 +46,17 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 256  # socketserver's default of 5 resets bursts of new connections
+    tls_handshake_timeout = 10.0  # seconds a client gets to finish the TLS handshake
 
-    def __init__(self, address: tuple[str, int], app: EmulatorApp) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app: EmulatorApp,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.app = app
+        self.ssl_context = ssl_context
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
         super().__init__(address, _RequestHandler)
@@ -61,10 +75,37 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             else:
                 self._connections.discard(conn)
 
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """On the connection's thread: the TLS handshake first (https only), then
+        the request handler. A failed or timed-out handshake closes just this
+        connection."""
+        if self.ssl_context is None:
+            super().finish_request(request, client_address)
+            return
+        self.track(request, True)  # so that stopping interrupts a pending handshake
+        try:
+            request.settimeout(self.tls_handshake_timeout)
+            tls = self.ssl_context.wrap_socket(request, server_side=True)
+        except (OSError, ValueError) as exc:  # ssl.SSLError and TimeoutError are OSErrors
+            logger.debug("TLS handshake with %s failed: %s", client_address, exc)
+            with contextlib.suppress(OSError):
+                request.close()
+            return
+        finally:
+            self.track(request, False)
+        try:
+            tls.settimeout(None)  # the handler sets its own idle timeout
+            super().finish_request(tls, client_address)
+        finally:
+            # socketserver shuts down and closes the plain socket, which wrap_socket
+            # detached; the TLS socket that now owns the descriptor is closed here.
+            with contextlib.suppress(OSError):
+                tls.close()
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up mid-answer is routine (timeouts, cancelled tasks);
         only other failures get socketserver's traceback."""
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError | ssl.SSLError):
             return
         super().handle_error(request, client_address)
 
