@@ -86,6 +86,36 @@ def _without_password(url: str) -> str:
     return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
 
 
+CA_BUNDLE_VARIABLES: Final = (
+    "SSL_CERT_FILE",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_DIR",
+)
+"""Where ``verify=True`` finds a CA bundle other than the default one, first set wins
+(as OpenSSL, requests, curl and httpx read them), unless ``trust_env=False``."""
+
+
+def ca_bundle_from_env() -> str | None:
+    """The CA bundle (file or directory) the environment names, if any; one that does
+    not exist is a ConfigurationError naming the variable."""
+    import os  # noqa: PLC0415
+
+    for name in CA_BUNDLE_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        if not value:
+            continue
+        if not os.path.exists(value):
+            from .errors import ConfigurationError  # noqa: PLC0415
+
+            raise ConfigurationError(
+                f"{name}={value!r}: no CA bundle (file or directory) there; fix or unset "
+                "it, or pass verify= (trust_env=False ignores it)"
+            )
+        return value
+    return None
+
+
 MAX_RETRY_AFTER: Final = 24 * 3600.0
 """Seconds: a longer ``Retry-After`` is taken as this (the policy's ``max_delay``
 decides anyway)."""

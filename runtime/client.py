@@ -499,8 +499,10 @@ class _ClientCore:
         )
         self.retry = retry if retry is not None else RetryPolicy()
         self._throttle = make_throttle(throttle)
-        from ._transport import TransportSettings  # noqa: PLC0415
+        from ._transport import TransportSettings, ca_bundle_from_env  # noqa: PLC0415
 
+        if verify is True and trust_env and self._endpoint.url.startswith("https:"):
+            verify = ca_bundle_from_env() or True
         self._transport_settings = TransportSettings(
             url=self._endpoint.url,
             connect_timeout=connect_timeout,

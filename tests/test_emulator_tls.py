@@ -27,8 +27,9 @@ from pathlib import Path
 import pytest
 
 from tcapi import RetryPolicy
+from tcapi._transport import CA_BUNDLE_VARIABLES
 from tcapi.emulator import Emulator
-from tcapi.errors import ConnectError
+from tcapi.errors import ConfigurationError, ConnectError
 from tcapi.mqtt import AsyncMqttClient, MqttClient
 
 from .seeds import DOC_INSTANCE, seed_doc_instance
@@ -315,3 +316,31 @@ def test_command_line_tls_prints_the_ca_and_serves_https(tmp_path: Path) -> None
     finally:
         proc.kill()
         proc.wait(timeout=10)
+
+
+# -- the CA from the environment -------------------------------------------------------
+
+
+@pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_verify_true_takes_the_ca_bundle_the_environment_names(
+    tls_emulator: Emulator, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    for other in CA_BUNDLE_VARIABLES:  # this machine's own, say
+        monkeypatch.delenv(other, raising=False)
+    monkeypatch.setenv(variable, tls_emulator.ca_path)
+    with tls_emulator.client(MqttClient, retry=NO_RETRY) as c:
+        c.describe_device_identities(instance_id=DOC_INSTANCE)
+    # trust_env=False: only the default CAs, which do not know the emulator's
+    with tls_emulator.client(MqttClient, retry=NO_RETRY, trust_env=False) as c:
+        with pytest.raises(ConnectError, match=CERT_PROBLEM):
+            c.describe_device_identities(instance_id=DOC_INSTANCE)
+
+
+def test_a_ca_bundle_variable_naming_nothing_is_a_configuration_error(
+    tls_emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = str(tmp_path / "no-such-ca.pem")
+    monkeypatch.setenv("SSL_CERT_FILE", missing)
+    with pytest.raises(ConfigurationError, match=r"SSL_CERT_FILE=.*no CA bundle"):
+        tls_emulator.client(MqttClient, retry=NO_RETRY)
+    assert tls_emulator.requests == []
