@@ -43,7 +43,10 @@ PACKAGE_DATA = ("py.typed", "*.json")
 """Files besides ``*.py`` that every package ships (``examples.json`` feeds the
 emulator)."""
 
-CONSOLE_SCRIPTS = ("tcapi-emulator = tcapi.emulator.__main__:main",)
+CONSOLE_SCRIPTS = (
+    "tcapi = tcapi.cli:main",
+    "tcapi-emulator = tcapi.emulator.__main__:main",
+)
 PYTEST_PLUGINS = ("tcapi_emulator = tcapi.emulator.pytest_plugin",)
 """Users' test suites get the ``tcapi_emulator`` fixtures without configuration."""
 
