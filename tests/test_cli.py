@@ -160,6 +160,7 @@ def test_dry_run_shows_no_secret(cli: Cli) -> None:
     ("args", "message"),
     [
         (["mqt", "DescribeInstanceList"], "did you mean 'mqtt'"),
+        (["emulator", "help"], "unknown service 'emulator'"),
         (["mqtt", "DescribeInstanceLst"], "did you mean 'DescribeInstanceList'"),
         (["mqtt", "CreateDeviceIdentity", "--InstanceId", "x", "--DeviceID", "d"], "'DeviceId'"),
         (
