@@ -55,7 +55,7 @@ from . import _constants as C
 from ._fork import fork_safe_lock
 from ._redact import Redacted
 from ._tls import check_ca_bundle, ssl_context
-from ._transport import EVENT_STREAM, Reply, Timeouts, TransportSettings, is_event_stream
+from ._transport import EVENT_STREAM, Reply, Timeouts, TransportSettings, is_event_stream, shown_url
 from .errors import (
     ConfigurationError,
     ConnectError,
@@ -226,17 +226,6 @@ def env_proxy(url: str, environ: Iterable[tuple[str, str]] | None = None) -> Pro
     return _split_proxy(raw, f"the proxy in {source}")
 
 
-def _redact_url(url: str) -> str:
-    """``url`` without a ``user:password@`` part."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid URL>"
-    if "@" not in parts.netloc:
-        return url
-    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
-
-
 # --------------------------------------------------------------------------- the transport
 
 
@@ -401,7 +390,7 @@ class AiohttpTransport:
 
     def __init__(self, settings: TransportSettings) -> None:
         self._settings = settings
-        self._display_url = _redact_url(settings.url)
+        self._display_url = shown_url(settings.url)
         self._https = settings.url[:6].lower() == "https:"
         self._max_body = settings.max_body
         check_ca_bundle(settings.verify)

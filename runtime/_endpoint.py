@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ._transport import shown_url
 from .errors import ConfigurationError
 
 
@@ -26,7 +27,7 @@ def resolve_endpoint(endpoint: str | None, default_host: str) -> Endpoint:
     if not isinstance(endpoint, str) or not endpoint.strip():
         raise ConfigurationError("endpoint must be a non-empty string")
     text = endpoint.strip()
-    shown = _shown(text)
+    shown = shown_url(text)
     if not text.isascii() or not text.isprintable() or any(c.isspace() for c in text):
         raise ConfigurationError(
             f"endpoint {shown!r} has whitespace, control or non-ASCII characters "
@@ -58,14 +59,3 @@ def resolve_endpoint(endpoint: str | None, default_host: str) -> Endpoint:
     if port is not None and port != default_port:
         host = f"{host}:{port}"
     return Endpoint(f"{parts.scheme}://{host}/", host)
-
-
-def _shown(url: str) -> str:
-    """``url`` fit for a message: a password in it becomes ``***``."""
-    scheme, sep, rest = url.rpartition("://")
-    authority = rest.split("/", 1)[0]
-    userinfo, at, _ = authority.rpartition("@")
-    if not at or ":" not in userinfo:
-        return url
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}{sep}{user}:***@{rest[len(userinfo) + 1 :]}"

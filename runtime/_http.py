@@ -75,13 +75,12 @@ import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
-from urllib.parse import urlsplit
 
 import httpcore
 import httpx
 
 from . import _constants as C
-from ._transport import Reply, Timeouts, TransportSettings, is_event_stream
+from ._transport import Reply, Timeouts, TransportSettings, is_event_stream, shown_url
 from .errors import (
     ConnectError,
     RequestTimeoutError,
@@ -149,7 +148,7 @@ def translate_error(exc: httpx.HTTPError, url: str) -> TransportError:
     protocol error, which may quote a header): httpx exceptions hold the request,
     whose headers carry the Authorization and token.
     """
-    url = _display(url)
+    url = shown_url(url)
     what = _what(exc)
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return ConnectError(f"could not connect to {url} ({what})")
@@ -193,17 +192,6 @@ def _translate(exc: httpx.HTTPError, url: str, attempt: _Attempt) -> TencentClou
             f"the connection to {url} broke before the request was written ({what})", sent=False
         )
     return error
-
-
-def _display(url: str) -> str:
-    """``url`` without a ``user:password@``."""
-    try:
-        netloc = urlsplit(url).netloc
-    except ValueError:
-        return "<invalid URL>"
-    if "@" not in netloc:
-        return url
-    return url.replace(netloc, netloc.rpartition("@")[2], 1)
 
 
 def _bad_header(url: str) -> TransportError:
@@ -515,7 +503,7 @@ class _Transport(Generic[ClientT]):
         self._settings = settings
         self._timeouts = settings.timeouts
         self._url = httpx.URL(settings.url)
-        self._display = _display(settings.url)
+        self._display = shown_url(settings.url)
         self._max_body = settings.max_body
         self._client = client
         self.is_closed = False

@@ -69,7 +69,7 @@ class TransportSettings(NamedTuple):
         return Timeouts(self.connect_timeout, self.read_timeout)
 
     def __repr__(self) -> str:
-        proxy = None if self.proxy is None else _without_password(self.proxy)
+        proxy = None if self.proxy is None else shown_url(self.proxy)
         return (
             f"TransportSettings(url={self.url!r}, connect_timeout={self.connect_timeout!r}, "
             f"read_timeout={self.read_timeout!r}, verify={self.verify!r}, proxy={proxy!r}, "
@@ -77,13 +77,17 @@ class TransportSettings(NamedTuple):
         )
 
 
-def _without_password(url: str) -> str:
-    """A proxy URL fit to show: ``http://user:***@host:3128``."""
-    scheme, sep, rest = url.partition("://")
-    userinfo, at, host = rest.rpartition("@")
-    if not sep or not at or ":" not in userinfo:
+def shown_url(url: str) -> str:
+    """``url`` fit for a message or a repr: a password in it becomes ``***``
+    (``http://user:***@host:3128``), with or without a scheme. The one place the
+    endpoint, proxy and transport messages hide URL passwords."""
+    scheme, sep, rest = url.rpartition("://")
+    authority = rest.split("/", 1)[0]
+    userinfo, at, _ = authority.rpartition("@")
+    if not at or ":" not in userinfo:
         return url
-    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{rest[len(userinfo) + 1 :]}"
 
 
 CA_BUNDLE_VARIABLES: Final = (
