@@ -98,13 +98,17 @@ def _where(action: str, cls: type, method: str) -> str:
 
 
 def _norm(name: str) -> str:
-    return name.replace("_", "").lower()
+    return name.replace("_", "").replace("-", "").lower()
 
 
-def _suggest(name: str, wire_to_py: Mapping[str, str], candidates: Sequence[str]) -> str | None:
-    """The member meant by ``name``: its wire name, the same letters without
-    underscores in any case (``deviceid``, ``DeviceID``), else the closest."""
-    exact = wire_to_py.get(name)
+def suggest_name(
+    name: str, candidates: Sequence[str], wire_to_py: Mapping[str, str] | None = None
+) -> str | None:
+    """The name meant by ``name`` among ``candidates``: its python name when it is a
+    wire name (``wire_to_py``), the same letters without underscores or hyphens in
+    any case (``deviceid``, ``DeviceID``, ``device-id``), else the closest (difflib).
+    Used for keyword arguments and by the command line alike."""
+    exact = None if wire_to_py is None else wire_to_py.get(name)
     if exact is not None:
         return exact
     norm = _norm(name)
@@ -149,7 +153,7 @@ def _keyword_error(
     candidates = [f.alias for f in fields if f.init and f.alias in py_to_wire]
     suggestions: dict[str, str] = {}
     for name in unknown:
-        meant = _suggest(name, wire_to_py, candidates) if isinstance(name, str) else None
+        meant = suggest_name(name, candidates, wire_to_py) if isinstance(name, str) else None
         if meant is not None:
             suggestions[name] = meant
     missing = [r for r in missing if r not in suggestions.values()]
@@ -257,7 +261,7 @@ class _Builder:
         for key in unknown:
             # Answer in the naming the mapping uses: a wire name for "Kye", a python one for "kye".
             pascal = key[:1].isupper()
-            meant = _suggest(key, {} if pascal else wire_to_py, list(py_to_wire))
+            meant = suggest_name(key, list(py_to_wire), None if pascal else wire_to_py)
             if meant is not None and pascal:
                 meant = py_to_wire[meant]
             named.append(repr(key) + (f" (did you mean {meant!r}?)" if meant else ""))

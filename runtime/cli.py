@@ -41,7 +41,6 @@ Exit codes:
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -157,12 +156,10 @@ def versions(package: str) -> list[str]:
 
 
 def _suggest(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in choices}
-        close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-        close = [lowered[c] for c in close]
-    return f"; did you mean {close[0]!r}?" if close else ""
+    from ._kwargs import suggest_name  # noqa: PLC0415 - only for a mistyped name
+
+    meant = suggest_name(word, choices)
+    return f"; did you mean {meant!r}?" if meant else ""
 
 
 def load_service(service: str, api_version: str | None) -> ServiceSchema:
