@@ -435,6 +435,9 @@ def _waiter_views(service: Service, actions: dict[str, dict[str, Any]]) -> list[
 def _action_row(a: Any, py: str) -> dict[str, Any]:
     """An action's entry in the schema table: only what differs from the defaults."""
     row: dict[str, Any] = {"input": a.name + "Request", "output": a.name + "Response", "py": py}
+    title = " ".join(a.title.split())
+    if title:
+        row["title"] = title
     for key in ("idempotent", "deprecated", "unsigned"):
         if getattr(a, key):
             row[key] = True
@@ -451,7 +454,25 @@ def _action_row(a: Any, py: str) -> dict[str, Any]:
         row["header_prefix"] = a.param_header_prefix
     if a.errors:
         row["errors"] = tuple(sorted(a.errors))
+    p = a.paginate
+    if p is not None:
+        row["pages"] = (p.offset, p.limit, p.items, p.total, p.page_size)
     return row
+
+
+def _waiter_rows(service: Service) -> dict[str, dict[str, Any]]:
+    """The waiters in the schema table, by spec name, with wire-name paths."""
+    return {
+        w.name: {
+            "action": w.action,
+            "path": tuple(w.field),
+            "success": tuple(w.success),
+            "failure": tuple(w.failure),
+            "delay": w.delay,
+            "max_attempts": w.max_attempts,
+        }
+        for w in service.waiters
+    }
 
 
 def _tidy(source: str) -> str:
@@ -511,6 +532,7 @@ def render_service(service: Service, versions: list[str], newest: bool) -> dict[
             "region_required": service.region_required,
             "rate_limit": service.rate_limit,
             "errors": tuple(e.code for e in service.all_error_codes()),
+            **({"waiters": _waiter_rows(service)} if service.waiters else {}),
         },
         "schema_models": {
             m.name: (m.side, m.rows) for m in sorted(by_model.values(), key=lambda m: m.name)

@@ -46,12 +46,18 @@ class _Pages:
         items = list(getattr(response, self.spec.items) or [])
         self.offset += len(items)
         total = getattr(response, self.spec.total) if self.spec.total else None
-        more = bool(items)
-        if total is not None and self.offset >= total:
-            more = False
-        if self.limit is not None and len(items) < self.limit:
-            more = False
-        return items, more
+        return items, another_page(len(items), self.offset, total, self.limit)
+
+
+def another_page(got: int, offset: int, total: object, limit: int | None) -> bool:
+    """Whether to fetch another page after one of ``got`` items, ``offset`` being
+    where the next page starts: not after an empty or short page, nor once the
+    action's ``total`` (when it reports one) is reached."""
+    if not got:
+        return False
+    if isinstance(total, int) and not isinstance(total, bool) and offset >= total:
+        return False
+    return limit is None or got >= limit
 
 
 def iter_items(call: Callable[[Req], Any], request: Req, spec: PageSpec) -> Iterator[Any]:

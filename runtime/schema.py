@@ -110,6 +110,24 @@ class ActionSchema(NamedTuple):
     """multipart: the wire names of the members sent as file parts."""
     header_prefix: str = ""
     """octet-stream: the prefix of the headers carrying the members (``X-CLS-``)."""
+    title: str = ""
+    """One line saying what the action does (the spec's title)."""
+    pages: tuple[str, str, str, str | None, int | None] | None = None
+    """A paginated action's wire names: offset and limit (input), items and total
+    (output, total may be None), and the page size the spec sets (None: the server's)."""
+
+
+class WaiterSchema(NamedTuple):
+    """A waiter: poll ``action`` until the member at ``path`` (wire names, outermost
+    first) holds a ``success`` value; a ``failure`` value ends the wait as failed."""
+
+    name: str
+    action: str
+    path: tuple[str, ...]
+    success: tuple[Any, ...]
+    failure: tuple[Any, ...] = ()
+    delay: float = 2.0
+    max_attempts: int = 60
 
 
 class ServiceSchema:
@@ -132,6 +150,9 @@ class ServiceSchema:
         self.package = package
         """The Python package of this version (``tcapi.mqtt.v20240516``)."""
         self.errors: tuple[str, ...] = tuple(svc.get("errors", ()))
+        self.waiters: Mapping[str, WaiterSchema] = {
+            name: WaiterSchema(name=name, **row) for name, row in svc.get("waiters", {}).items()
+        }
         self._models: Mapping[str, tuple[str, tuple[tuple[str, str, str, str], ...]]] = data.MODELS
         self._parsed: dict[str, ModelSchema] = {}
         self.actions: Mapping[str, ActionSchema] = {

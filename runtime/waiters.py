@@ -4,7 +4,7 @@ generated ``wait_until_*`` methods, whose conditions are data in the spec."""
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from .errors import ClientError
@@ -61,9 +61,11 @@ class WaiterSpec:
         )
 
     def value(self, response: object) -> object:
+        """The polled value: ``path`` followed through attributes, or through keys
+        when the response is a mapping (the wire form, as the CLI polls)."""
         value: object = response
         for attr in self.path:
-            value = getattr(value, attr, None)
+            value = value.get(attr) if isinstance(value, Mapping) else getattr(value, attr, None)
             if value is None:
                 return None
         return value

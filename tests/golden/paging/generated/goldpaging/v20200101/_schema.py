@@ -15,6 +15,16 @@ SERVICE = {
     "region_required": False,
     "rate_limit": None,
     "errors": (),
+    "waiters": {
+        "ThingReady": {
+            "action": "DescribeThing",
+            "path": ("State",),
+            "success": ("READY",),
+            "failure": ("FAILED",),
+            "delay": 1.0,
+            "max_attempts": 5,
+        },
+    },
 }
 
 MODELS = {
@@ -49,5 +59,6 @@ ACTIONS = {
         "output": "DescribeThingsResponse",
         "py": "describe_things",
         "idempotent": True,
+        "pages": ("Offset", "Limit", "Items", "TotalCount", 20),
     },
 }
