@@ -7,35 +7,50 @@ loaded, found through the ``tcapi.services`` entry points.
 Usage::
 
     tcapi <service> <Action> [--Param value ...] [global options]
+    tcapi <service> wait <Waiter> [--Param value ...]
     tcapi mqtt DescribeInstanceList
     tcapi mqtt CreateDeviceIdentity --InstanceId mqtt-1 --DeviceId d1
     tcapi mqtt create-device-identity --instance-id mqtt-1 --device-id d1
     tcapi help | tcapi <service> help | tcapi <service> <Action> --help
+    tcapi configure [list | set KEY VALUE ... | get KEY]
+    tcapi completion bash|zsh|fish
 
 Parameter values: scalars are parsed by their spec type (``int64``, ``uint64``,
-``float``, ``boolean``: true/false, else string); structures and lists as JSON; a
-list of scalars also by repeating the flag. ``--cli-input-json`` takes the whole
-request (wire names) as JSON text, ``file://path`` or ``-`` (stdin); flags given
-beside it override its members.
+``float``, ``boolean``: true/false, else string); structures as JSON or aws-cli
+shorthand (``Key=k,Value=v``, ``Name=zone,Values=a,b``, ``{...}`` and ``[...]``
+nest); a list by repeating the flag (one item each) or as a JSON list.
+``--cli-input-json`` takes the whole request (wire names) as JSON text,
+``file://path`` or ``-`` (stdin); flags given beside it override its members;
+``--generate-cli-skeleton [input|output]`` prints every member with a placeholder
+of its type, which ``--cli-input-json`` reads back.
 
 Global options: ``--region``, ``--profile``, ``--endpoint``, ``--language``
 (en-US, zh-CN), ``--timeout`` (read timeout, seconds), ``--api-version``
-(default: the newest), ``--output json|text``, ``--dry-run`` (print the request
-that would be sent, secrets and sensitive members redacted; send nothing).
+(default: the newest), ``--output json|yaml|table|text`` (default: the
+profile's, else json), ``--query`` (JMESPath, applied before the output),
+``--paginate`` (every page merged into one answer), ``--waiter NAME`` (poll the
+action until the waiter's state; ``--waiter-delay``, ``--waiter-max-attempts``),
+``--dry-run`` (print the request that would be sent, secrets and sensitive
+members redacted; send nothing), ``--debug`` (that request and the library's
+log on stderr, redacted).
 
-``--output json`` prints the ``Response`` object (``RequestId`` included);
-``--output text`` prints one ``path<TAB>value`` line per scalar
-(``InstanceList[0].InstanceId	mqtt-1``).
+The region is ``--region``, else ``TENCENTCLOUD_REGION``, else the profile's
+(``tcapi configure set region ...``). The answer on stdout is the API's answer:
+sensitive *response* members (a key the action hands out) are printed, because
+that is what was asked for; they never appear in ``--debug``/``--dry-run`` output
+or error messages.
 
 Exit codes:
 
 * 0 — success
-* 1 — an unexpected internal error
+* 1 — an unexpected internal error (a bug: ``TCAPI_DEBUG=1`` shows the traceback)
 * 2 — usage or validation error (unknown service, action or option, bad value,
   bad configuration such as a missing region); nothing was sent
 * 3 — no usable credentials
-* 4 — the API answered with an error (``Code: message (RequestId: ...)``)
+* 4 — the API answered with an error: ``Code: message (RequestId: ...)`` on
+  stderr, or the error envelope as JSON when ``--output json`` is given
 * 5 — network failure, timeout or an unusable response
+* 6 — a waiter reached a failure state or ran out of attempts
 * 130 — interrupted
 """
 
@@ -45,11 +60,14 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from .schema import Member, ServiceSchema
+from .schema import Member, ServiceSchema, WaiterSchema
+
+if TYPE_CHECKING:
+    from .errors import ApiError
 
 __all__ = ["main"]
 
@@ -59,6 +77,7 @@ EXIT_USAGE = 2
 EXIT_CREDENTIALS = 3
 EXIT_API = 4
 EXIT_NETWORK = 5
+EXIT_WAITER = 6
 EXIT_INTERRUPTED = 130
 
 SERVICES_GROUP = "tcapi.services"
@@ -71,10 +90,15 @@ _VALUE_OPTIONS = (
     "language",
     "timeout",
     "output",
+    "query",
     "api-version",
     "cli-input-json",
+    "waiter",
+    "waiter-delay",
+    "waiter-max-attempts",
 )
-_FLAG_OPTIONS = ("dry-run", "help")
+_FLAG_OPTIONS = ("dry-run", "help", "paginate", "debug", "generate-cli-skeleton")
+_SKELETON_KINDS = ("input", "output")
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 
 
@@ -88,8 +112,10 @@ class Invocation:
 
     positionals: list[str] = field(default_factory=list)
     options: dict[str, str] = field(default_factory=dict)
-    dry_run: bool = False
-    help: bool = False
+    flags: set[str] = field(default_factory=set)
+    """The flag options given (``dry-run``, ``paginate``, ``debug`` ...)."""
+    skeleton: str | None = None
+    """``--generate-cli-skeleton [input|output]``: which skeleton, else None."""
     params: list[tuple[str, str | None]] = field(default_factory=list)
     """(flag name without ``--``, value or None) of the action's parameters, in order."""
 
@@ -101,18 +127,25 @@ def parse_argv(argv: Sequence[str]) -> Invocation:
         arg = argv[i]
         i += 1
         if arg in {"-h", "--help"}:
-            inv.help = True
+            inv.flags.add("help")
             continue
         if not arg.startswith("--") or arg == "--":
             inv.positionals.append(arg)
             continue
         name, eq, inline = arg[2:].partition("=")
         value: str | None = inline if eq else None
+        if name == "generate-cli-skeleton":
+            if value is None and i < len(argv) and argv[i] in _SKELETON_KINDS:
+                value = argv[i]
+                i += 1
+            if (value or "input") not in _SKELETON_KINDS:
+                raise UsageError(f"--generate-cli-skeleton takes input or output, not {value!r}")
+            inv.skeleton = value or "input"
+            continue
         if name in _FLAG_OPTIONS:
-            if name == "dry-run":
-                inv.dry_run = True
-            else:
-                inv.help = True
+            if eq:
+                raise UsageError(f"--{name} takes no value")
+            inv.flags.add(name)
             continue
         if value is None and i < len(argv) and not argv[i].startswith("--"):
             value = argv[i]
@@ -233,36 +266,43 @@ def _attribute_docs(schema: ServiceSchema, model: str) -> dict[str, str]:
     return docs
 
 
-def _action_titles(schema: ServiceSchema) -> dict[str, str]:
-    """Action → first line of its client method's docstring."""
-    import importlib  # noqa: PLC0415
-
-    from .client import SyncClient  # noqa: PLC0415
+def _examples(schema: ServiceSchema, action: str) -> list[dict[str, Any]]:
+    """The documented examples of ``action`` (``examples.json`` beside the schema)."""
+    import importlib.resources  # noqa: PLC0415
 
     try:
-        module = importlib.import_module(schema.package + ".client")
-    except ImportError:
-        return {}
-    classes = [
-        c
-        for c in vars(module).values()
-        if isinstance(c, type) and issubclass(c, SyncClient) and c is not SyncClient
-    ]
-    titles: dict[str, str] = {}
-    for name, action in schema.actions.items():
-        for cls in classes:
-            doc = getattr(getattr(cls, action.py, None), "__doc__", None)
-            if doc:
-                titles[name] = doc.strip().splitlines()[0].strip()
-                break
-    return titles
+        text = (importlib.resources.files(schema.package) / "examples.json").read_text("utf-8")
+        found = json.loads(text).get(action, [])
+    except (OSError, ValueError, ModuleNotFoundError):
+        return []
+    return [e for e in found if isinstance(e, dict) and isinstance(e.get("request"), dict)]
+
+
+def example_command(schema: ServiceSchema, action: str, request: Mapping[str, Any]) -> str:
+    """A documented request as a command line that can be pasted into a shell."""
+    import shlex  # noqa: PLC0415
+
+    words = ["tcapi", schema.service, action]
+    for key, value in request.items():
+        if isinstance(value, str):
+            text = value
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value) and value:
+            for item in value:
+                words += [f"--{key}", shlex.quote(item)]
+            continue
+        else:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        words += [f"--{key}", shlex.quote(text)]
+    return " ".join(words)
 
 
 def _type_text(schema: ServiceSchema, m: Member) -> str:
     if m.is_structure:
         fields = ", ".join(f'"{f.wire}": {_short_type(f)}' for f in schema.members(m.type))
         inner = f"{{{fields}}}"
-        return f"JSON list of {m.type}: [{inner}, ...]" if m.is_list else f"JSON {m.type}: {inner}"
+        if m.is_list:
+            return f"list of {m.type} (JSON [{inner}, ...], or one Key=value,... per flag)"
+        return f"{m.type} (JSON {inner} or Key=value,...)"
     return f"list of {m.type} (repeat the flag, or JSON)" if m.is_list else m.type
 
 
@@ -275,9 +315,12 @@ def services_help(out: IO[str]) -> None:
     out.write(
         "usage: tcapi <service> <Action> [--Param value ...] [options]\n"
         "       tcapi <service> help | tcapi <service> <Action> --help\n\n"
+        "       tcapi <service> wait <Waiter> [--Param value ...]\n"
+        "       tcapi configure [list|set KEY VALUE|get KEY] | tcapi completion bash|zsh|fish\n\n"
         "options: --region R  --profile P  --endpoint URL  --language en-US|zh-CN\n"
-        "         --timeout SECONDS  --api-version YYYY-MM-DD  --output json|text\n"
-        "         --cli-input-json JSON|file://PATH|-  --dry-run\n\n"
+        "         --timeout SECONDS  --api-version YYYY-MM-DD  --output json|yaml|table|text\n"
+        "         --query JMESPATH  --paginate  --waiter NAME  --cli-input-json JSON|file://PATH|-\n"
+        "         --generate-cli-skeleton [input|output]  --dry-run  --debug\n\n"
         f"services ({len(names)}):\n"
     )
     width = max((len(n) for n in names), default=0) + 2
@@ -288,18 +331,23 @@ def services_help(out: IO[str]) -> None:
 
 
 def actions_help(schema: ServiceSchema, out: IO[str]) -> None:
-    titles = _action_titles(schema)
     out.write(f"{schema.title} ({schema.service} {schema.version})\n\n")
     out.write(f"usage: tcapi {schema.service} <Action> [--Param value ...]\n\nactions:\n")
     width = max((len(a) for a in schema.actions), default=0) + 2
     for name in sorted(schema.actions):
         deprecated = " (deprecated)" if schema.actions[name].deprecated else ""
-        out.write(f"  {name.ljust(width)}{titles.get(name, '')}{deprecated}\n".rstrip() + "\n")
+        title = schema.actions[name].title
+        out.write(f"  {name.ljust(width)}{title}{deprecated}".rstrip() + "\n")
+    if schema.waiters:
+        out.write(f"\nwaiters (tcapi {schema.service} wait <waiter> [--Param value ...]):\n")
+        for w in schema.waiters.values():
+            out.write(f"  {w.name}  polls {w.action} until {'.'.join(w.path)} is ")
+            out.write(" or ".join(map(str, w.success)) + "\n")
 
 
 def action_help(schema: ServiceSchema, action: str, out: IO[str]) -> None:
     a = schema.actions[action]
-    title = _action_titles(schema).get(action, "")
+    title = a.title
     docs = _attribute_docs(schema, a.input)
     out.write(f"tcapi {schema.service} {action}  ({schema.version})\n")
     if title:
@@ -314,6 +362,25 @@ def action_help(schema: ServiceSchema, action: str, out: IO[str]) -> None:
         out.write(f"  --{m.wire} (--{_kebab(m.py)})  {_type_text(schema, m)}  {req}{flags}\n")
         if docs.get(m.wire):
             out.write(f"      {docs[m.wire]}\n")
+    extras = []
+    if a.pages:
+        extras.append(
+            f"  --paginate  every page ({a.pages[0]}/{a.pages[1]}) merged into one answer"
+        )
+    extras += [
+        f"  --waiter {w.name}  poll until {'.'.join(w.path)} is {' or '.join(map(str, w.success))}"
+        for w in schema.waiters.values()
+        if w.action == action
+    ]
+    if extras:
+        out.write("\nalso:\n" + "\n".join(extras) + "\n")
+    examples = _examples(schema, action)
+    if examples:
+        out.write("\nexample" + ("s" if len(examples) > 1 else "") + ":\n")
+        for e in examples[:3]:
+            if e.get("title"):
+                out.write(f"  # {' '.join(str(e['title']).split())}\n")
+            out.write(f"  {example_command(schema, action, e['request'])}\n")
 
 
 # -- parameter values ------------------------------------------------------------
@@ -340,6 +407,40 @@ def _scalar(m: Member, raw: str) -> Any:
             raise UsageError(f"--{m.wire}: expected true or false (boolean), got {raw!r}")
         return flag
     return raw
+
+
+def _shorthand(schema: ServiceSchema, m: Member, raw: str) -> dict[str, Any]:
+    """A structure value written as ``Key=value,...`` (see :mod:`tcapi._shorthand`)."""
+    from ._shorthand import ShorthandError, parse_shorthand  # noqa: PLC0415
+
+    def scalar(member: Member, text: str, path: str) -> Any:
+        try:
+            return _scalar(member, text)
+        except UsageError as exc:
+            raise ShorthandError(str(exc).replace(f"--{member.wire}", path, 1)) from None
+
+    try:
+        return parse_shorthand(raw, schema, m.type, f"--{m.wire}", scalar)
+    except ShorthandError as exc:
+        raise UsageError(f"{exc} (JSON works too: --{m.wire} '{{...}}')") from None
+
+
+def skeleton(schema: ServiceSchema, model: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every member of ``model`` with a placeholder of its type (``""``, ``0``,
+    ``0.0``, ``false``, nested structures, one-item lists): what
+    ``--generate-cli-skeleton`` prints and ``--cli-input-json`` reads back."""
+    placeholders: dict[str, Any] = {"int64": 0, "uint64": 0, "float": 0.0, "boolean": False}
+    out: dict[str, Any] = {}
+    for m in schema.members(model):
+        if m.is_structure:
+            if m.type in seen:  # a recursive structure: stop at the first repeat
+                value: Any = {}
+            else:
+                value = skeleton(schema, m.type, (*seen, m.type))
+        else:
+            value = placeholders.get(m.type, "")
+        out[m.wire] = [value] if m.is_list else value
+    return out
 
 
 def _json_value(m: Member, raw: str) -> Any:
@@ -373,11 +474,17 @@ def flag_params(
                 raw = "true"
             else:
                 raise UsageError(f"--{m.wire} needs a value ({_short_type(m)})")
-        if m.is_structure:
-            value = _json_value(m, raw)
+        stripped = raw.lstrip()
+        if m.is_structure and not m.is_list:
+            value = _json_value(m, raw) if stripped.startswith("{") else _shorthand(schema, m, raw)
         elif m.is_list:
-            stripped = raw.lstrip()
-            items = _json_value(m, raw) if stripped.startswith("[") else [_scalar(m, raw)]
+            if stripped.startswith("["):
+                items = _json_value(m, raw)
+            elif m.is_structure:
+                item = _json_value(m, raw) if stripped.startswith("{") else None
+                items = [item if item is not None else _shorthand(schema, m, raw)]
+            else:
+                items = [_scalar(m, raw)]
             if not isinstance(items, list):
                 raise UsageError(f"--{m.wire}: expected a JSON list")
             previous = params.get(m.wire)
@@ -448,53 +555,31 @@ def redact(schema: ServiceSchema, model: str, data: Mapping[str, Any]) -> dict[s
     return out
 
 
-# -- output --------------------------------------------------------------------------
-
-
-def _text_lines(value: Any, path: str) -> Iterator[str]:
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            yield from _text_lines(v, f"{path}.{k}" if path else str(k))
-    elif isinstance(value, list):
-        if not value:
-            yield f"{path}\t[]"
-        for i, v in enumerate(value):
-            yield from _text_lines(v, f"{path}[{i}]")
-    else:
-        text = "null" if value is None else json.dumps(value) if isinstance(value, bool) else value
-        yield f"{path}\t{text}"
-
-
-def print_result(result: Any, output: str, out: IO[str]) -> None:
-    if output == "text":
-        for line in _text_lines(result, ""):
-            out.write(f"{line}\n")
-    else:
-        out.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-
-
 # -- running ---------------------------------------------------------------------------
 
 
-def _make_client(schema: ServiceSchema, inv: Invocation) -> Any:
+def _profile_defaults(inv: Invocation) -> tuple[str | None, str | None]:
+    """The region and output format the chosen profile configures (tccli's files)."""
+    from ._configure import profile_output, profile_region  # noqa: PLC0415
+
+    profile = inv.options.get("profile")
+    return profile_region(profile), profile_output(profile)
+
+
+def _make_client(schema: ServiceSchema, inv: Invocation, region: str | None) -> Any:
     from .client import ServiceInfo, SyncClient  # noqa: PLC0415
     from .credentials import DefaultCredentialChain  # noqa: PLC0415
 
     opts = inv.options
     kwargs: dict[str, Any] = {}
     if "timeout" in opts:
-        try:
-            kwargs["read_timeout"] = float(opts["timeout"])
-        except ValueError:
-            raise UsageError(f"--timeout: expected seconds, got {opts['timeout']!r}") from None
-        if kwargs["read_timeout"] <= 0:
-            raise UsageError("--timeout must be positive")
+        kwargs["read_timeout"] = _positive("timeout", opts["timeout"])
     if "language" in opts:
         kwargs["language"] = opts["language"]
-    region = opts.get("region") or os.environ.get("TENCENTCLOUD_REGION") or None
     if schema.region_required and not region:
         raise UsageError(
-            f"{schema.service} needs a region: --region ap-guangzhou (or TENCENTCLOUD_REGION)"
+            f"{schema.service} needs a region: --region ap-guangzhou (or TENCENTCLOUD_REGION, "
+            "or tcapi configure set region ap-guangzhou)"
         )
     cls = type("CliClient", (SyncClient,), {"SERVICE": ServiceInfo(schema.package)})
     return cls(
@@ -503,6 +588,18 @@ def _make_client(schema: ServiceSchema, inv: Invocation) -> Any:
         endpoint=opts.get("endpoint"),
         **kwargs,
     )
+
+
+def _positive(option: str, raw: str, kind: type[float] | type[int] = float) -> float:
+    """A number option's value: above zero (``--waiter-delay``: zero or more)."""
+    try:
+        value = kind(raw)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number of seconds"
+        raise UsageError(f"--{option}: expected {what}, got {raw!r}") from None
+    if value < 0 or (value == 0 and option != "waiter-delay"):
+        raise UsageError(f"--{option} must be positive, got {raw!r}")
+    return value
 
 
 def _dry_run(client: Any, schema: ServiceSchema, action: str, params: dict[str, Any]) -> str:
@@ -529,38 +626,179 @@ def _dry_run(client: Any, schema: ServiceSchema, action: str, params: dict[str, 
     return "\n".join(lines) + "\n"
 
 
-def run(argv: Sequence[str], out: IO[str], err: IO[str]) -> int:
-    inv = parse_argv(argv)
-    output = inv.options.get("output", "json")
-    if output not in {"json", "text"}:
-        raise UsageError(f"--output must be json or text, not {output!r}")
+def find_waiter(schema: ServiceSchema, name: str) -> WaiterSchema:
+    by_kebab = {re.sub(r"(?<!^)(?=[A-Z])", "-", w).lower(): w for w in schema.waiters}
+    found = schema.waiters.get(name) or schema.waiters.get(by_kebab.get(name, ""))
+    if found is None:
+        known = ", ".join(schema.waiters) or "none"
+        raise UsageError(
+            f"{schema.service} {schema.version} has no waiter {name!r}"
+            f"{_suggest(name, [*schema.waiters, *by_kebab])} (its waiters: {known})"
+        )
+    return found
+
+
+def run(inv: Invocation, out: IO[str], err: IO[str]) -> int:
     pos = inv.positionals
+    helping = "help" in inv.flags
+    if pos and pos[0] == "configure":
+        from ._configure import __doc__ as configure_help  # noqa: PLC0415
+        from ._configure import run_configure  # noqa: PLC0415
+
+        if helping:
+            out.write(configure_help or "")
+            return EXIT_OK
+
+        if inv.params:
+            raise UsageError(f"tcapi configure: unknown option --{inv.params[0][0]}")
+        return run_configure(pos[1:], profile=inv.options.get("profile"), out=out, err=err)
+    if pos and pos[0] == "completion":
+        if len(pos) != 2 or pos[1] not in {"bash", "zsh", "fish"}:
+            raise UsageError("usage: tcapi completion bash|zsh|fish")
+        from ._complete import completion_script  # noqa: PLC0415
+
+        out.write(completion_script(pos[1]))
+        return EXIT_OK
     if not pos or pos[0] == "help":
         if len(pos) > 1:
             pos = pos[1:]
         else:
             services_help(out)
-            return EXIT_OK if inv.help or pos else EXIT_USAGE
+            return EXIT_OK if helping or pos else EXIT_USAGE
     schema = load_service(pos[0], inv.options.get("api-version"))
     if len(pos) == 1 or pos[1] == "help":
         if len(pos) > 2:
             action_help(schema, find_action(schema, pos[2]), out)
             return EXIT_OK
         actions_help(schema, out)
-        return EXIT_OK if inv.help or len(pos) > 1 else EXIT_USAGE
-    if len(pos) > 2:
-        raise UsageError(f"unexpected argument {pos[2]!r} (parameters are --Name value)")
-    action = find_action(schema, pos[1])
-    if inv.help:
+        return EXIT_OK if helping or len(pos) > 1 else EXIT_USAGE
+    waiter: WaiterSchema | None = None
+    if pos[1] == "wait":
+        if len(pos) < 3:
+            known = ", ".join(schema.waiters) or "none"
+            raise UsageError(f"usage: tcapi {schema.service} wait <waiter> (waiters: {known})")
+        if "waiter" in inv.options:
+            raise UsageError("give the waiter once: tcapi <service> wait <waiter> or --waiter")
+        waiter = find_waiter(schema, pos[2])
+        action, extra = waiter.action, pos[3:]
+    else:
+        action, extra = find_action(schema, pos[1]), pos[2:]
+        if "waiter" in inv.options:
+            waiter = find_waiter(schema, inv.options["waiter"])
+            if waiter.action != action:
+                raise UsageError(
+                    f"waiter {waiter.name} polls {waiter.action}, not {action}: "
+                    f"tcapi {schema.service} wait {waiter.name} [--Param value ...]"
+                )
+    if extra:
+        raise UsageError(f"unexpected argument {extra[0]!r} (parameters are --Name value)")
+    if helping:
         action_help(schema, action, out)
         return EXIT_OK
-    model = schema.actions[action].input
+    a = schema.actions[action]
+    if inv.skeleton:
+        model = a.input if inv.skeleton == "input" else a.output
+        out.write(json.dumps(skeleton(schema, model), indent=2) + "\n")
+        return EXIT_OK
+    region_default, output_default = _profile_defaults(inv)
+    output = _output_format(inv, output_default)
+    region = inv.options.get("region") or os.environ.get("TENCENTCLOUD_REGION") or region_default
+    if "query" in inv.options:
+        from ._cli_output import apply_query  # noqa: PLC0415
+
+        apply_query(inv.options["query"], check_only=True)  # fails before anything is sent
     params: dict[str, Any] = {}
     if "cli-input-json" in inv.options:
         params.update(read_input_json(inv.options["cli-input-json"]))
     params.update(flag_params(schema, action, inv.params))
-    check_unknown(schema, model, params, "")
-    return _call(schema, action=action, params=params, inv=inv, output=output, out=out)
+    check_unknown(schema, a.input, params, "")
+    if "paginate" in inv.flags and a.pages is None:
+        raise UsageError(f"{action} is not paginated (tcapi {schema.service} help: see --paginate)")
+    if "paginate" in inv.flags and waiter is not None:
+        raise UsageError("--paginate and a waiter do not go together")
+    return _call(
+        schema,
+        action=action,
+        params=params,
+        inv=inv,
+        waiter=waiter,
+        settings=(region, output),
+        out=out,
+        err=err,
+    )
+
+
+def _output_format(inv: Invocation, configured: str | None) -> str:
+    from ._cli_output import FORMATS  # noqa: PLC0415
+
+    output = inv.options.get("output") or configured or "json"
+    if output not in FORMATS:
+        where = "--output" if "output" in inv.options else "the profile's output setting"
+        raise UsageError(f"{where} must be one of {', '.join(FORMATS)}, not {output!r}")
+    return output
+
+
+def _debug_log(err: IO[str]) -> None:
+    """--debug: the library's (and urllib3's) log records to stderr."""
+    import logging  # noqa: PLC0415
+
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    for name in ("tcapi", "urllib3"):
+        log = logging.getLogger(name)
+        log.setLevel(logging.DEBUG)
+        log.addHandler(handler)
+
+
+MAX_PAGES = 10_000
+"""``--paginate`` stops with an error after this many pages."""
+
+
+def _all_pages(client: Any, schema: ServiceSchema, action: str, wire: dict[str, Any]) -> Any:
+    """Every page of ``action`` merged: the last answer, its items list holding all."""
+    from .pagination import another_page  # noqa: PLC0415
+
+    pages = schema.actions[action].pages
+    assert pages is not None
+    offset_key, limit_key, items_key, total_key, page_size = pages
+    offset = wire.get(offset_key) or 0
+    limit = wire.get(limit_key) or page_size
+    items: list[Any] = []
+    for _ in range(MAX_PAGES):
+        request = {**wire, offset_key: offset}
+        if limit is not None:
+            request[limit_key] = limit
+        answer = client.call(action, request)
+        got = answer.get(items_key) or []
+        items += got
+        offset += len(got)
+        total = answer.get(total_key) if total_key else None
+        if not another_page(len(got), offset, total, limit):
+            return {**answer, items_key: items}
+    raise UsageError(f"--paginate: {action} still had more after {MAX_PAGES} pages")
+
+
+def _wait(client: Any, waiter: WaiterSchema, wire: dict[str, Any], inv: Invocation) -> Any:
+    from .waiters import WaiterSpec, wait  # noqa: PLC0415
+
+    opts = inv.options
+    delay = _positive("waiter-delay", opts["waiter-delay"]) if "waiter-delay" in opts else None
+    attempts = opts.get("waiter-max-attempts")
+    spec = WaiterSpec(
+        name=waiter.name,
+        path=waiter.path,
+        success=waiter.success,
+        failure=waiter.failure,
+        delay=waiter.delay,
+        max_attempts=waiter.max_attempts,
+    )
+    return wait(
+        lambda request: client.call(waiter.action, request),
+        wire,
+        spec,
+        delay=delay,
+        max_attempts=int(_positive("waiter-max-attempts", attempts, int)) if attempts else None,
+    )
 
 
 def _call(
@@ -569,23 +807,40 @@ def _call(
     action: str,
     params: dict[str, Any],
     inv: Invocation,
-    output: str,
+    waiter: WaiterSchema | None,
+    settings: tuple[str | None, str],
     out: IO[str],
+    err: IO[str],
 ) -> int:
+    """Validate, send (or show) the request, print the answer."""
+    from ._cli_output import apply_query, render  # noqa: PLC0415
     from ._compile import model_class  # noqa: PLC0415
 
     request = model_class(schema, schema.actions[action].input).from_dict(params)
     request.validate()
     wire = request.to_dict()
-    client = _make_client(schema, inv)
+    region, output = settings
+    query = inv.options.get("query")
+    if "debug" in inv.flags:
+        _debug_log(err)
+    client = _make_client(schema, inv, region)
     try:
-        if inv.dry_run:
+        if "dry-run" in inv.flags:
             out.write(_dry_run(client, schema, action, wire))
             return EXIT_OK
-        result = client.call(action, wire)
+        if "debug" in inv.flags:
+            err.write(_dry_run(client, schema, action, wire))
+        if waiter is not None:
+            result = _wait(client, waiter, wire, inv)
+        elif "paginate" in inv.flags:
+            result = _all_pages(client, schema, action, wire)
+        else:
+            result = client.call(action, wire)
     finally:
         client.close()
-    print_result(result, output, out)
+    if query is not None:
+        result = apply_query(query, result)
+    render(result, output, out)
     return EXIT_OK
 
 
@@ -594,10 +849,25 @@ def _fail(err: IO[str], message: str, code: int) -> int:
     return code
 
 
+def _api_error(exc: ApiError, inv: Invocation | None, err: IO[str]) -> int:
+    if inv is not None and inv.options.get("output") == "json":
+        error = {"Error": {"Code": exc.code, "Message": exc.message}, "RequestId": exc.request_id}
+        err.write(json.dumps(error, indent=2, ensure_ascii=False) + "\n")
+    else:
+        rid = f" (RequestId: {exc.request_id})" if exc.request_id else ""
+        err.write(f"{exc.code}: {exc.message}{rid}\n")
+    return EXIT_API
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script: returns the exit code (see the module docstring)."""
+    if "_ARGCOMPLETE" in os.environ:  # a shell asking for completions (argcomplete)
+        from ._complete import autocomplete  # noqa: PLC0415
+
+        autocomplete()
     args = list(sys.argv[1:] if argv is None else argv)
     out, err = sys.stdout, sys.stderr
+    from ._cli_output import OutputError  # noqa: PLC0415
     from .errors import (  # noqa: PLC0415
         ApiError,
         ConfigurationError,
@@ -605,19 +875,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         InvalidParameterError,
         TencentCloudError,
     )
+    from .waiters import WaiterError  # noqa: PLC0415
 
+    inv: Invocation | None = None
     try:
-        return run(args, out, err)
-    except UsageError as exc:
+        inv = parse_argv(args)
+        return run(inv, out, err)
+    except (UsageError, OutputError) as exc:
         return _fail(err, str(exc), EXIT_USAGE)
     except ApiError as exc:
-        rid = f" (RequestId: {exc.request_id})" if exc.request_id else ""
-        err.write(f"{exc.code}: {exc.message}{rid}\n")
-        return EXIT_API
+        return _api_error(exc, inv, err)
     except CredentialsError as exc:
         return _fail(err, exc.message, EXIT_CREDENTIALS)
     except (ConfigurationError, InvalidParameterError) as exc:
         return _fail(err, exc.message, EXIT_USAGE)
+    except WaiterError as exc:
+        return _fail(err, exc.message, EXIT_WAITER)
     except TencentCloudError as exc:
         note = f"; {exc.note}" if exc.note else ""
         return _fail(err, f"{exc.code}: {exc.message}{note}", EXIT_NETWORK)

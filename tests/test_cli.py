@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tcapi.emulator import Emulator
+from tcapi.emulator.services.mqtt import seed_instance
 
 from .seeds import DOC_INSTANCE
 
@@ -170,7 +171,7 @@ def test_dry_run_shows_no_secret(cli: Cli) -> None:
         (["mqtt", "DescribeInstanceList", "--Limit", "ten"], "--Limit: expected an integer"),
         (["mqtt", "CreateDeviceIdentity", "--InstanceId", "x"], "DeviceId is required"),
         (["mqtt", "DescribeInstanceList", "--cli-input-json", "{nope"], "not JSON"),
-        (["mqtt", "DescribeInstanceList", "--output", "yaml"], "--output must be"),
+        (["mqtt", "DescribeInstanceList", "--output", "xml"], "--output must be"),
         (["mqtt", "DescribeInstanceList", "--api-version", "2000-01-01"], "2024-05-16"),
         (
             [
@@ -248,7 +249,24 @@ def test_help_texts(cli: Cli) -> None:
     assert "--InstanceId (--instance-id)  string  required" in out
     assert "--Status (--status)  string  optional" in out
     assert "--PrimaryKey (--primary-key)  string  optional sensitive" in out
-    assert "JSON list of PropagatingProperty" in out
+    assert "list of PropagatingProperty (JSON [" in out and "one Key=value,... per flag" in out
+    assert "--paginate" not in out and "\nexample:\n" in out
+    # the documented example as a ready command, which parses
+    command = out.split("\nexample:\n", 1)[1].splitlines()[-1].strip()
+    assert command.startswith("tcapi mqtt CreateDeviceIdentity --InstanceId ")
+    import shlex
+
+    dry = cli(*shlex.split(command)[1:], "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    listing = cli("mqtt", "DescribeInstanceList", "--help", target=False).stdout
+    assert "--paginate  every page (Offset/Limit) merged into one answer" in listing
+    described = cli("mqtt", "DescribeInstance", "--help", target=False).stdout
+    assert "--waiter InstanceReady  poll until InstanceStatus is RUNNING" in described
+    actions_text = cli("mqtt", "help", target=False).stdout
+    assert (
+        "tcapi mqtt wait <waiter>" in actions_text
+        and "InstanceReady  polls DescribeInstance" in (actions_text)
+    )
     assert "Device ID" in out
 
 
@@ -260,3 +278,285 @@ def test_other_service_help(cli: Cli) -> None:
     assert action.returncode == 0
     assert "--RoleArn (--role-arn)  string  required" in action.stdout
     assert "--DurationSeconds (--duration-seconds)  uint64  optional" in action.stdout
+
+
+# -- structures in shorthand, skeletons ----------------------------------------------
+
+
+def test_structures_in_shorthand(cli: Cli) -> None:
+    _ok(
+        cli(
+            "mqtt",
+            "CreateDeviceIdentity",
+            "--InstanceId",
+            DOC_INSTANCE,
+            "--DeviceId",
+            "sh1",
+            "--PropagatingProperties",
+            "Key=k1,Value=v1",
+            "--PropagatingProperties",
+            "Key='a,b',Value=x=y",
+        )
+    )
+    got = _ok(cli("mqtt", "DescribeDeviceIdentity", "--InstanceId", DOC_INSTANCE, "--DeviceId=sh1"))
+    assert got["PropagatingProperties"] == [
+        {"Key": "k1", "Value": "v1"},
+        {"Key": "a,b", "Value": "x=y"},
+    ]
+    typo = cli(
+        "mqtt", "CreateDeviceIdentity", "--InstanceId", DOC_INSTANCE, "--DeviceId", "sh2",
+        "--PropagatingProperties", "Kee=k1,Value=v1",
+    )  # fmt: skip
+    assert typo.returncode == 2
+    assert "PropagatingProperty has no member 'Kee'; did you mean 'Key'?" in typo.stderr
+    _no_traceback(typo)
+
+
+def test_shorthand_lists_and_nesting_in_a_catalog_service(cli: Cli) -> None:
+    """cvm (generated at build time from the catalog): a list member takes the values
+    up to the next Key=, and the parsed request is what --dry-run shows."""
+    shown = cli(
+        "cvm", "DescribeInstances",
+        "--Filters", "Name=zone,Values=ap-guangzhou-3,ap-guangzhou-4",
+        "--Filters", "Name=instance-name,Values=[web]",
+        "--Limit", "5", "--dry-run",
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    body = json.loads(shown.stdout.split("\n\n", 1)[1])
+    assert body == {
+        "Filters": [
+            {"Name": "zone", "Values": ["ap-guangzhou-3", "ap-guangzhou-4"]},
+            {"Name": "instance-name", "Values": ["web"]},
+        ],
+        "Limit": 5,
+    }
+    assert "X-TC-Version: 2017-03-12" in shown.stdout
+    bad = cli("cvm", "DescribeInstances", "--Limit", "5", "--Filters", "Name={x=1}", "--dry-run")
+    assert bad.returncode == 2
+    assert "--Filters.Name is a string, not a structure" in bad.stderr
+    # and the call itself: the emulator answers cvm from its documented examples
+    answer = _ok(cli("cvm", "DescribeInstances", "--Filters", "Name=zone,Values=ap-guangzhou-3"))
+    assert isinstance(answer["InstanceSet"], list) and "TotalCount" in answer
+
+
+def test_skeleton_round_trip(cli: Cli) -> None:
+    result = cli("mqtt", "CreateDeviceIdentity", "--generate-cli-skeleton", target=False)
+    skel = _ok(result)
+    assert skel == {
+        "InstanceId": "",
+        "DeviceId": "",
+        "Status": "",
+        "PrimaryKey": "",
+        "SecondaryKey": "",
+        "PropagatingProperties": [{"Key": "", "Value": ""}],
+    }
+    # accepted back as it is (checked locally, nothing sent) ...
+    dry = cli("mqtt", "CreateDeviceIdentity", "--cli-input-json", json.dumps(skel), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    # ... and once filled in, it creates the device
+    filled = {k: v for k, v in skel.items() if k not in {"Status", "PrimaryKey", "SecondaryKey"}}
+    filled.update(InstanceId=DOC_INSTANCE, DeviceId="skel")
+    filled["PropagatingProperties"] = [{"Key": "k", "Value": "v"}]
+    _ok(cli("mqtt", "CreateDeviceIdentity", "--cli-input-json", "-", stdin=json.dumps(filled)))
+    got = _ok(
+        cli("mqtt", "DescribeDeviceIdentity", "--InstanceId", DOC_INSTANCE, "--DeviceId=skel")
+    )
+    assert got["PropagatingProperties"] == [{"Key": "k", "Value": "v"}]
+    out = _ok(cli("mqtt", "DescribeInstance", "--generate-cli-skeleton", "output", target=False))
+    assert out["InstanceStatus"] == "" and out["TopicNumLimit"] == 0 and "RequestId" in out
+
+
+# -- --query and every --output ------------------------------------------------------
+
+
+def _seed_devices(cli: Cli, count: int) -> list[str]:
+    ids = [f"dev-{i}" for i in range(count)]
+    for device in ids:
+        _ok(cli("mqtt", "CreateDeviceIdentity", "--InstanceId", DOC_INSTANCE, "--DeviceId", device))
+    return ids
+
+
+def test_query_and_every_output(cli: Cli) -> None:
+    import yaml
+
+    ids = _seed_devices(cli, 3)
+    base = ("mqtt", "DescribeDeviceIdentities", "--InstanceId", DOC_INSTANCE)
+    as_json = _ok(cli(*base))
+    devices = as_json["Data"]
+    assert isinstance(devices, list) and sorted(d["DeviceId"] for d in devices) == ids
+
+    as_yaml = cli(*base, "--output", "yaml")
+    assert as_yaml.returncode == 0, as_yaml.stderr
+    assert yaml.safe_load(as_yaml.stdout)["Data"] == devices
+
+    as_table = cli(*base, "--output", "table")
+    assert as_table.returncode == 0, as_table.stderr
+    lines = as_table.stdout.splitlines()
+    assert "Data (3)" in lines
+    header = next(line for line in lines if " DeviceId " in line)
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    assert {"DeviceId", "Status", "CreatedTime"} <= set(columns)
+    rows = [line for line in lines if f"| {DOC_INSTANCE} " in line]
+    column = columns.index("DeviceId")
+    assert [r.strip("|").split("|")[column].strip() for r in rows] == [
+        d["DeviceId"] for d in devices
+    ]
+    assert len({len(line) for line in lines if line.startswith(("|", "+"))} - {0}) <= 2
+
+    as_text = cli(*base, "--output", "text")
+    assert as_text.returncode == 0
+    pairs = [line.split("\t") for line in as_text.stdout.splitlines()]
+    assert ["Data[0].DeviceId", devices[0]["DeviceId"]] in pairs
+
+    query = "sort(Data[].DeviceId)"
+    assert json.loads(cli(*base, "--query", query).stdout) == ids
+    assert cli(*base, "--query", query, "--output", "text").stdout.splitlines() == [
+        f"[{i}]\t{d}" for i, d in enumerate(ids)
+    ]
+    one = cli(*base, "--query", "length(Data)", "--output", "text")
+    assert one.stdout == "3\n"
+    bad = cli(*base, "--query", "Data[")
+    assert bad.returncode == 2 and "--query 'Data['" in bad.stderr
+    assert (
+        len([r for r in cli.emulator.requests if r.action == "DescribeDeviceIdentities"]) == 7
+    )  # not the bad --query
+
+
+def test_api_error_as_json_under_output_json(cli: Cli) -> None:
+    args = ("mqtt", "DescribeDeviceIdentity", "--InstanceId", DOC_INSTANCE, "--DeviceId", "no")
+    result = cli(*args, "--output", "json")
+    assert result.returncode == 4
+    error = json.loads(result.stderr)
+    assert error["Error"]["Code"].startswith("ResourceNotFound")
+    assert error["RequestId"] and error["Error"]["Message"]
+
+
+# -- --paginate, waiters, --debug -----------------------------------------------------
+
+
+def test_paginate_merges_every_page(cli: Cli) -> None:
+    ids = _seed_devices(cli, 7)
+    before = len(cli.emulator.requests)
+    merged = _ok(
+        cli("mqtt", "DescribeDeviceIdentities", "--InstanceId", DOC_INSTANCE, "--Limit", "2",
+            "--paginate")
+    )  # fmt: skip
+    assert isinstance(merged["Data"], list)
+    assert sorted(d["DeviceId"] for d in merged["Data"]) == ids
+    pages = [r for r in cli.emulator.requests[before:] if r.action == "DescribeDeviceIdentities"]
+    assert [(p.params or {}).get("Offset") for p in pages] == [0, 2, 4, 6]
+    # TotalCount stops it without an extra empty page: 3 instances, 2 a page
+    for n in range(2):
+        seed_instance(cli.emulator.app, f"mqtt-page{n}")
+    start = len(cli.emulator.requests)
+    listed = _ok(cli("mqtt", "DescribeInstanceList", "--Limit", "1", "--paginate"))
+    assert listed["TotalCount"] == 3 and len(listed["Data"]) == 3  # type: ignore[arg-type]
+    assert len(cli.emulator.requests[start:]) == 3
+    not_paged = cli("mqtt", "DescribeInstance", "--InstanceId", DOC_INSTANCE, "--paginate")
+    assert not_paged.returncode == 2 and "not paginated" in not_paged.stderr
+
+
+def test_waiters(cli: Cli) -> None:
+    cli.emulator.app.instance_ready_delay = 0.8
+    created = _ok(cli("mqtt", "CreateInstance", "--InstanceType", "BASIC", "--Name", "waiter-1",
+                      "--SkuCode", "basic_1k"))  # fmt: skip
+    instance = str(created["InstanceId"])
+    start = len(cli.emulator.requests)
+    done = _ok(cli("mqtt", "wait", "instance-ready", "--InstanceId", instance,
+                   "--waiter-delay", "0.2"))  # fmt: skip
+    assert done["InstanceStatus"] == "RUNNING"
+    polls = [r for r in cli.emulator.requests[start:] if r.action == "DescribeInstance"]
+    assert len(polls) >= 2  # it was CREATING at first
+    # the same through --waiter on the action, and the query applies to the last answer
+    status = cli("mqtt", "DescribeInstance", "--InstanceId", instance, "--waiter", "InstanceReady",
+                 "--query", "InstanceStatus", "--output", "text")  # fmt: skip
+    assert status.returncode == 0 and status.stdout == "RUNNING\n"
+    wrong = cli("mqtt", "DescribeInstanceList", "--waiter", "InstanceReady")
+    assert (
+        wrong.returncode == 2 and "polls DescribeInstance, not DescribeInstanceList" in wrong.stderr
+    )
+    unknown = cli("mqtt", "wait", "instance-redy", "--InstanceId", instance)
+    assert unknown.returncode == 2 and "did you mean 'instance-ready'" in unknown.stderr
+
+
+def test_waiter_timeout_exit_6_and_interrupt_exit_130(cli: Cli) -> None:
+    cli.emulator.app.instance_ready_delay = 600
+    created = _ok(cli("mqtt", "CreateInstance", "--InstanceType", "BASIC", "--Name", "slow",
+                      "--SkuCode", "basic_1k"))  # fmt: skip
+    instance = str(created["InstanceId"])
+    timed_out = cli("mqtt", "wait", "InstanceReady", "--InstanceId", instance,
+                    "--waiter-delay", "0", "--waiter-max-attempts", "3")  # fmt: skip
+    assert timed_out.returncode == 6, timed_out.stderr
+    assert "still 'CREATING' after 3 attempts" in timed_out.stderr
+    _no_traceback(timed_out)
+
+    import signal
+    import time
+
+    args = [*CLI, "mqtt", "wait", "InstanceReady", "--InstanceId", instance,
+            "--endpoint", cli.emulator.endpoint, "--region", "ap-guangzhou"]  # fmt: skip
+    start = len(cli.emulator.requests)
+    with subprocess.Popen(
+        args, env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        deadline = time.monotonic() + 30
+        while len(cli.emulator.requests) == start and time.monotonic() < deadline:
+            time.sleep(0.05)  # until the first poll arrived: it is waiting now
+        assert len(cli.emulator.requests) > start
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert err == "tcapi: interrupted\n" and out == ""
+
+
+def test_debug_log_shows_no_secret(cli: Cli) -> None:
+    secret_member = "ZGVidWctcHJpbWFyeS1rZXk="
+    result = cli("mqtt", "CreateDeviceIdentity", "--InstanceId", DOC_INSTANCE, "--DeviceId", "dbg",
+                 "--PrimaryKey", secret_member, "--debug")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    log = result.stderr
+    assert "X-TC-Action: CreateDeviceIdentity" in log and '"PrimaryKey": "***"' in log
+    assert re.search(r"tcapi DEBUG mqtt\.CreateDeviceIdentity attempt=1/\d+ status=200", log)
+    for secret in (cli.emulator.secret_key, secret_member):
+        assert secret not in log and secret not in result.stdout
+    assert not re.search(r"[0-9a-f]{64}", log)  # no signature
+    assert json.loads(result.stdout)["RequestId"]
+
+
+# -- a second service, profiles ----------------------------------------------------------
+
+ROLE_ARN = "qcs::cam::uin/100000000001:roleName/cli-role"
+
+
+def _write_profile(home: Path, name: str, secret_id: str, secret_key: str, **extra: str) -> None:
+    folder = home / ".tccli"
+    folder.mkdir(exist_ok=True)
+    data = {"secretId": secret_id, "secretKey": secret_key, **extra}
+    (folder / f"{name}.credential").write_text(json.dumps(data))
+
+
+def test_sts_credentials_used_through_a_profile(cli: Cli, tmp_path: Path) -> None:
+    """STS end to end: AssumeRole hands out a temporary credential; a tccli profile
+    holding it (token included) is what --profile picks, over the bad default."""
+    issued = _ok(cli("sts", "AssumeRole", "--RoleArn", ROLE_ARN, "--RoleSessionName", "cli-1",
+                     "--DurationSeconds", "900"))  # fmt: skip
+    creds = issued["Credentials"]
+    assert isinstance(creds, dict) and creds["Token"] and issued["ExpiredTime"]
+    _write_profile(tmp_path, "default", "AKIDnotvalid", "bad-key")
+    _write_profile(tmp_path, "temp", creds["TmpSecretId"], creds["TmpSecretKey"],
+                   token=creds["Token"])  # fmt: skip
+    env = dict(cli.bare_env)
+    refused = cli("mqtt", "DescribeInstanceList", env=env)
+    assert refused.returncode == 4 and refused.stderr.startswith("AuthFailure")
+    listed = _ok(cli("mqtt", "DescribeInstanceList", "--profile", "temp", env=env))
+    assert listed["TotalCount"] == 1
+    chosen_by_env = _ok(cli("mqtt", "DescribeInstanceList", env={**env, "TCCLI_PROFILE": "temp"}))
+    assert chosen_by_env["TotalCount"] == 1
+    debug = cli("mqtt", "DescribeInstanceList", "--profile", "temp", "--debug", env=env)
+    assert debug.returncode == 0
+    for secret in (creds["TmpSecretKey"], creds["Token"]):
+        assert secret not in debug.stderr
+    assert "X-TC-Token: ***" in debug.stderr
+    missing = cli("mqtt", "DescribeInstanceList", "--profile", "nope", env=env)
+    assert missing.returncode == 3 and "nope" in missing.stderr
+    _no_traceback(missing)
