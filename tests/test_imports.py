@@ -6,8 +6,11 @@ is the only honest view of what an import loads."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+
+import pytest
 
 import tcapi
 
@@ -35,9 +38,53 @@ def loaded_after(code: str) -> list[str]:
 
 def test_importing_service_packages_loads_none_of_the_client_machinery() -> None:
     modules = loaded_after("import tcapi.mqtt, tcapi.sts, tcapi.cvm")
-    assert "tcapi.cvm.v20170312.client" in modules  # the client module itself is there
+    assert "tcapi.cvm.v20170312" not in modules  # the newest version: on first use
+    assert "tcapi.cvm.v20170312.client" not in modules
     assert [m for m in HEAVY if m in modules] == []
     assert not any(m.startswith("tcapi.cvm.v20170312.models.") for m in modules)
+    used = loaded_after(
+        "from tcapi.cvm import CvmClient, errors\nimport tcapi.mqtt\ntcapi.mqtt.models"
+    )
+    assert {"tcapi.cvm.v20170312.client", "tcapi.cvm.v20170312.errors"} <= set(used)
+    assert "tcapi.mqtt.v20240516.models" in used
+
+
+def test_lazy_package_names() -> None:
+    import tcapi.mqtt
+    import tcapi.mqtt.v20240516 as version
+
+    assert tcapi.mqtt.MqttClient is version.MqttClient
+    assert tcapi.mqtt.errors is version.errors and tcapi.mqtt.models is version.models
+    assert set(tcapi.mqtt.__all__) == {"AsyncMqttClient", "MqttClient", "errors", "models"}
+    with pytest.raises(AttributeError, match=r"'tcapi\.mqtt' has no attribute 'MqtClient'"):
+        tcapi.mqtt.MqtClient  # type: ignore[attr-defined]  # noqa: B018
+    with pytest.raises(ImportError):
+        from tcapi.mqtt import Nope  # type: ignore[attr-defined]  # noqa: F401
+
+
+def test_a_command_line_call_needs_no_models() -> None:
+    """The tcapi command validates by the schema: no attrs, no compiled model classes,
+    no generated client module (each would cost its start-up time). The command's
+    main() in a fresh interpreter, then the modules it loaded."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TENCENTCLOUD_", "TCCLI_"))}
+    env.update(TENCENTCLOUD_SECRET_ID="AKIDexample", TENCENTCLOUD_SECRET_KEY="key",
+               TCAPI_DISABLE_METADATA="1")  # fmt: skip
+    argv = ["cvm", "DescribeInstances", "--Limit", "2", "--Filters",
+            "Name=zone,Values=ap-guangzhou-3", "--region", "ap-guangzhou", "--dry-run"]  # fmt: skip
+    probe = (
+        "import json, sys, tcapi.cli\n"
+        f"code = tcapi.cli.main({argv!r})\n"
+        "print(json.dumps([code, sorted(sys.modules)]), file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60,
+        check=False,
+    )  # fmt: skip
+    code, modules = json.loads(result.stderr.splitlines()[-1])
+    assert code == 0 and "X-TC-Action: DescribeInstances" in result.stdout
+    assert "tcapi.cvm.v20170312._schema" in modules
+    heavy = ("attr", "attrs", "tcapi.model", "tcapi._compile", "tcapi.cvm.v20170312.client")
+    assert [m for m in heavy if m in modules] == []
 
 
 NETWORK = ["urllib3", "aiohttp", "httpx", "ssl", "http.client", "tcapi._urllib3", "tcapi._aiohttp"]

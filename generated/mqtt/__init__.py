@@ -4,8 +4,26 @@
 """Tencent Cloud MQTT: the newest API version, 2024-05-16.
 
 Every version stays importable as its own subpackage: v20240516 (2024-05-16).
+The clients, ``errors`` and ``models`` are imported on first use.
 """
 
-from .v20240516 import AsyncMqttClient, MqttClient, errors, models
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .v20240516 import AsyncMqttClient, MqttClient, errors, models
 
 __all__ = ["AsyncMqttClient", "MqttClient", "errors", "models"]
+
+_EXPORTS = {
+    "AsyncMqttClient": ".v20240516",
+    "MqttClient": ".v20240516",
+    "errors": ".v20240516.errors",
+    "models": ".v20240516.models",
+}
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        from tcapi._lazy import export
+
+        return export(__name__, name, _EXPORTS)

@@ -4,8 +4,26 @@
 """Tencent Cloud Security Token Service: the newest API version, 2018-08-13.
 
 Every version stays importable as its own subpackage: v20180813 (2018-08-13).
+The clients, ``errors`` and ``models`` are imported on first use.
 """
 
-from .v20180813 import AsyncStsClient, StsClient, errors, models
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .v20180813 import AsyncStsClient, StsClient, errors, models
 
 __all__ = ["AsyncStsClient", "StsClient", "errors", "models"]
+
+_EXPORTS = {
+    "AsyncStsClient": ".v20180813",
+    "StsClient": ".v20180813",
+    "errors": ".v20180813.errors",
+    "models": ".v20180813.models",
+}
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        from tcapi._lazy import export
+
+        return export(__name__, name, _EXPORTS)

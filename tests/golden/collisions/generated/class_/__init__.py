@@ -4,8 +4,26 @@
 """Golden collisions: the newest API version, 2020-01-01.
 
 Every version stays importable as its own subpackage: v20200101 (2020-01-01).
+The clients, ``errors`` and ``models`` are imported on first use.
 """
 
-from .v20200101 import AsyncKwClient, KwClient, errors, models
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .v20200101 import AsyncKwClient, KwClient, errors, models
 
 __all__ = ["AsyncKwClient", "KwClient", "errors", "models"]
+
+_EXPORTS = {
+    "AsyncKwClient": ".v20200101",
+    "KwClient": ".v20200101",
+    "errors": ".v20200101.errors",
+    "models": ".v20200101.models",
+}
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        from tcapi._lazy import export
+
+        return export(__name__, name, _EXPORTS)
