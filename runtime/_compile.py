@@ -27,18 +27,9 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from ._checks import INT64_MAX, INT64_MIN, UINT64_MAX, missing, out_of_range, wrong_type
 from .errors import InvalidParameterError
-from .model import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT64_MAX,
-    Deviation,
-    Model,
-    ResponseModel,
-    missing,
-    out_of_range,
-    wrong_type,
-)
+from .model import Deviation, Model, ResponseModel
 from .schema import PY_SCALARS, Member, ModelSchema, ServiceSchema, load_schema, schema_module
 
 logger = logging.getLogger("tcapi")

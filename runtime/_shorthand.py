@@ -77,8 +77,6 @@ class _Reader:
             self.pos = start
 
     def structure(self, model: str, path: str, closing: str) -> dict[str, Any]:
-        from ._kwargs import suggest_name  # noqa: PLC0415
-
         members = {m.wire: m for m in self.schema.members(model)}
         out: dict[str, Any] = {}
         while True:
@@ -87,6 +85,8 @@ class _Reader:
                 raise self.fail(f"expected a member name of {model}")
             m = members.get(key)
             if m is None:
+                from ._kwargs import suggest_name  # noqa: PLC0415 - only for a typo
+
                 meant = suggest_name(key, list(members))
                 hint = f"; did you mean {meant!r}?" if meant else ""
                 raise ShorthandError(f"{path}: {model} has no member {key!r}{hint}")

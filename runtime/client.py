@@ -872,8 +872,9 @@ class _ClientCore:
             raise InvalidParameterError(
                 f"{action}: params must be a mapping of wire names, not {type(params).__name__}"
             )
-        known = self.SERVICE.has_action(action)
-        op = self.SERVICE.operation(action) if known else None
+        # The schema's row, not SERVICE.operation(): a call() by name never needs
+        # the model classes (attrs, compiled code) of its action.
+        op = self.SERVICE.schema.actions.get(action) if self.SERVICE.has_action(action) else None
         generic = Operation(
             action=action,
             parse=_response_dict,
