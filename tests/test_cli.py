@@ -560,3 +560,16 @@ def test_sts_credentials_used_through_a_profile(cli: Cli, tmp_path: Path) -> Non
     missing = cli("mqtt", "DescribeInstanceList", "--profile", "nope", env=env)
     assert missing.returncode == 3 and "nope" in missing.stderr
     _no_traceback(missing)
+
+
+def test_the_console_script(cli: Cli) -> None:
+    """`tcapi` itself (the installed console script), not only `python -m tcapi`."""
+    script = Path(sys.executable).parent / "tcapi"
+    assert script.is_file()
+    result = subprocess.run(
+        [str(script), "mqtt", "describe-instance-list", "--endpoint", cli.emulator.endpoint,
+         "--region", "ap-guangzhou", "--query", "Data[0].InstanceId", "--output", "text"],
+        capture_output=True, text=True, env=cli.env, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{DOC_INSTANCE}\n"
