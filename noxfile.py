@@ -131,9 +131,22 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """tcapi vs the official SDK, in one run against the same local server."""
+    """tcapi vs the official SDK, in one run against the same local server; then the
+    `tcapi` command line vs tccli's (bench/cli.py; 3 runs each with --quick)."""
     session.install(".[test]")
     session.run("python", "bench/run.py", *session.posargs)
+    quick = ["--runs", "3", "--warmup", "1"] if "--quick" in session.posargs else []
+    session.run("python", "bench/cli.py", *quick)
+
+
+@nox.session(name="bench-cli")
+def bench_cli(session: nox.Session) -> None:
+    """Wall time of `tcapi mqtt DescribeInstanceList` (and of the help texts) beside
+    tccli's, against the same https emulator. tccli is never installed here: its
+    3.1.x releases need a newer official SDK than the test pins, so bench/cli.py
+    keeps it in a venv of its own, build/bench-tccli/ (made on first use)."""
+    session.install(".[cli,tls]")
+    session.run("python", "bench/cli.py", *session.posargs)
 
 
 @nox.session
