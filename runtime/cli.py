@@ -656,7 +656,7 @@ def run(inv: Invocation, out: IO[str], err: IO[str]) -> int:
     if pos and pos[0] == "completion":
         if len(pos) != 2 or pos[1] not in {"bash", "zsh", "fish"}:
             raise UsageError("usage: tcapi completion bash|zsh|fish")
-        from ._complete import completion_script  # noqa: PLC0415
+        from ._cli_complete import completion_script  # noqa: PLC0415
 
         out.write(completion_script(pos[1]))
         return EXIT_OK
@@ -875,7 +875,7 @@ def _api_error(exc: ApiError, inv: Invocation | None, err: IO[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script: returns the exit code (see the module docstring)."""
     if "_ARGCOMPLETE" in os.environ:  # a shell asking for completions (argcomplete)
-        from ._complete import autocomplete  # noqa: PLC0415
+        from ._cli_complete import autocomplete  # noqa: PLC0415
 
         autocomplete()
     args = list(sys.argv[1:] if argv is None else argv)
