@@ -360,7 +360,10 @@ def action_help(schema: ServiceSchema, action: str, out: IO[str]) -> None:
     for m in members:
         req = "required" if m.required else "optional"
         flags = " sensitive" if m.sensitive else ""
-        out.write(f"  --{m.wire} (--{_kebab(m.py)})  {_type_text(schema, m)}  {req}{flags}\n")
+        kebab = _kebab(m.py)
+        # --dry-run / --debug are the command line's own: DryRun is --DryRun only
+        alias = "" if kebab in _VALUE_OPTIONS or kebab in _FLAG_OPTIONS else f" (--{kebab})"
+        out.write(f"  --{m.wire}{alias}  {_type_text(schema, m)}  {req}{flags}\n")
         if docs.get(m.wire):
             out.write(f"      {docs[m.wire]}\n")
     extras = []
@@ -381,7 +384,9 @@ def action_help(schema: ServiceSchema, action: str, out: IO[str]) -> None:
         for e in examples[:3]:
             if e.get("title"):
                 out.write(f"  # {' '.join(str(e['title']).split())}\n")
-            out.write(f"  {example_command(schema, action, e['request'])}\n")
+            # a documented password is still a password: sensitive members show ***
+            shown = redact(schema, a.input, e["request"])
+            out.write(f"  {example_command(schema, action, shown)}\n")
 
 
 # -- parameter values ------------------------------------------------------------

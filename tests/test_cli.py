@@ -573,3 +573,14 @@ def test_the_console_script(cli: Cli) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"{DOC_INSTANCE}\n"
+
+
+def test_a_member_named_like_a_global_option(cli: Cli) -> None:
+    """cvm RunInstances has DryRun: --DryRun is the member, --dry-run the command
+    line's own flag (nothing sent), and help says so."""
+    shown = cli("cvm", "RunInstances", "--help", target=False).stdout
+    assert "  --DryRun  boolean  optional" in shown and "(--dry-run)" not in shown
+    args = ("cvm", "RunInstances", "--Placement", "Zone=ap-guangzhou-3", "--DryRun", "true")
+    dry = cli(*args, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert json.loads(dry.stdout.split("\n\n", 1)[1])["DryRun"] is True
