@@ -158,6 +158,17 @@ def test_mistakes_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     assert not (tmp_path / ".tccli").exists() or not any((tmp_path / ".tccli").iterdir())
 
 
+def _read_some(fd: int) -> bytes | None:
+    """What the terminal printed within a second: None for nothing yet, b"" at its end."""
+    ready, _, _ = select.select([fd], [], [], 1.0)
+    if not ready:
+        return None
+    try:
+        return os.read(fd, 1024)
+    except OSError:  # the child closed the terminal
+        return b""
+
+
 def test_the_secret_key_prompt_does_not_echo(tmp_path: Path) -> None:
     """On a real terminal (a pseudo-terminal here), the SecretKey typed never shows."""
     pid, fd = pty.fork()
@@ -167,29 +178,16 @@ def test_the_secret_key_prompt_does_not_echo(tmp_path: Path) -> None:
     answers = [SECRET_ID.encode(), SECRET_KEY.encode(), b"ap-guangzhou", b"json"]
     deadline = time.monotonic() + 60
     try:
-        while answers and time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 1.0)
-            if not ready:
+        while time.monotonic() < deadline:
+            chunk = _read_some(fd)
+            if chunk is None:
                 continue
-            try:
-                chunk = os.read(fd, 1024)
-            except OSError:
-                break
+            if not chunk:
+                break  # the command ended
             seen += chunk
-            if seen.rstrip().endswith(b":"):
+            if answers and seen.rstrip().endswith(b":"):
                 os.write(fd, answers.pop(0) + b"\n")
                 time.sleep(0.2)  # let the terminal echo (or not) before the next prompt
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 1.0)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 1024)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
     finally:
         _, status = os.waitpid(pid, 0)
         os.close(fd)
