@@ -360,3 +360,52 @@ def test_commands_use_a_virtual_environment_not_the_system_python() -> None:
         assert all(s.startswith(".venv/bin/") for s in steps[1:]), command
     assert commands()["quickstart"].endswith("nox -s quickstart")
     assert commands()["tests"].endswith("nox")
+
+
+def _cli_recipes() -> list[list[str]]:
+    """The ``tcapi ...`` command lines of the README's command line section."""
+    import shlex
+
+    text = README.read_text(encoding="utf-8").split("## Command line", 1)[1].split("\n## ", 1)[0]
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            words = shlex.split(line, comments=True)
+            while words:  # `a | b` in the README lists alternatives
+                cut = words.index("|") if "|" in words else len(words)
+                if words[0] == "tcapi":
+                    commands.append(words[:cut])
+                words = words[cut + 1 :]
+    return commands
+
+
+def test_the_command_line_recipes_run(emulator: Emulator, tmp_path: Path) -> None:
+    """Every tcapi line of the README's CLI section, as a real subprocess against the
+    emulator with --dry-run (nothing sent; the values are checked, the request built):
+    each must be accepted as written. `| ` and `>` end a command (`>` writes stdout)."""
+    recipes = _cli_recipes()
+    assert len(recipes) >= 15
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TENCENTCLOUD_", "TCCLI_"))}
+    env.update(HOME=str(tmp_path), TCAPI_DISABLE_METADATA="1",
+               TENCENTCLOUD_SECRET_ID=emulator.secret_id,
+               TENCENTCLOUD_SECRET_KEY=emulator.secret_key)  # fmt: skip
+    target = ["--endpoint", emulator.endpoint, "--region", "ap-guangzhou"]
+    ran = 0
+    for words in recipes:
+        redirect = words.index(">") if ">" in words else None
+        args, out_file = (words[1:redirect], words[redirect + 1]) if redirect else (words[1:], "")
+        if args[0] == "configure":
+            continue  # interactive: tests/test_cli_configure.py runs it
+        extra = [] if "help" in args or "--help" in args or "completion" in args else [
+            *target, "--dry-run"]  # fmt: skip
+        if "--endpoint" in args:
+            extra = [e for e in extra if e not in target[:2]]  # its own endpoint
+        result = subprocess.run(
+            [sys.executable, "-m", "tcapi", *args, *extra], cwd=tmp_path, env=env,
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, (words, result.stderr)
+        if out_file:
+            (tmp_path / out_file).write_text(result.stdout)
+        ran += 1
+    assert ran >= 12
