@@ -1068,6 +1068,8 @@ class _ClientCore:
         if not logger.isEnabledFor(logging.DEBUG):
             return
         rid = getattr(outcome, "request_id", None)
+        if rid is None and isinstance(outcome, dict):  # a call()'s answer: the wire dict
+            rid = outcome.get("RequestId")
         result = (
             f"error={_log_safe(outcome.code)}" if isinstance(outcome, TencentCloudError) else "ok"
         )

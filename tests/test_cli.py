@@ -516,7 +516,10 @@ def test_debug_log_shows_no_secret(cli: Cli) -> None:
     assert result.returncode == 0, result.stderr
     log = result.stderr
     assert "X-TC-Action: CreateDeviceIdentity" in log and '"PrimaryKey": "***"' in log
-    assert re.search(r"tcapi DEBUG mqtt\.CreateDeviceIdentity attempt=1/\d+ status=200", log)
+    answer = json.loads(result.stdout)
+    logged = re.search(r"tcapi DEBUG mqtt\.CreateDeviceIdentity attempt=1/\d+ status=200 "
+                       r"request_id=([\w-]+) ", log)  # fmt: skip
+    assert logged and logged.group(1) == answer["RequestId"]
     for secret in (cli.emulator.secret_key, secret_member):
         assert secret not in log and secret not in result.stdout
     assert not re.search(r"[0-9a-f]{64}", log)  # no signature
