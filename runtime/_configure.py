@@ -30,6 +30,10 @@ __all__ = ["ConfigureError", "profile_output", "profile_region", "run_configure"
 SYS_PARAM = "_sys_param"
 CREDENTIAL_KEYS = ("secretId", "secretKey", "token")
 SETTING_KEYS = ("region", "output", "language")
+TCCLI_DEFAULTS: Mapping[str, object] = {"output": "json", "arrayCount": 10, "warning": "off"}
+"""What tccli's own first write puts in ``_sys_param`` (bar the region): its calls
+fail ("output is invalid") on a file without an output."""
+TCCLI_OUTPUTS = ("json", "table", "text")
 SECRET_KEYS = frozenset({"secretKey", "token"})
 """Never shown, not even masked to four characters by ``get``."""
 OUTPUTS = ("json", "yaml", "table", "text")
@@ -125,8 +129,10 @@ def _write(path: Path, data: Mapping[str, Any]) -> None:
     folder = path.parent
     if not folder.exists():
         folder.mkdir(mode=0o700, parents=True)
-    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    import tempfile  # noqa: PLC0415
+
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)  # 0600
+    tmp = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, indent=4, ensure_ascii=False)
@@ -141,11 +147,15 @@ def _write(path: Path, data: Mapping[str, Any]) -> None:
 
 
 def _key(raw: str) -> str:
-    key = _ALIASES.get(raw.lower(), raw)
-    if key in CREDENTIAL_KEYS or key in SETTING_KEYS:
-        return key
+    name, eq, _ = raw.partition("=")  # the part after "=" may be a secret: never shown
+    key = _ALIASES.get(name.lower(), name)
     known = ", ".join((*CREDENTIAL_KEYS, *SETTING_KEYS))
-    raise ConfigureError(f"unknown key {raw!r}: the keys are {known}")
+    if key in CREDENTIAL_KEYS or key in SETTING_KEYS:
+        if eq:
+            raise ConfigureError(f"write {key} VALUE, not {key}=VALUE")
+        return key
+    shown = repr(name) if len(name) <= 20 and name.replace("_", "").isalnum() else "(not shown)"
+    raise ConfigureError(f"unknown key {shown}: the keys are {known}")
 
 
 def _check(key: str, value: str) -> str:
@@ -187,6 +197,8 @@ def save(profile: str, values: Mapping[str, str]) -> list[Path]:
                 sys_param[k] = v
             else:
                 sys_param.pop(k, None)
+        for k, default in TCCLI_DEFAULTS.items():
+            sys_param.setdefault(k, default)
         data[SYS_PARAM] = sys_param
         _write(path, data)
         written.append(path)
@@ -230,6 +242,40 @@ def _ini_profiles() -> dict[str, dict[str, str]]:
     }
 
 
+def _ini_shadowing(profile: str) -> Path | None:
+    """The INI file the library reads, when it has this profile: its keys come
+    before tccli's (``DefaultCredentialChain``)."""
+    from .credentials import ProfileFileProvider  # noqa: PLC0415
+
+    path = ProfileFileProvider(profile=profile)._path()
+    if not path.is_file():
+        return None
+    import configparser  # noqa: PLC0415
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError, OSError):
+        return None
+    return path if parser.has_section(profile) else None
+
+
+def _notes(profile: str, values: Mapping[str, str], err: IO[str]) -> None:
+    if any(values.get(k) for k in CREDENTIAL_KEYS):
+        ini = _ini_shadowing(profile)
+        if ini is not None:
+            err.write(
+                f"tcapi configure: note: profile [{profile}] of {ini} comes first: its keys, "
+                "not these, sign requests (remove that section or use another --profile)\n"
+            )
+    output = values.get("output")
+    if output and output not in TCCLI_OUTPUTS:
+        err.write(
+            f"tcapi configure: note: tccli knows no output {output!r}: its calls with this "
+            "profile need --output json|table|text\n"
+        )
+
+
 def list_profiles(out: IO[str], active: str) -> None:
     from .credentials import HOME_CREDENTIALS_FILE  # noqa: PLC0415
 
@@ -238,6 +284,9 @@ def list_profiles(out: IO[str], active: str) -> None:
     names = sorted(
         {p.stem for p in folder.glob("*.credential")} | {p.stem for p in folder.glob("*.configure")}
     )
+    ini_profiles = _ini_profiles()
+    # the row whose keys sign requests: the INI file's before tccli's, as in the library
+    tccli_active = active not in ini_profiles
     for name in names:
         try:
             cur = _current(name)
@@ -246,7 +295,7 @@ def list_profiles(out: IO[str], active: str) -> None:
             continue
         rows.append(
             (
-                "*" if name == active else "",
+                "*" if name == active and tccli_active else "",
                 name,
                 mask(cur.get("secretId")),
                 mask(cur.get("secretKey")),
@@ -256,8 +305,8 @@ def list_profiles(out: IO[str], active: str) -> None:
             )
         )
     ini = HOME_CREDENTIALS_FILE.expanduser()
-    for name, cur in sorted(_ini_profiles().items()):
-        mark = "*" if name == active and name not in names else ""
+    for name, cur in sorted(ini_profiles.items()):
+        mark = "*" if name == active else ""
         rows.append((mark, name, mask(cur["secretId"]), mask(cur["secretKey"]), "", "", str(ini)))
     if not rows:
         out.write(f"no profiles yet: tcapi configure [--profile NAME] writes {folder}/\n")
@@ -309,7 +358,7 @@ def _interactive(profile: str, out: IO[str]) -> dict[str, str]:
 def run_configure(args: list[str], *, profile: str | None, out: IO[str], err: IO[str]) -> int:
     """``tcapi configure [list | set KEY VALUE ... | get KEY]``: the exit code."""
     try:
-        return _run(args, profile, out)
+        return _run(args, profile, out, err)
     except ConfigureError as exc:
         err.write(f"tcapi configure: {exc}\n")
         return 2
@@ -318,7 +367,7 @@ def run_configure(args: list[str], *, profile: str | None, out: IO[str], err: IO
         return 130
 
 
-def _run(args: list[str], profile: str | None, out: IO[str]) -> int:
+def _run(args: list[str], profile: str | None, out: IO[str], err: IO[str]) -> int:
     name = _profile(profile)
     verb = args[0] if args else ""
     if verb == "list":
@@ -343,11 +392,13 @@ def _run(args: list[str], profile: str | None, out: IO[str]) -> int:
         for k, v in zip(pairs[::2], pairs[1::2], strict=True):
             values[_key(k)] = _check(_key(k), v) if v else ""
         save(name, values)
+        _notes(name, values, err)
         return 0
     if args:
         raise ConfigureError(f"unknown command {verb!r}: configure [list | set | get]")
     values = _interactive(name, out)
     written = save(name, values)
+    _notes(name, values, err)
     where = ", ".join(str(p) for p in written) or "nothing changed"
     out.write(f"profile {name!r}: {where}\n")
     return 0

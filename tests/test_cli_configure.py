@@ -62,6 +62,8 @@ def test_answers_from_stdin_write_tccli_files_0600(tmp_path: Path) -> None:
     assert json.loads(conf.read_text())["_sys_param"] == {
         "region": "ap-shanghai",
         "output": "table",
+        "arrayCount": 10,
+        "warning": "off",
     }
     assert sorted(p.name for p in folder.iterdir()) == ["default.configure", "default.credential"]
 
@@ -219,3 +221,184 @@ def test_calls_use_the_profile_region_and_output(tmp_path: Path) -> None:
         )  # fmt: skip
         assert flagged.returncode == 0 and json.loads(flagged.stdout)["TotalCount"] == 0
         assert emu.requests[-1].region == "ap-tokyo"
+
+
+# -- what the files look like on disk, and who else reads them ------------------------
+
+
+def test_token_is_written_shown_masked_and_read_by_the_library(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = "cliConfigureToken00000000000077"
+    done = configure(tmp_path, "set", "secretId", SECRET_ID, "secretKey", SECRET_KEY,
+                     "token", token)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    got = configure(tmp_path, "get", "token")
+    assert got.returncode == 0 and got.stdout == "****0077\n"
+    assert token not in got.stdout + got.stderr
+    for var in [k for k in os.environ if k.startswith(("TENCENTCLOUD_", "TCCLI_"))]:
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("TCAPI_DISABLE_METADATA", "1")
+    cred = DefaultCredentialChain().get_credential()
+    assert (cred.secret_id, cred.secret_key, cred.token) == (SECRET_ID, SECRET_KEY, token)
+    assert token not in repr(cred) and SECRET_KEY not in repr(cred)
+    # an empty value removes the key
+    assert configure(tmp_path, "set", "token", "").returncode == 0
+    data = json.loads((tmp_path / ".tccli" / "default.credential").read_text())
+    assert data == {"secretId": SECRET_ID, "secretKey": SECRET_KEY}
+
+
+def _under_umask_0(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["/bin/sh", "-c", 'umask 000 && exec "$@"', "sh", *CLI, "configure", *args],
+        capture_output=True, text=True, env=_env(home), timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_0600_and_0700_even_under_a_permissive_umask(tmp_path: Path) -> None:
+    done = _under_umask_0(tmp_path, "set", "secretId", SECRET_ID, "region", "ap-hongkong")
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / ".tccli"
+    assert _mode(folder) == 0o700
+    assert {p.name: _mode(p) for p in folder.iterdir()} == {
+        "default.credential": 0o600,
+        "default.configure": 0o600,
+    }
+
+
+def test_a_world_readable_file_is_replaced_whole_keeping_its_other_keys(tmp_path: Path) -> None:
+    """tccli writes its files with the umask's mode (often 0644): rewriting one gives
+    a new file (a new inode, renamed over the old) of mode 0600 with the keys kept."""
+    folder = tmp_path / ".tccli"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    cred = folder / "default.credential"
+    cred.write_text(json.dumps({"secretId": "AKIDold", "secretKey": "old", "comment": "kept"}))
+    cred.chmod(0o644)
+    before = cred.stat().st_ino
+    done = _under_umask_0(tmp_path, "set", "secret_key", SECRET_KEY, "SecretId", SECRET_ID)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(cred.read_text()) == {
+        "secretId": SECRET_ID,
+        "secretKey": SECRET_KEY,
+        "comment": "kept",
+    }
+    assert _mode(cred) == 0o600 and cred.stat().st_ino != before
+    assert _mode(folder) == 0o755  # a folder that was there is left as it is
+    assert [p.name for p in folder.iterdir()] == ["default.credential"]  # no temporary left
+
+
+def test_a_file_that_is_not_json_is_left_alone(tmp_path: Path) -> None:
+    folder = tmp_path / ".tccli"
+    folder.mkdir()
+    cred = folder / "default.credential"
+    cred.write_text("secretId = not json\n")
+    result = configure(tmp_path, "set", "secretKey", SECRET_KEY)
+    assert result.returncode == 2
+    assert f"{cred} is not JSON" in result.stderr and "Traceback" not in result.stderr
+    assert SECRET_KEY not in result.stdout + result.stderr
+    assert cred.read_text() == "secretId = not json\n"
+    assert [p.name for p in folder.iterdir()] == ["default.credential"]
+
+
+def test_answers_ending_early_write_nothing(tmp_path: Path) -> None:
+    result = configure(tmp_path, stdin=f"{SECRET_ID}\n")
+    assert result.returncode == 2
+    assert "stdin ended before every value was answered" in result.stderr
+    assert not (tmp_path / ".tccli" / "default.credential").exists()
+    assert SECRET_ID not in result.stdout + result.stderr  # answers are not echoed
+
+
+@pytest.mark.parametrize(
+    ("flag", "environment", "chosen"),
+    [
+        (None, {}, "default"),
+        (None, {"TCCLI_PROFILE": "cli"}, "cli"),
+        (None, {"TENCENTCLOUD_PROFILE": "tf", "TCCLI_PROFILE": "cli"}, "tf"),
+        ("flag", {"TENCENTCLOUD_PROFILE": "tf", "TCCLI_PROFILE": "cli"}, "flag"),
+    ],
+)
+def test_the_profile_is_chosen_as_the_library_chooses_it(
+    tmp_path: Path, flag: str | None, environment: dict[str, str], chosen: str
+) -> None:
+    args = ["set", "region", "ap-seoul", *(["--profile", flag] if flag else [])]
+    result = configure(tmp_path, *args, env={**_env(tmp_path), **environment})
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in (tmp_path / ".tccli").iterdir()] == [f"{chosen}.configure"]
+
+
+def test_profile_region_and_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tcapi._configure import profile_output, profile_region
+
+    for var in [k for k in os.environ if k.startswith(("TENCENTCLOUD_", "TCCLI_"))]:
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert (profile_region(None), profile_output(None)) == (None, None)
+    folder = tmp_path / ".tccli"
+    folder.mkdir()
+    (folder / "default.configure").write_text(
+        json.dumps({"_sys_param": {"region": "ap-mumbai", "output": "table", "arrayCount": 10}})
+    )
+    (folder / "old.configure").write_text(json.dumps({"region": "ap-bangkok"}))  # older layout
+    (folder / "broken.configure").write_text("{")
+    assert (profile_region(None), profile_output(None)) == ("ap-mumbai", "table")
+    assert (profile_region("old"), profile_output("old")) == ("ap-bangkok", None)
+    assert (profile_region("broken"), profile_region("missing")) == (None, None)
+    monkeypatch.setenv("TCCLI_PROFILE", "old")
+    assert profile_region(None) == "ap-bangkok"
+
+
+def test_secrets_stay_out_of_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from tcapi._configure import run_configure
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for bad in (f"{SECRET_KEY} x", f"{SECRET_KEY}\tx", f"{SECRET_KEY}\u00e9"):
+        out, err = io.StringIO(), io.StringIO()
+        code = run_configure(["set", "secretKey", bad], profile="p", out=out, err=err)
+        assert code == 2 and err.getvalue().startswith("tcapi configure: secretKey must be")
+        assert SECRET_KEY not in out.getvalue() + err.getvalue()
+    assert not (tmp_path / ".tccli").exists()
+
+
+def test_a_value_typed_as_key_is_not_echoed(tmp_path: Path) -> None:
+    for args, message in [
+        (["set", f"secretKey={SECRET_KEY}", "x"], "write secretKey VALUE, not secretKey=VALUE"),
+        (["set", SECRET_KEY, "secretKey"], "unknown key (not shown): the keys are"),
+        (["get", f"colour={SECRET_KEY}"], "unknown key 'colour'"),
+    ]:
+        result = configure(tmp_path, *args)
+        assert result.returncode == 2 and message in result.stderr
+        assert SECRET_KEY not in result.stdout + result.stderr
+
+
+def test_a_profile_of_the_ini_file_comes_first_and_is_said_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library reads the official SDK's INI file before tccli's: configure says
+    so when it writes keys the INI file's profile hides, and list marks that row."""
+    ini = tmp_path / ".tencentcloud" / "credentials"
+    ini.parent.mkdir()
+    ini.write_text("[default]\nsecret_id = AKIDiniProfile00009999\nsecret_key = iniKey0000000099\n")
+    done = configure(tmp_path, "set", "secretId", SECRET_ID, "secretKey", SECRET_KEY)
+    assert done.returncode == 0, done.stderr
+    assert f"profile [default] of {ini} comes first" in done.stderr
+    rows = configure(tmp_path, "list").stdout.splitlines()[1:]
+    assert [r.split()[0] for r in rows] == ["default", "*"]  # the INI row is the active one
+    assert str(ini) in rows[1]
+    for var in [k for k in os.environ if k.startswith(("TENCENTCLOUD_", "TCCLI_"))]:
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("TCAPI_DISABLE_METADATA", "1")
+    assert DefaultCredentialChain().get_credential().secret_id == "AKIDiniProfile00009999"
+    quiet = configure(tmp_path, "set", "region", "ap-tokyo")  # no keys written: no note
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_yaml_output_warns_that_tccli_cannot_use_it(tmp_path: Path) -> None:
+    result = configure(tmp_path, "set", "output", "yaml")
+    assert result.returncode == 0
+    assert "tccli knows no output 'yaml'" in result.stderr
+    assert configure(tmp_path, "set", "output", "table").stderr == ""
