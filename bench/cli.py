@@ -133,6 +133,7 @@ def _installed_version(python: Path, dist: str) -> str | None:
 
 def ensure_tccli(venv: Path, wanted: str) -> Path:
     """``venv``'s tccli, making the venv (or remaking it) when it lacks ``wanted``."""
+    venv = venv.resolve()  # the commands run in a temporary directory
     python = _venv_python(venv)
     tccli = python.parent / "tccli"
     if _installed_version(python, "tccli") == wanted and tccli.is_file():
@@ -430,8 +431,9 @@ def summarize(cases: list[Case], samples: dict[str, list[float]]) -> dict[str, A
             "tccli_median_ms": round(cm, 1),
             "tcapi_min_ms": round(min(t), 1),
             "tccli_min_ms": round(min(c), 1),
-            "tcapi_spread": round(_spread(t), 4),
-            "tccli_spread": round(_spread(c), 4),
+            # one run has no spread (the table shows "—")
+            "tcapi_spread": round(_spread(t), 4) if len(t) > 1 else None,
+            "tccli_spread": round(_spread(c), 4) if len(c) > 1 else None,
             "ratio": round(tm / cm, 3) if cm else None,
             "min_ratio": round(min(t) / min(c), 3) if min(c) else None,
             "target": case.target,
@@ -459,7 +461,10 @@ def render_table(cases: list[Case], summary: dict[str, Any]) -> str:
             f"{s['tccli_median_ms']:.0f}",
             ratio,
             f"{s['tcapi_min_ms']:.0f} / {s['tccli_min_ms']:.0f}",
-            f"±{100 * s['tcapi_spread']:.0f}% / ±{100 * s['tccli_spread']:.0f}%",
+            " / ".join(
+                "—" if v is None else f"±{100 * v:.0f}%"
+                for v in (s["tcapi_spread"], s["tccli_spread"])
+            ),
             target,
         ]
         rows.append(f"| {' | '.join(cells)} |\n")
@@ -473,7 +478,7 @@ def _versions(tccli_py: Path) -> dict[str, str]:
     for dist in ("tccli", "tencentcloud-sdk-python", "requests"):
         got = _installed_version(tccli_py, dist)
         if got:
-            out[f"tccli venv: {dist}"] = got
+            out[dist] = got
     return out
 
 
@@ -544,6 +549,12 @@ def main(argv: list[str] | None = None) -> int:
             cases = make_cases(emulator, tcapi, tccli, sys.executable, tccli_py)
             if tccli_trusts_environment(cases[0], env, tmp):
                 trust = "REQUESTS_CA_BUNDLE / SSL_CERT_FILE (the environment)"
+            elif not own_venv:
+                raise BenchError(
+                    f"{tccli} does not trust the emulator's CA through REQUESTS_CA_BUNDLE or "
+                    "SSL_CERT_FILE, and the bench rewrites certifi only in its own venv "
+                    f"({args.tccli_venv}): drop --tccli"
+                )
             else:
                 stack.enter_context(certifi_with_ca(pristine, Path(emulator.ca_path)))
                 trust = f"bench-only: the emulator's CA appended to {pristine}"
@@ -573,7 +584,9 @@ def main(argv: list[str] | None = None) -> int:
     cfg = res.config
     capped_note = f" (cut at the {args.time_cap:.0f}s cap; {args.runs} asked)" if capped else ""
     versions = ", ".join(
-        f"{k} {v}" for k, v in cfg.items() if k in {"python", "tcapi"} or k.startswith("tccli venv")
+        f"{k} {cfg[k]}"
+        for k in ("python", "tcapi", "tccli", "tencentcloud-sdk-python", "requests")
+        if k in cfg
     )
     print(
         f"\ntcapi CLI bench — wall ms per command in a fresh subprocess, median of {done} "
