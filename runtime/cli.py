@@ -789,9 +789,17 @@ def _all_pages(client: Any, schema: ServiceSchema, action: str, wire: dict[str, 
             request[limit_key] = limit
         answer = client.call(action, request)
         got = answer.get(items_key) or []
+        total = answer.get(total_key) if total_key else None
+        if not isinstance(got, list) or not (total is None or type(total) is int):
+            from .errors import ResponseError  # noqa: PLC0415
+
+            rid = answer.get("RequestId")
+            raise ResponseError(
+                f"--paginate: {action} answered {items_key} or {total_key} not as declared",
+                request_id=rid if isinstance(rid, str) else None,
+            )
         items += got
         offset += len(got)
-        total = answer.get(total_key) if total_key else None
         if not another_page(len(got), offset, total, limit):
             return {**answer, items_key: items}
     raise UsageError(f"--paginate: {action} still had more after {MAX_PAGES} pages")

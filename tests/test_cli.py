@@ -587,3 +587,21 @@ def test_a_member_named_like_a_global_option(cli: Cli) -> None:
     dry = cli(*args, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert json.loads(dry.stdout.split("\n\n", 1)[1])["DryRun"] is True
+
+
+def test_paginate_refuses_a_page_not_as_declared(cli: Cli) -> None:
+    """A server answering Data as a string (or TotalCount as text) under --paginate:
+    a typed error with the RequestId, exit 5, no characters taken for items."""
+    from tcapi.emulator import RequestContext
+
+    def handler(ctx: RequestContext) -> dict[str, object]:
+        return {"Data": "not-a-list", "TotalCount": 3}
+
+    cli.emulator.register("mqtt", "DescribeInstanceList", handler)
+    result = cli("mqtt", "DescribeInstanceList", "--paginate")
+    assert result.returncode == 5, result.stderr
+    assert "--paginate: DescribeInstanceList answered Data or TotalCount not as declared" in (
+        result.stderr
+    )
+    assert result.stdout == ""
+    _no_traceback(result)
