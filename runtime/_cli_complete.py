@@ -37,7 +37,6 @@ parameter's type.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -51,7 +50,6 @@ __all__ = ["SHELLS", "autocomplete", "build_parser", "completion_script"]
 SHELLS = ("bash", "zsh", "fish")
 COMMANDS = ("help", "configure", "completion")
 _CONFIGURE_VERBS = ("list", "set", "get")
-_SKELETON_KINDS = ("input", "output")
 _BOOLEAN_VALUES = ("true", "false")
 _OPTION_HELP = {
     "region": "region (ap-guangzhou ...)",
@@ -128,7 +126,7 @@ class _Typed:
     __slots__ = ("awaiting", "options", "positionals")
 
     def __init__(self, words: Sequence[str]) -> None:
-        from .cli import _FLAG_OPTIONS, _VALUE_OPTIONS  # noqa: PLC0415
+        from .cli import _FLAG_OPTIONS, _SKELETON_KINDS, _VALUE_OPTIONS  # noqa: PLC0415
 
         self.positionals: list[str] = []
         self.options: dict[str, str] = {}
@@ -168,13 +166,15 @@ def _kebab_style(prefix: str) -> bool:
 
 
 def _kebab(snake: str) -> str:
-    return snake.replace("_", "-")
+    from .cli import _kebab as kebab  # noqa: PLC0415
+
+    return kebab(snake)
 
 
 def _kebab_name(pascal: str) -> str:
-    """``InstanceReady`` → ``instance-ready`` (a waiter's other spelling, as
-    ``cli.find_waiter`` reads it)."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "-", pascal).lower()
+    from .cli import kebab_name  # noqa: PLC0415 - the spelling cli.find_waiter reads
+
+    return kebab_name(pascal)
 
 
 def _actions(schema: ServiceSchema, kebab: bool) -> dict[str, str]:
@@ -311,7 +311,7 @@ def build_parser(
     of each parameter) and whether to offer options before a ``-`` is typed."""
     import argparse  # noqa: PLC0415
 
-    from .cli import _FLAG_OPTIONS, _VALUE_OPTIONS  # noqa: PLC0415
+    from .cli import _FLAG_OPTIONS, _SKELETON_KINDS, _VALUE_OPTIONS  # noqa: PLC0415
 
     if prefix.startswith("-") and "=" in prefix:  # --option=VALUE: the option, then VALUE
         words = [*words, prefix.partition("=")[0]]

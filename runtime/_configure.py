@@ -25,7 +25,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["ConfigureError", "profile_output", "profile_region", "run_configure"]
+__all__ = [
+    "ConfigureError",
+    "profile_output",
+    "profile_region",
+    "profile_settings",
+    "run_configure",
+]
 
 SYS_PARAM = "_sys_param"
 CREDENTIAL_KEYS = ("secretId", "secretKey", "token")
@@ -102,23 +108,24 @@ def _settings(data: Mapping[str, Any]) -> dict[str, Any]:
     return found
 
 
-def _setting(profile: str | None, key: str) -> str | None:
+def profile_settings(profile: str | None) -> dict[str, str]:
+    """The settings (region, output, language) the profile's ``.configure`` file
+    sets, blank ones left out; an unreadable file sets none."""
     try:
-        path = _folder() / f"{_profile(profile)}.configure"
-        value = _settings(_read(path)).get(key)
+        found = _settings(_read(_folder() / f"{_profile(profile)}.configure"))
     except ConfigureError:
-        return None  # the call goes on; `tcapi configure list` says what is wrong
-    return value.strip() or None if isinstance(value, str) else None
+        return {}  # the call goes on; `tcapi configure list` says what is wrong
+    return {k: v.strip() for k, v in found.items() if isinstance(v, str) and v.strip()}
 
 
 def profile_region(profile: str | None) -> str | None:
     """The region the profile's ``.configure`` file sets, if any."""
-    return _setting(profile, "region")
+    return profile_settings(profile).get("region")
 
 
 def profile_output(profile: str | None) -> str | None:
     """The output format the profile's ``.configure`` file sets, if any."""
-    return _setting(profile, "output")
+    return profile_settings(profile).get("output")
 
 
 # -- writing --------------------------------------------------------------------------

@@ -566,10 +566,10 @@ def redact(schema: ServiceSchema, model: str, data: Mapping[str, Any]) -> dict[s
 
 def _profile_defaults(inv: Invocation) -> tuple[str | None, str | None]:
     """The region and output format the chosen profile configures (tccli's files)."""
-    from ._configure import profile_output, profile_region  # noqa: PLC0415
+    from ._configure import profile_settings  # noqa: PLC0415
 
-    profile = inv.options.get("profile")
-    return profile_region(profile), profile_output(profile)
+    settings = profile_settings(inv.options.get("profile"))  # one read of the file
+    return settings.get("region"), settings.get("output")
 
 
 def _make_client(schema: ServiceSchema, inv: Invocation, region: str | None) -> Any:
@@ -632,8 +632,13 @@ def _dry_run(client: Any, schema: ServiceSchema, action: str, params: dict[str, 
     return "\n".join(lines) + "\n"
 
 
+def kebab_name(pascal: str) -> str:
+    """``InstanceReady`` → ``instance-ready``: a waiter's other spelling."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", pascal).lower()
+
+
 def find_waiter(schema: ServiceSchema, name: str) -> WaiterSchema:
-    by_kebab = {re.sub(r"(?<!^)(?=[A-Z])", "-", w).lower(): w for w in schema.waiters}
+    by_kebab = {kebab_name(w): w for w in schema.waiters}
     found = schema.waiters.get(name) or schema.waiters.get(by_kebab.get(name, ""))
     if found is None:
         known = ", ".join(schema.waiters) or "none"
