@@ -452,6 +452,8 @@ def _action_row(a: Any, py: str) -> dict[str, Any]:
             row["files"] = binary
     if a.param_header_prefix:
         row["header_prefix"] = a.param_header_prefix
+    if a.endpoint:
+        row["host"] = a.endpoint
     if a.errors:
         row["errors"] = tuple(sorted(a.errors))
     p = a.paginate

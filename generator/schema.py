@@ -457,6 +457,7 @@ _ACTION_FIELDS: dict[str, Schema] = {
     "streams": _bool,
     "request_body": Scalar("str", choices=("json", "multipart", "octet-stream")),
     "param_header_prefix": Scalar("str", r"[A-Za-z0-9-]*"),
+    "endpoint": Scalar("str", r"[A-Za-z0-9.-]+"),
     "paginate": PAGINATE,
     "input": Seq(MEMBER),
     "output": Seq(MEMBER),

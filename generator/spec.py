@@ -129,6 +129,10 @@ class Action:
     files) or ``octet-stream`` (raw bytes given by the caller, members in headers)."""
     param_header_prefix: str = ""
     """octet-stream: the prefix of the headers that carry the members (``X-CLS-``)."""
+    endpoint: str = ""
+    """A host of the action's own that a client on the service's default endpoint
+    sends it to (es ChatCompletions: ``es.ai.tencentcloudapi.com``); empty: the
+    client's endpoint."""
 
 
 @attrs.frozen
@@ -506,6 +510,7 @@ def load_service(folder: Path, spec_root: Path | None = None) -> Service:
                 streams=bool(a.get("streams", False)),
                 request_body=body_kind,
                 param_header_prefix=prefix,
+                endpoint=str(a.get("endpoint", "")),
             )
         )
 

@@ -613,7 +613,7 @@ def _dry_run(client: Any, schema: ServiceSchema, action: str, params: dict[str, 
 
     op, _ = client._generic(action, params, None)
     body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    route = client._routes[0]
+    route = client._route_for(action)
     try:
         cred = None if op.unsigned else client._credentials.get_credential()
     except CredentialsError:

@@ -148,6 +148,11 @@ class ServiceInfo:
         return self.schema.region_required
 
     @property
+    def action_hosts(self) -> Mapping[str, str]:
+        """The actions with a host of their own, and that host."""
+        return self.schema.action_hosts
+
+    @property
     def errors(self) -> Mapping[str, type[ApiError]]:
         """Error code → class: the common codes plus the service's own."""
         if self._errors is None:
@@ -218,6 +223,10 @@ class StaticServiceInfo(ServiceInfo):
     @property
     def region_required(self) -> bool:
         return self._facts[3]
+
+    @property
+    def action_hosts(self) -> Mapping[str, str]:
+        return {}
 
     def has_action(self, action: str) -> bool:
         return False
@@ -538,7 +547,6 @@ class _ClientCore:
             headers["X-TC-Region"] = region
         self._routes: tuple[_Route, ...] = (_make_route(self._endpoint, 0, headers),)
         self._breaker: CircuitBreaker | None = None
-        self._backup_settings: TransportSettings | None = None
         if circuit_breaker:
             breaker = CircuitBreaker() if circuit_breaker is True else circuit_breaker
             if not isinstance(breaker, CircuitBreaker):
@@ -553,7 +561,20 @@ class _ClientCore:
                 )
             self._breaker = breaker
             self._routes += (_make_route(backup, 1, headers),)
-            self._backup_settings = self._transport_settings._replace(url=backup.url)
+        self._action_routes: Mapping[str, _Route] = {}
+        """The actions with a host of their own (``ActionSchema.host``) and its route.
+        Only a client on the service's default endpoint uses them: an ``endpoint=``,
+        ``site=`` or ``regional=`` the caller chose is where every action goes."""
+        hosts = svc.action_hosts if endpoint is None and site is None and not regional else {}
+        if hosts:
+            by_host: dict[str, _Route] = {}
+            for action, host in hosts.items():
+                route = by_host.get(host)
+                if route is None:
+                    route = _make_route(resolve_endpoint(None, host), len(self._routes), headers)
+                    self._routes += (route,)
+                    by_host[host] = route
+                self._action_routes[action] = route  # type: ignore[index]
         self._owns_transports = True
 
     @property
@@ -569,10 +590,10 @@ class _ClientCore:
             route.headers["User-Agent"] = agent  # type: ignore[index]
 
     def _all_settings(self) -> tuple[TransportSettings, ...]:
-        """The primary endpoint's transport settings, then the backup's (if any)."""
-        if self._backup_settings is None:
-            return (self._transport_settings,)
-        return (self._transport_settings, self._backup_settings)
+        """The transport settings of each route, by slot: the primary endpoint's, the
+        breaker's backup (if any), then the hosts of actions that have their own."""
+        primary = self._transport_settings
+        return (primary, *(primary._replace(url=r.url) for r in self._routes[1:]))
 
     @property
     def throttle(self) -> Throttle | None:
@@ -582,7 +603,7 @@ class _ClientCore:
     @property
     def backup_endpoint(self) -> str | None:
         """Where the circuit breaker sends attempts while it is open (None: no breaker)."""
-        return self._routes[1].url if len(self._routes) > 1 else None
+        return self._routes[1].url if self._breaker is not None else None
 
     def __repr__(self) -> str:
         return (
@@ -697,7 +718,7 @@ class _ClientCore:
         attempt goes (the primary endpoint by default); ``own`` are the headers of
         a body that is not JSON (its Content-Type is signed instead)."""
         if route is None:
-            route = self._routes[0]
+            route = self._route_for(op.action)
         ts = int(time.time())
         headers = dict(route.headers)
         signed = route.signed
@@ -942,8 +963,16 @@ class _ClientCore:
         left = max(deadline - time.monotonic(), 0.001)
         return Timeouts(min(connect, left), min(read, left), deadline)
 
+    def _route_for(self, action: str) -> _Route:
+        """Where ``action`` goes when the breaker is closed: its own host's route, or
+        the primary endpoint's."""
+        return self._action_routes.get(action) or self._routes[0]
+
     def _route(self, call: _Call) -> _Route:
-        """The endpoint for this attempt: the backup while the breaker is open."""
+        """The endpoint for this attempt: the action's own host if it has one, else
+        the primary endpoint, or the backup while the breaker is open."""
+        if self._action_routes and call.op.action in self._action_routes:
+            return self._action_routes[call.op.action]
         breaker = self._breaker
         if breaker is None:
             return self._routes[0]

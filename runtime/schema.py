@@ -112,6 +112,9 @@ class ActionSchema(NamedTuple):
     """octet-stream: the prefix of the headers carrying the members (``X-CLS-``)."""
     title: str = ""
     """One line saying what the action does (the spec's title)."""
+    host: str = ""
+    """A host of the action's own (es ChatCompletions: ``es.ai.tencentcloudapi.com``),
+    used by a client on the service's default endpoint; empty: the client's."""
     pages: tuple[str, str, str, str | None, int | None] | None = None
     """A paginated action's wire names: offset and limit (input), items and total
     (output, total may be None), and the page size the spec sets (None: the server's)."""
@@ -158,6 +161,10 @@ class ServiceSchema:
         self.actions: Mapping[str, ActionSchema] = {
             name: ActionSchema(name=name, **row) for name, row in data.ACTIONS.items()
         }
+        self.action_hosts: Mapping[str, str] = {
+            name: a.host for name, a in self.actions.items() if a.host
+        }
+        """The actions that have a host of their own, and that host."""
 
     def __repr__(self) -> str:
         return f"ServiceSchema({self.service!r}, {self.version!r})"

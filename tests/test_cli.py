@@ -157,6 +157,19 @@ def test_dry_run_shows_no_secret(cli: Cli) -> None:
     assert absent.returncode == 4
 
 
+def test_dry_run_shows_an_action_going_to_its_own_host(cli: Cli) -> None:
+    """es ChatCompletions has a host of its own; with --endpoint every action goes
+    there instead."""
+    args = ("es", "ChatCompletions", "--ModelName", "m", "--Messages", "[]", "--dry-run")
+    own = cli(*args, "--region", "ap-guangzhou", target=False)
+    assert own.returncode == 0, own.stderr
+    assert own.stdout.startswith("POST https://es.ai.tencentcloudapi.com/\n")
+    assert "Host: es.ai.tencentcloudapi.com" in own.stdout
+    told = cli(*args)
+    assert told.returncode == 0, told.stderr
+    assert told.stdout.startswith(f"POST {cli.emulator.endpoint}")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -43,6 +43,7 @@ ACTIONS = {
         "output": "ChatCompletionsResponse",
         "py": "chat_completions",
         "streams": True,
+        "host": "goldstream.ai.tencentcloudapi.com",
     },
     "UploadLog": {
         "input": "UploadLogRequest",
