@@ -561,20 +561,20 @@ class _ClientCore:
                 )
             self._breaker = breaker
             self._routes += (_make_route(backup, 1, headers),)
-        self._action_routes: Mapping[str, _Route] = {}
+        hosts = svc.action_hosts if endpoint is None and site is None and not regional else {}
+        action_routes: dict[str, _Route] = {}
+        by_host: dict[str, _Route] = {}
+        for action, host in hosts.items():
+            route = by_host.get(host)
+            if route is None:
+                route = _make_route(resolve_endpoint(None, host), len(self._routes), headers)
+                self._routes += (route,)
+                by_host[host] = route
+            action_routes[action] = route
+        self._action_routes: Mapping[str, _Route] = action_routes
         """The actions with a host of their own (``ActionSchema.host``) and its route.
         Only a client on the service's default endpoint uses them: an ``endpoint=``,
         ``site=`` or ``regional=`` the caller chose is where every action goes."""
-        hosts = svc.action_hosts if endpoint is None and site is None and not regional else {}
-        if hosts:
-            by_host: dict[str, _Route] = {}
-            for action, host in hosts.items():
-                route = by_host.get(host)
-                if route is None:
-                    route = _make_route(resolve_endpoint(None, host), len(self._routes), headers)
-                    self._routes += (route,)
-                    by_host[host] = route
-                self._action_routes[action] = route  # type: ignore[index]
         self._owns_transports = True
 
     @property

@@ -20,6 +20,7 @@ from tcapi.aca import AcaClient
 from tcapi.cvm import CvmClient
 from tcapi.errors import ConfigurationError, TransportError
 from tcapi.es import AsyncEsClient, EsClient
+from tcapi.es.v20250101.models import ParseDocument
 from tcapi.mqtt import MqttClient
 
 CRED = Credential("AKIDtest", "test-secret-key")
@@ -139,7 +140,8 @@ def test_an_action_with_a_host_of_its_own_is_sent_there_and_the_others_to_the_se
                 client.call("RunRerank", {"Query": "q", "Documents": ["d"]})
             with pytest.raises(TransportError):
                 client.parse_document(
-                    document={"FileType": "PDF", "FileUrl": "https://x/y.pdf"}, model_name="m"
+                    document=ParseDocument(file_type="PDF", file_url="https://x/y.pdf"),
+                    model_name="m",
                 )
     assert seen == [
         "es.ai.tencentcloudapi.com:443",
