@@ -174,18 +174,26 @@ def installed_services() -> dict[str, str]:
 def versions(package: str) -> list[str]:
     """The API versions of a service package, oldest first (``["2024-05-16"]``)."""
     import importlib.util  # noqa: PLC0415
-    import pkgutil  # noqa: PLC0415
 
     try:
         spec = importlib.util.find_spec(package)
     except (ImportError, ValueError):
         return []
     locations = spec.submodule_search_locations if spec is not None else None
-    found = []
-    for info in pkgutil.iter_modules(locations or []):
-        if info.ispkg and _VERSION_PACKAGE.fullmatch(info.name):
-            v = info.name[1:]
-            found.append(f"{v[:4]}-{v[4:6]}-{v[6:]}")
+    found = set()
+    # The folders themselves, not pkgutil.iter_modules: that loads inspect (~12 ms of
+    # a ~250 ms command). A version package is a folder with an __init__.py.
+    for location in locations or []:
+        try:
+            entries = list(os.scandir(location))
+        except OSError:
+            continue
+        for entry in entries:
+            if _VERSION_PACKAGE.fullmatch(entry.name) and os.path.isfile(
+                os.path.join(entry.path, "__init__.py")
+            ):
+                v = entry.name[1:]
+                found.add(f"{v[:4]}-{v[4:6]}-{v[6:]}")
     return sorted(found)
 
 
