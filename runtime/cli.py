@@ -56,6 +56,7 @@ Exit codes:
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -81,6 +82,36 @@ EXIT_INTERRUPTED = 130
 
 SERVICES_GROUP = "tcapi.services"
 _VERSION_PACKAGE = re.compile(r"v\d{8}")
+
+
+class _StartUp:
+    gc_paused = False
+    """True while the console script holds the cyclic collector off during start-up."""
+
+
+def _pause_gc() -> None:
+    """The console script's start-up: no cyclic collection while it imports.
+
+    A command's objects are almost all modules, classes and functions that live
+    until the process ends, yet the collector would walk them again and again
+    while they load, and once more at exit: ~30 ms of a ~230 ms call. Only for the
+    process's own command (``main()`` without ``argv``): a caller's interpreter
+    keeps its collector as it was."""
+    if gc.isenabled():
+        gc.disable()
+        _StartUp.gc_paused = True
+
+
+def _resume_gc() -> None:
+    """Start-up is over: freeze what is loaded (the collector, and the one at exit,
+    skip it from now on) and collect again, so a long ``--paginate`` or waiter
+    reclaims its garbage as usual."""
+    if _StartUp.gc_paused:
+        gc.freeze()
+        gc.enable()
+        _StartUp.gc_paused = False
+
+
 _REDACTED = "***"
 _VALUE_OPTIONS = (
     "region",
@@ -867,6 +898,10 @@ def _call(
         if "dry-run" in inv.flags:
             out.write(_dry_run(client, schema, action, wire))
             return EXIT_OK
+        if _StartUp.gc_paused:
+            from . import _urllib3  # noqa: F401, PLC0415 - what the first request loads
+
+            _resume_gc()
         if "debug" in inv.flags:
             err.write(_dry_run(client, schema, action, wire))
         if waiter is not None:
@@ -904,6 +939,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._cli_complete import autocomplete  # noqa: PLC0415
 
         autocomplete()
+    if argv is None:
+        _pause_gc()
     args = list(sys.argv[1:] if argv is None else argv)
     out, err = sys.stdout, sys.stderr
     from ._cli_output import OutputError  # noqa: PLC0415
@@ -945,3 +982,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"internal error: {type(exc).__name__}: {exc} (TCAPI_DEBUG=1 shows more)",
             EXIT_INTERNAL,
         )
+    finally:
+        if _StartUp.gc_paused:  # a command that sent nothing: the collection at exit skips it all
+            gc.freeze()

@@ -618,3 +618,32 @@ def test_paginate_refuses_a_page_not_as_declared(cli: Cli) -> None:
     )
     assert result.stdout == ""
     _no_traceback(result)
+
+
+GC_PROBE = """
+import gc, json, sys
+import tcapi.cli
+args = json.loads(sys.argv[1])
+sys.argv = ["tcapi", *args]
+own = tcapi.cli.main()  # the console script's way: argv from sys.argv
+after_own = [gc.isenabled(), gc.get_freeze_count() > 0]
+gc.unfreeze()
+given = tcapi.cli.main(args[:2] + ["--help"])  # a caller's own argv
+print(json.dumps([own, after_own, given, gc.isenabled(), gc.get_freeze_count()]), file=sys.stderr)
+"""
+
+
+def test_the_console_script_holds_the_collector_only_during_start_up(cli: Cli) -> None:
+    """The command keeps the cyclic collector off while it loads, then freezes what
+    it loaded and collects again for the rest of the call; main() given an argv (a
+    caller's own interpreter) leaves the collector as it found it."""
+    args = ["mqtt", "DescribeInstanceList", "--endpoint", cli.emulator.endpoint,
+            "--region", "ap-guangzhou"]  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", GC_PROBE, json.dumps(args)],
+        capture_output=True, text=True, env=cli.env, timeout=60, check=False,
+    )  # fmt: skip
+    own, after_own, given, enabled, frozen = json.loads(result.stderr.splitlines()[-1])
+    assert own == 0 and '"RequestId"' in result.stdout
+    assert after_own == [True, True]  # collecting again, start-up frozen
+    assert (given, enabled, frozen) == (0, True, 0)
