@@ -41,6 +41,10 @@ action-deprecated         no        warning: calls now emit DeprecationWarning
 action-undeprecated       no        calls no longer warn
 action-error-added        no        the action documents one more error code
 action-error-removed      no        note: the action no longer documents the code
+action-endpoint-changed   no        the action is sent to another host
+streaming-added           no        a new <method>_stream() for server-sent events
+streaming-removed         yes       the <method>_stream() method disappears
+request-body-changed      yes       the method takes its request another way (JSON, form, bytes)
 paginate-added            no        a new paginator
 paginate-removed          yes       the paginator disappears
 paginate-changed          yes       the paginator pages by or yields other members
@@ -130,6 +134,12 @@ RULES: Final[dict[str, Rule]] = {
     "action-undeprecated": _rule("no", "calls no longer warn"),
     "action-error-added": _rule("no", "the action documents one more error code"),
     "action-error-removed": _rule("no", "note: the action no longer documents the code"),
+    "action-endpoint-changed": _rule("no", "the action is sent to another host"),
+    "streaming-added": _rule("no", "a new <method>_stream() for server-sent events"),
+    "streaming-removed": _rule("yes", "the <method>_stream() method disappears"),
+    "request-body-changed": _rule(
+        "yes", "the method takes its request another way (JSON, form, bytes)"
+    ),
     "paginate-added": _rule("no", "a new paginator"),
     "paginate-removed": _rule("yes", "the paginator disappears"),
     "paginate-changed": _rule("yes", "the paginator pages by or yields other members"),
@@ -192,6 +202,8 @@ ACTION_FLAGS: Final = (
          ("action-undeprecated", "no longer deprecated")),
     Flag("idempotent", ("idempotency-changed", "now idempotent (retried on more failures)"),
          ("idempotency-changed", "no longer idempotent (retried on fewer failures)")),
+    Flag("streams", ("streaming-added", "may now answer with server-sent events"),
+         ("streaming-removed", "no longer answers with server-sent events")),
 )  # fmt: skip
 SERVICE_FLAGS: Final = (
     Flag("region_required", ("region-now-required", "now true"),
@@ -371,11 +383,25 @@ def _diff_codes(
         o.add(added, f"errors.{code}", f"error code {code} added")
 
 
+def _body(a: Action) -> str:
+    """How the action's request travels: ``json``, ``multipart``, ``octet-stream (X-CLS-)``."""
+    prefix = f" ({a.param_header_prefix})" if a.param_header_prefix else ""
+    return a.request_body + prefix
+
+
 def _diff_action(o: _Owner, old: Action, new: Action) -> None:
     o.flags("", old, new, ACTION_FLAGS)
     if old.rate_limit != new.rate_limit:
         before, after = str(old.rate_limit), str(new.rate_limit)
         o.add("rate-limit-changed", "rate_limit", f"rate limit {before} -> {after}", before, after)
+    if old.endpoint != new.endpoint:
+        before, after = old.endpoint or "the client's", new.endpoint or "the client's"
+        what = f"host {before} -> {after}"
+        o.add("action-endpoint-changed", "endpoint", what, old.endpoint, new.endpoint)
+    before, after = _body(old), _body(new)
+    if before != after:
+        what = f"request body {before} -> {after}"
+        o.add("request-body-changed", "request_body", what, before, after)
     _diff_paginate(o, old.paginate, new.paginate)
     _diff_codes(o, old.errors, new.errors, "action-error-added", "action-error-removed")
     o.text("", "description", old.description, new.description)

@@ -693,3 +693,42 @@ def test_real_mqtt_change_between_two_tccli_releases(tmp_path: Path) -> None:
     assert {c.kind for c in hidden} == {"member-deprecated"}
     assert not any(c.breaking for c in hidden)
     assert any(c.kind == "action-added" and c.owner == "DescribeClientEvents" for c in changes)
+
+
+def test_streaming_body_and_host_changes(pair: SpecPair) -> None:
+    """A new _stream() method is compatible, losing it breaks; a request that travels
+    another way changes the method's signature; another host only moves the call."""
+    pair.edit("actions/DescribeWidgets.yaml", lambda d: d.update(streams=True), old=True)
+    pair.edit("actions/DescribeWidgets.yaml", lambda d: d.update(endpoint="mqtt.ai.example"))
+    pair.edit(
+        "actions/CreateDeviceIdentity.yaml",
+        lambda d: d.update(request_body="octet-stream", param_header_prefix="X-Mqtt-"),
+    )
+    pair.edit("actions/DeleteDeviceIdentity.yaml", lambda d: d.update(streams=True))
+    assert [(c.owner, c.kind, c.breaking, c.message) for c in pair.diff()] == [
+        (
+            "CreateDeviceIdentity",
+            "request-body-changed",
+            True,
+            "request body json -> octet-stream (X-Mqtt-); the method takes its request "
+            "another way (JSON, form, bytes)",
+        ),
+        (
+            "DeleteDeviceIdentity",
+            "streaming-added",
+            False,
+            "may now answer with server-sent events",
+        ),
+        (
+            "DescribeWidgets",
+            "streaming-removed",
+            True,
+            "no longer answers with server-sent events; the <method>_stream() method disappears",
+        ),
+        (
+            "DescribeWidgets",
+            "action-endpoint-changed",
+            False,
+            "host the client's -> mqtt.ai.example",
+        ),
+    ]
