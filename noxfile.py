@@ -214,8 +214,12 @@ def build(session: nox.Session) -> None:
     """Slim wheels into dist/: tcapi-core (runtime + emulator) and one tcapi-<service>
     per service, each needing tcapi-core of the same version; `nox -s build -- cvm mqtt`
     builds core and those only (packaging_tools/dists.py)."""
-    session.install("build>=1.0", "setuptools>=77", "-r", "requirements-generator.txt")
+    session.install("build>=1.0", "setuptools>=77", "twine>=5", "-r", "requirements-generator.txt")
     session.run("python", "-m", "packaging_tools.dists", *session.posargs)
+    # The metadata PyPI would show: twine refuses a wheel whose description or
+    # metadata would not render or upload.
+    wheels = sorted(str(p) for p in Path("dist").glob("tcapi*.whl"))
+    session.run("python", "-m", "twine", "check", "--strict", *wheels)
 
 
 @nox.session(name="dist-sizes")
@@ -231,6 +235,28 @@ def dist_sizes(session: nox.Session) -> None:
         "python", "-m", "pip", "download", "--quiet", "--no-deps", "-d", "build/official", *official
     )
     session.run("python", "-m", "packaging_tools.sizes", *session.posargs)
+
+
+@nox.session
+def changelog(session: nox.Session) -> None:
+    """`nox -s changelog -- OLD NEW`: the API-definitions block of CHANGELOG.md's newest
+    section, from `generator diff` between two spec trees (folders or git revisions),
+    breaking changes first; a rerun replaces the block (packaging_tools/release.py)."""
+    if len(session.posargs) != 2:
+        session.error("usage: nox -s changelog -- OLD NEW (spec folders or git revisions)")
+    session.install("-r", "requirements-generator.txt")
+    session.run(
+        "python", "-m", "packaging_tools.release", "changelog", *session.posargs,
+        "--write", "CHANGELOG.md",
+    )  # fmt: skip
+
+
+@nox.session(name="release-check")
+def release_check(session: nox.Session) -> None:
+    """Fails when SDK_VERSION has no CHANGELOG.md section, or when the spec broke users
+    since the last release's `Spec:` revision without a major version bump."""
+    session.install("-r", "requirements-generator.txt")
+    session.run("python", "-m", "packaging_tools.release", "check", *session.posargs)
 
 
 @nox.session
