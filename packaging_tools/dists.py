@@ -80,6 +80,8 @@ class Dist:
     dependencies: tuple[str, ...]
     entry_points: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Entry-point group → ``name = value`` lines (``console_scripts`` included)."""
+    readme: str = ""
+    """The long description (markdown) an index shows for the distribution."""
 
     def wheel_name(self, version: str) -> str:
         """The wheel's file name: ``tcapi_core-0.1.0-py3-none-any.whl``."""
@@ -95,6 +97,15 @@ def core_dist(project: Project) -> Dist:
         folders={"tcapi": RUNTIME, "tcapi.emulator": EMULATOR},
         dependencies=project.dependencies,
         entry_points={"console_scripts": CONSOLE_SCRIPTS, "pytest11": PYTEST_PLUGINS},
+        readme=(
+            f"# {CORE}\n\n"
+            "The runtime of tcapi, a typed sync and async Python SDK for Tencent Cloud "
+            "API 3.0 (signing, credentials, transports, retries, errors), its command "
+            "line `tcapi` and its local emulator `tcapi-emulator`. It holds no service: "
+            "install the services you use beside it, "
+            f"`pip install {CORE} tcapi-cvm tcapi-vpc`, or every service at once with "
+            "`pip install tcapi` (not both ways in one environment).\n"
+        ),
     )
 
 
@@ -108,6 +119,14 @@ def service_dist(package: str, folder: Path, project: Project) -> Dist:
         folders={f"tcapi.{package}": folder},
         dependencies=(f"{CORE}=={project.version}",),
         entry_points={SERVICES_GROUP: (service_entry_point(package),)},
+        readme=(
+            f"# tcapi-{service}\n\n"
+            f"The Tencent Cloud API 3.0 `{service}` service for tcapi: the package "
+            f"`tcapi.{package}` with typed sync and async clients, request and response "
+            f"models and error classes for each API version, generated from the official "
+            f"API definitions. It needs `{CORE}` of the same version, which pip installs "
+            f"with it; `tcapi {service} help` lists its actions on the command line.\n"
+        ),
     )
 
 
@@ -133,6 +152,7 @@ def pyproject(dist: Dist, project: Project) -> str:
         f"name = {_toml(dist.name)}",
         f"version = {_toml(project.version)}",
         f"description = {_toml(dist.description)}",
+        f"readme = {_toml({'text': dist.readme, 'content-type': 'text/markdown'})}",
         f"requires-python = {_toml(project.requires_python)}",
         f"dependencies = {_toml(dist.dependencies)}",
     ]

@@ -164,6 +164,8 @@ def test_core_wheel_is_runtime_and_emulator_only(built: Built) -> None:
     ]
     assert required == wanted
     assert "License-Expression: Apache-2.0" in metadata.splitlines()
+    assert "Description-Content-Type: text/markdown" in metadata.splitlines()
+    assert "\n\n# tcapi-core\n\nThe runtime of tcapi" in metadata
     assert _dist_info(built.wheels["tcapi-core"], "licenses/LICENSE") == LICENSE.read_text()
     entry_points = _dist_info(built.wheels["tcapi-core"], "entry_points.txt")
     assert "tcapi-emulator = tcapi.emulator.__main__:main" in entry_points
@@ -183,6 +185,9 @@ def test_service_wheel_is_its_package_only(built: Built, service: str) -> None:
     metadata = _dist_info(wheel, "METADATA")
     assert f"Requires-Dist: tcapi-core=={VERSION}" in metadata.splitlines()
     assert "License-Expression: Apache-2.0" in metadata.splitlines()
+    # A description an index can show (twine check --strict in nox -s build refuses none).
+    assert "Description-Content-Type: text/markdown" in metadata.splitlines()
+    assert f"\n\n# tcapi-{service}\n\nThe Tencent Cloud API 3.0 `{service}` service" in metadata
     assert _dist_info(wheel, "licenses/LICENSE") == LICENSE.read_text()
     assert _dist_info(wheel, "entry_points.txt").split() == [
         "[tcapi.services]",
