@@ -93,20 +93,27 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def scripted_server(*replies: Reply, default: Reply | None = None) -> Iterator[tuple[str, Script]]:
-    script = Script(list(replies), default or Reply.ok())
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
+def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` on 127.0.0.1 (a free port) in a thread: its ``http://`` URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", script
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@contextmanager
+def scripted_server(*replies: Reply, default: Reply | None = None) -> Iterator[tuple[str, Script]]:
+    script = Script(list(replies), default or Reply.ok())
+    with serve(_handler(script)) as url:
+        yield url, script
 
 
 @contextmanager

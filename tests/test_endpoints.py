@@ -6,10 +6,9 @@ loopback proxy that refuses every tunnel: nothing leaves the machine."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from tcapi.errors import ConfigurationError, TransportError
 from tcapi.es import AsyncEsClient, EsClient
 from tcapi.es.v20250101.models import ParseDocument
 from tcapi.mqtt import MqttClient
+from tests.scripted_server import serve
 
 CRED = Credential("AKIDtest", "test-secret-key")
 SPEC = Path(__file__).resolve().parent.parent / "spec"
@@ -106,17 +106,8 @@ class _RecordingProxy(BaseHTTPRequestHandler):
 @contextmanager
 def recording_proxy() -> Iterator[tuple[str, list[str]]]:
     seen: list[str] = []
-    handler = type("Handler", (_RecordingProxy,), {"seen": seen})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(type("Handler", (_RecordingProxy,), {"seen": seen})) as url:
+        yield url, seen
 
 
 ONE_TRY = RetryPolicy(max_attempts=1)
