@@ -647,3 +647,44 @@ def test_the_console_script_holds_the_collector_only_during_start_up(cli: Cli) -
     assert own == 0 and '"RequestId"' in result.stdout
     assert after_own == [True, True]  # collecting again, start-up frozen
     assert (given, enabled, frozen) == (0, True, 0)
+
+
+BROKEN_PROBE = """
+import sys
+import tcapi
+tcapi.__path__.append(sys.argv[1])  # a service package whose schema is damaged
+from tcapi.cli import main
+sys.argv = ["tcapi", "brokensvc", "DescribeThings", "--region", "ap-guangzhou"]
+sys.exit(main())
+"""
+
+
+def test_an_internal_error_exits_1_briefly_and_shows_the_traceback_only_when_asked(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """A bug, not a user mistake (here an installed schema missing its endpoint):
+    exit 1 with one line naming the error and TCAPI_DEBUG; the traceback only with
+    TCAPI_DEBUG=1."""
+    version = tmp_path / "brokensvc" / "v20200101"
+    version.mkdir(parents=True)
+    (tmp_path / "brokensvc" / "__init__.py").write_text("")
+    (version / "__init__.py").write_text("")
+    (version / "_schema.py").write_text(
+        'SERVICE = {"service": "brokensvc", "version": "2020-01-01"}\nMODELS = {}\nACTIONS = {}\n'
+    )
+
+    def run(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", BROKEN_PROBE, str(tmp_path)],
+            capture_output=True, text=True, env={**cli.env, **env}, timeout=60, check=False,
+        )  # fmt: skip
+
+    brief = run()
+    assert brief.returncode == 1, brief.stderr
+    assert brief.stderr == (
+        "tcapi: internal error: KeyError: 'endpoint' (TCAPI_DEBUG=1 shows more)\n"
+    )
+    debug = run(TCAPI_DEBUG="1")
+    assert debug.returncode == 1
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert "KeyError: 'endpoint'" in debug.stderr
